@@ -1,0 +1,174 @@
+import { z } from 'zod';
+import { NODE_SERVICE_ACCOUNT_ROLES, SPEC_API_VERSION, TUTORIAL_APIS } from './constants.js';
+import { cidr, dnsLabel, dnsName, gcpName, metadata, serviceAccountId } from './primitives.js';
+
+/** A master authorized network: who may reach the cluster's control plane endpoint. */
+export const AuthorizedNetworkSchema = z.strictObject({
+  cidr: cidr.describe('CIDR allowed to reach the control plane, e.g. 203.0.113.7/32'),
+  displayName: z.string().max(100).optional(),
+});
+
+/** One DNS record of a private zone. */
+export const DnsRecordSchema = z.strictObject({
+  name: dnsName.describe('Fully qualified, ending with a dot: "*.googleapis.com."'),
+  type: z.enum(['A', 'AAAA', 'CNAME']),
+  ttl: z.number().int().min(0).max(2147483647).default(300),
+  rrdatas: z.array(z.string().min(1)).min(1),
+});
+
+/** A private DNS zone that sends Google API names to the private access VIPs. */
+export const DnsZoneSchema = z.strictObject({
+  name: gcpName,
+  dnsName: dnsName.describe('Zone suffix ending with a dot: "googleapis.com."'),
+  description: z.string().max(1024).default(''),
+  records: z.array(DnsRecordSchema).min(1),
+});
+
+const privateAccessA = (name: string) => ({
+  name,
+  type: 'A' as const,
+  ttl: 300,
+  rrdatas: ['199.36.153.8', '199.36.153.9', '199.36.153.10', '199.36.153.11'],
+});
+const cname = (name: string, target: string) => ({
+  name,
+  type: 'CNAME' as const,
+  ttl: 300,
+  rrdatas: [target],
+});
+
+/** The tutorial's two zones, plus pkg.dev (Artifact Registry), which current Google docs add. */
+export const DEFAULT_DNS_ZONES: z.input<typeof DnsZoneSchema>[] = [
+  {
+    name: 'private-google-apis',
+    dnsName: 'googleapis.com.',
+    description: 'Private Google Access for Google APIs',
+    records: [
+      cname('*.googleapis.com.', 'private.googleapis.com.'),
+      privateAccessA('private.googleapis.com.'),
+    ],
+  },
+  {
+    name: 'private-gcr-io',
+    dnsName: 'gcr.io.',
+    description: 'Private Google Access for Container Registry',
+    records: [cname('*.gcr.io.', 'gcr.io.'), privateAccessA('gcr.io.')],
+  },
+  {
+    name: 'private-pkg-dev',
+    dnsName: 'pkg.dev.',
+    description: 'Private Google Access for Artifact Registry',
+    records: [cname('*.pkg.dev.', 'pkg.dev.'), privateAccessA('pkg.dev.')],
+  },
+];
+
+export const NetworkSchema = z.strictObject({
+  name: gcpName.default('vpc-network'),
+});
+
+export const SubnetSchema = z.strictObject({
+  name: gcpName.default('subnet-gke'),
+  cidr: cidr.default('10.0.0.0/24'),
+  podsRangeName: gcpName.default('pods'),
+  podsCidr: cidr.default('10.1.0.0/16'),
+  servicesRangeName: gcpName.default('services'),
+  servicesCidr: cidr.default('10.2.0.0/20'),
+  privateGoogleAccess: z.boolean().default(true),
+});
+
+export const NatSchema = z.strictObject({
+  routerName: gcpName.default('nat-router'),
+  name: gcpName.default('nat-config'),
+});
+
+export const NodeServiceAccountsSchema = z.strictObject({
+  application: serviceAccountId.default('sa-application-nodes'),
+  gateway: serviceAccountId.default('sa-gateway-nodes'),
+  roles: z
+    .array(z.string().regex(/^roles\/[A-Za-z0-9_.]+$/, 'must look like roles/service.roleName'))
+    .default([...NODE_SERVICE_ACCOUNT_ROLES]),
+});
+
+export const ClusterSchema = z.strictObject({
+  name: gcpName.default('cluster1'),
+  releaseChannel: z.enum(['RAPID', 'REGULAR', 'STABLE']).default('REGULAR'),
+  masterCidr: cidr.default('10.5.0.0/28'),
+  /** Never 0.0.0.0/0: the DNS-based endpoint is IAM-authorized, the IP endpoint stays closed. */
+  authorizedNetworks: z.array(AuthorizedNetworkSchema).default([]),
+  machineType: z.string().min(1).default('e2-standard-4'),
+  nodeCount: z.number().int().min(1).max(1000).default(4),
+  networkPolicy: z.boolean().default(true),
+});
+
+export const GatewayPoolSchema = z.strictObject({
+  name: gcpName.default('gateway'),
+  machineType: z.string().min(1).default('e2-standard-4'),
+  nodeCount: z.number().int().min(1).max(1000).default(1),
+  taint: z
+    .strictObject({
+      key: z.string().min(1).default('dedicated'),
+      value: z.string().min(1).default('gateway'),
+      effect: z.enum(['NO_SCHEDULE', 'PREFER_NO_SCHEDULE', 'NO_EXECUTE']).default('NO_SCHEDULE'),
+    })
+    .prefault({}),
+});
+
+export const EgressGatewaySchema = z.strictObject({
+  name: dnsLabel.default('istio-egressgateway'),
+  namespace: dnsLabel.default('istio-egress'),
+  replicas: z.number().int().min(1).max(20).default(2),
+});
+
+export const MeshSchema = z.strictObject({
+  egressGateway: EgressGatewaySchema.prefault({}),
+  /** STRICT mTLS mesh-wide, as the tutorial's PeerAuthentication. */
+  mtlsMode: z.enum(['STRICT', 'PERMISSIVE']).default('STRICT'),
+  accessLogging: z.boolean().default(true),
+  /**
+   * `plain` is the tutorial's passthrough (no Istio mTLS between sidecar and gateway on 443);
+   * `istio-mutual` is the experimental wrapping described in DESIGN.md.
+   */
+  passthroughMode: z.enum(['plain', 'istio-mutual']).default('plain'),
+});
+
+export const EnvironmentSpecSchema = z.strictObject({
+  project: z
+    .string()
+    .regex(
+      /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/,
+      'must be a Google Cloud project ID: 6-30 lowercase letters, digits or hyphens, starting with a letter',
+    ),
+  region: z.string().regex(/^[a-z]+-[a-z]+[0-9]+$/, 'must be a region like us-central1'),
+  zone: z.string().regex(/^[a-z]+-[a-z]+[0-9]+-[a-z]$/, 'must be a zone like us-central1-a'),
+  apis: z
+    .array(
+      z
+        .string()
+        .regex(/^[a-z0-9.-]+\.googleapis\.com$/, 'must be a service name like dns.googleapis.com'),
+    )
+    .default([...TUTORIAL_APIS]),
+  network: NetworkSchema.prefault({}),
+  subnet: SubnetSchema.prefault({}),
+  nat: NatSchema.prefault({}),
+  nodeServiceAccounts: NodeServiceAccountsSchema.prefault({}),
+  cluster: ClusterSchema.prefault({}),
+  gatewayPool: GatewayPoolSchema.prefault({}),
+  privateDns: z
+    .strictObject({ zones: z.array(DnsZoneSchema).prefault(DEFAULT_DNS_ZONES) })
+    .prefault({}),
+  mesh: MeshSchema.prefault({}),
+});
+
+/** An Environment document: everything the tutorial builds before the first tenant. */
+export const EnvironmentSchema = z.strictObject({
+  apiVersion: z.literal(SPEC_API_VERSION),
+  kind: z.literal('Environment'),
+  metadata,
+  spec: EnvironmentSpecSchema,
+});
+
+export type Environment = z.output<typeof EnvironmentSchema>;
+export type EnvironmentInput = z.input<typeof EnvironmentSchema>;
+export type EnvironmentSpec = z.output<typeof EnvironmentSpecSchema>;
+export type DnsZone = z.output<typeof DnsZoneSchema>;
+export type DnsRecord = z.output<typeof DnsRecordSchema>;

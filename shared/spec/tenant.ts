@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { SPEC_API_VERSION } from './constants.js';
+import { dnsLabel, metadata, port, serviceAccountId } from './primitives.js';
+
+/**
+ * How a tenant's traffic to a host crosses the egress gateway:
+ * - `tls-origination` (default): the app speaks HTTP, the gateway speaks TLS to the host; the
+ *   gateway sees the request, so hosts, paths and methods are enforced per tenant.
+ * - `http`: plain HTTP end to end (the tutorial's httpbin.org on port 80).
+ * - `passthrough`: the app speaks TLS, the gateway forwards by SNI; it sees no client identity,
+ *   so this is in effect an environment-wide grant (DESIGN.md, "Tenant policy compiler").
+ */
+export const EgressModeSchema = z.enum(['tls-origination', 'http', 'passthrough']);
+
+/**
+ * An external host name: a fully qualified DNS name, or a wildcard `*.example.com` (which Istio
+ * ServiceEntries accept with resolution NONE only; see validate.ts).
+ */
+export const hostName = z
+  .string()
+  .regex(
+    /^(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/,
+    'must be a fully qualified lowercase host name like example.com, or a wildcard like *.example.com',
+  );
+
+/** An HTTP path as AuthorizationPolicy matches it: exact, `/prefix*` or `*suffix`. */
+export const httpPath = z
+  .string()
+  .regex(
+    /^(\/[^\s*?#]*\*?|\*[^\s*?#]*)$/,
+    'must start with "/" (an optional trailing "*" makes a prefix) or be "*suffix"',
+  );
+
+export const EgressRuleSchema = z.strictObject({
+  host: hostName,
+  mode: EgressModeSchema.default('tls-origination'),
+  /**
+   * The port the app addresses: 80 for `http`/`tls-origination`, 443 for `passthrough`.
+   */
+  port: port.optional(),
+  /** Port on the external host; defaults to 443 for TLS (origination, passthrough), 80 for http. */
+  targetPort: port.optional(),
+  /** HTTP paths the tenant may request; empty means every path. Not allowed with passthrough. */
+  paths: z.array(httpPath).default([]),
+  /** HTTP methods the tenant may use; empty means every method. Not allowed with passthrough. */
+  methods: z
+    .array(z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'CONNECT', 'TRACE']))
+    .default([]),
+});
+
+export const GrantSchema = z.strictObject({
+  /** Full resource name, e.g. `//storage.googleapis.com/projects/_/buckets/my-bucket`. */
+  resource: z
+    .string()
+    .regex(
+      /^\/\/[a-z0-9.-]+\.googleapis\.com\/.+$/,
+      'must be a full resource name like //storage.googleapis.com/projects/_/buckets/NAME',
+    ),
+  role: z.string().regex(/^roles\/[A-Za-z0-9_.]+$/, 'must look like roles/service.roleName'),
+});
+
+export const WorkloadIdentitySchema = z.strictObject({
+  /** Kubernetes service account in the tenant's namespace. */
+  kubernetesServiceAccount: dnsLabel,
+  /** Google service account ID (before @), created in the environment's project. */
+  googleServiceAccount: serviceAccountId,
+  grants: z.array(GrantSchema).default([]),
+});
+
+export const NetworkPolicyOptionsSchema = z.strictObject({
+  /** Pods may talk to pods of their own namespace (the tutorial's allow-egress-to-same-namespace). */
+  allowSameNamespace: z.boolean().default(true),
+  /** Other tenants this tenant's pods may reach directly (the tutorial's allow-egress-to-team-y). */
+  allowToTenants: z.array(dnsLabel).default([]),
+});
+
+export const TenantSpecSchema = z.strictObject({
+  /** The Environment (metadata.name) this tenant belongs to. */
+  environment: dnsLabel,
+  /** Kubernetes namespace; defaults to the tenant's name. */
+  namespace: dnsLabel.optional(),
+  /** `absent` offboards the tenant: its objects and grants are removed. */
+  state: z.enum(['present', 'absent']).default('present'),
+  /** Extra namespace labels (the tutorial labels team-x with team=x). */
+  namespaceLabels: z.record(z.string(), z.string()).default({}),
+  egress: z.array(EgressRuleSchema).default([]),
+  /**
+   * Direct access to Google APIs through Private Google Access (not through the gateway):
+   * the metadata server and private.googleapis.com. Implied by workloadIdentity.
+   */
+  googleApis: z.boolean().default(false),
+  networkPolicy: NetworkPolicyOptionsSchema.prefault({}),
+  workloadIdentity: z.array(WorkloadIdentitySchema).default([]),
+});
+
+/** A Tenant document: one team, its namespace and its egress allowlist. */
+export const TenantSchema = z.strictObject({
+  apiVersion: z.literal(SPEC_API_VERSION),
+  kind: z.literal('Tenant'),
+  metadata,
+  spec: TenantSpecSchema,
+});
+
+export type Tenant = z.output<typeof TenantSchema>;
+export type TenantInput = z.input<typeof TenantSchema>;
+export type TenantSpec = z.output<typeof TenantSpecSchema>;
+export type EgressRule = z.output<typeof EgressRuleSchema>;
+export type EgressMode = z.output<typeof EgressModeSchema>;
+export type WorkloadIdentity = z.output<typeof WorkloadIdentitySchema>;
