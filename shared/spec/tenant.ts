@@ -12,16 +12,78 @@ import { dnsLabel, metadata, port, serviceAccountId } from './primitives.js';
  */
 export const EgressModeSchema = z.enum(['tls-origination', 'http', 'passthrough']);
 
+const HOST_PATTERN =
+  '^(\\*\\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$';
+const HOST_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/**
+ * Why `host` is not an acceptable egress host, as a rule id and message; undefined when it is.
+ * One precise reason instead of one regex's generic message: a user sees what to change.
+ */
+export function hostNameProblem(host: string): { rule: string; message: string } | undefined {
+  if (host.length > 253) {
+    return {
+      rule: 'host-too-long',
+      message: `a host name has at most 253 characters, not ${host.length}`,
+    };
+  }
+  if (host !== host.toLowerCase()) {
+    return { rule: 'invalid-host', message: `must be lowercase: ${host.toLowerCase()}` };
+  }
+  if (host.endsWith('.')) {
+    return { rule: 'invalid-host', message: `must not end with a dot: ${host.slice(0, -1)}` };
+  }
+  const labels = host.split('.');
+  if (labels.slice(1).some((label) => label.includes('*')) || /^.+\*|^\*./.test(labels[0] ?? '')) {
+    return {
+      rule: 'wildcard-position',
+      message: 'a wildcard is allowed only as the whole first label, like *.example.com',
+    };
+  }
+  const named = labels[0] === '*' ? labels.slice(1) : labels;
+  if (named.length < 2) {
+    return labels[0] === '*'
+      ? {
+          rule: 'wildcard-too-broad',
+          message: `"${host}" covers a whole top-level domain; name a domain like *.example.com`,
+        }
+      : {
+          rule: 'bare-tld',
+          message: `"${host}" is not a fully qualified host name; name a host like example.com`,
+        };
+  }
+  const bad = named.find((label) => !HOST_LABEL.test(label));
+  if (bad !== undefined) {
+    return {
+      rule: 'invalid-host',
+      message: `label "${bad}" must be 1-63 lowercase letters, digits or hyphens, not starting or ending with a hyphen`,
+    };
+  }
+  if (!/^[a-z]/.test(named[named.length - 1] ?? '')) {
+    return {
+      rule: 'invalid-host',
+      message: 'must be a DNS name, not an IP address: egress is granted to host names',
+    };
+  }
+  return undefined;
+}
+
 /**
  * An external host name: a fully qualified DNS name, or a wildcard `*.example.com` (which Istio
- * ServiceEntries accept with resolution NONE only; see validate.ts).
+ * ServiceEntries accept with resolution NONE only; see validate.ts). The JSON Schema carries
+ * the equivalent pattern for editors.
  */
 export const hostName = z
   .string()
-  .regex(
-    /^(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/,
-    'must be a fully qualified lowercase host name like example.com, or a wildcard like *.example.com',
-  );
+  .superRefine((host, ctx) => {
+    const problem = hostNameProblem(host);
+    if (problem)
+      ctx.addIssue({ code: 'custom', message: problem.message, params: { rule: problem.rule } });
+  })
+  .meta({
+    pattern: HOST_PATTERN,
+    description: 'A host name like example.com, or a wildcard like *.example.com',
+  });
 
 /** An HTTP path as AuthorizationPolicy matches it: exact, `/prefix*` or `*suffix`. */
 export const httpPath = z

@@ -1,23 +1,10 @@
 import type { Environment } from '../spec/environment.js';
 import type { Tenant } from '../spec/tenant.js';
 
-/** Names of the environment steps (DESIGN.md "The steps"). */
-export const ENVIRONMENT_STEPS = [
-  'apis',
-  'network',
-  'subnet',
-  'nat',
-  'service-accounts',
-  'firewalls',
-  'private-dns',
-  'fleet-mesh',
-  'cluster',
-  'gateway-pool',
-  'mesh-ready',
-  'mesh-config',
-  'tenants',
-] as const;
-export type StepName = (typeof ENVIRONMENT_STEPS)[number];
+import type { StepName } from '../plan/graph.js';
+
+/** Names of the environment steps; the step graph in shared/plan/graph.ts is their source. */
+export { ENVIRONMENT_STEPS, type StepName } from '../plan/graph.js';
 
 /** Outputs a step hands to later steps (resource names, endpoints, operation results). */
 export type StepOutputs = Record<string, string | number | boolean | string[]>;

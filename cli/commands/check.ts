@@ -1,0 +1,206 @@
+import { readFile } from 'node:fs/promises';
+import { Option, type Command } from 'commander';
+import { parse } from 'yaml';
+import {
+  type AnalyzerOptions,
+  type FirewallRule,
+  flattenObjects,
+  formatHop,
+  ReachabilityAnalyzer,
+  type ReachabilityResult,
+} from '../../shared/analysis/index.js';
+import { PermanentError } from '../../shared/errors.js';
+import { desiredFirewalls } from '../../shared/plan/gcp/compute.js';
+import { applicationNodesEmail, gatewayNodesEmail } from '../../shared/plan/gcp/names.js';
+import type { KubeObject } from '../../shared/plan/kube-object.js';
+import { desiredObjects } from '../../shared/plan/mesh/index.js';
+import { formatSpecError, SPEC_API_VERSION, validateDocuments } from '../../shared/spec/index.js';
+import { CliError, ExitCode } from '../errors.js';
+import { loadSpecFiles } from '../load-specs.js';
+
+/** What `check` and `matrix` analyze: objects, firewall rules and the environment's facts. */
+export interface AnalysisInput {
+  objects: KubeObject[];
+  firewalls: FirewallRule[];
+  options: AnalyzerOptions;
+  /** Where the objects and firewalls came from, for the reader of the output. */
+  notes: string[];
+}
+
+/** Options both analysis commands share. */
+export interface AnalysisSourceOptions {
+  file: string[];
+  firewalls?: string;
+  environment?: string;
+}
+
+function invalid(lines: string[]): CliError {
+  return new CliError(
+    [
+      `invalid input: ${lines.length} problem${lines.length === 1 ? '' : 's'}`,
+      ...lines.map((l) => `  ${l}`),
+    ].join('\n'),
+    ExitCode.invalid,
+  );
+}
+
+async function readFirewalls(path: string): Promise<FirewallRule[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new CliError(`egressctl: ${path}: no such file or directory`);
+  }
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (err) {
+    throw invalid([
+      `${path}: not YAML: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+    ]);
+  }
+  const list = Array.isArray(doc)
+    ? doc
+    : Array.isArray((doc as { items?: unknown })?.items)
+      ? (doc as { items: unknown[] }).items
+      : undefined;
+  if (!list) throw invalid([`${path}: expected a YAML list of compute Firewall bodies`]);
+  const problems: string[] = [];
+  list.forEach((rule, index) => {
+    const r = rule as Partial<FirewallRule> | null;
+    if (!r || typeof r !== 'object') problems.push(`${path}[${index}]: not an object`);
+    else if (typeof r.name !== 'string') problems.push(`${path}[${index}].name: required string`);
+    else if (r.direction !== undefined && r.direction !== 'EGRESS' && r.direction !== 'INGRESS') {
+      problems.push(`${path}[${index}].direction: must be EGRESS or INGRESS`);
+    } else if (
+      r.priority !== undefined &&
+      (typeof r.priority !== 'number' || r.priority < 0 || r.priority > 65535)
+    ) {
+      problems.push(`${path}[${index}].priority: must be a number 0..65535`);
+    }
+  });
+  if (problems.length) throw invalid(problems);
+  return list as FirewallRule[];
+}
+
+/**
+ * Reads `-f` paths: rendered Kubernetes/Istio YAML is analyzed as it is; Environment/Tenant specs
+ * are compiled with the mesh compiler (and give the firewall rules and node service accounts
+ * too, unless `--firewalls` names a file).
+ */
+export async function loadAnalysisInput(source: AnalysisSourceOptions): Promise<AnalysisInput> {
+  const loaded = await loadSpecFiles(source.file);
+  if (loaded.errors.length) throw invalid(loaded.errors.map(formatSpecError));
+  const specDocs = loaded.documents.filter(
+    (d) => (d.doc as { apiVersion?: unknown })?.apiVersion === SPEC_API_VERSION,
+  );
+  const kubeDocs = loaded.documents.filter((d) => !specDocs.includes(d));
+  const objects = flattenObjects(kubeDocs.map((d) => d.doc));
+  const notes: string[] = [];
+  const options: AnalyzerOptions = {};
+  let firewalls: FirewallRule[] | undefined;
+  if (specDocs.length) {
+    const result = validateDocuments(specDocs);
+    if (!result.ok) throw invalid(result.errors.map(formatSpecError));
+    const { environments, tenants } = result.specs;
+    const candidates = source.environment
+      ? environments.filter((e) => e.metadata.name === source.environment)
+      : environments;
+    if (candidates.length !== 1) {
+      const names = environments.map((e) => e.metadata.name).join(', ') || 'none';
+      throw new CliError(
+        candidates.length === 0
+          ? `no Environment${source.environment ? ` named "${source.environment}"` : ''} in the given files (found: ${names})`
+          : `several Environments in the given files (${names}): choose one with --environment`,
+        ExitCode.invalid,
+      );
+    }
+    const env = candidates[0]!;
+    try {
+      objects.push(
+        ...desiredObjects(
+          env,
+          tenants.filter((t) => t.spec.environment === env.metadata.name),
+        ),
+      );
+    } catch (err) {
+      if (err instanceof PermanentError) throw new CliError(`cannot compile: ${err.message}`);
+      throw err;
+    }
+    firewalls = desiredFirewalls(env);
+    options.gatewayNodeServiceAccount = gatewayNodesEmail(env);
+    options.applicationNodeServiceAccount = applicationNodesEmail(env);
+    notes.push(`objects compiled from Environment ${env.metadata.name} and its tenants`);
+  }
+  if (source.firewalls !== undefined) {
+    firewalls = await readFirewalls(source.firewalls);
+    notes.push(`firewall rules from ${source.firewalls}`);
+  } else if (firewalls) {
+    notes.push('firewall rules derived from the Environment spec');
+  } else {
+    notes.push('no firewall rules given (--firewalls): the VPC is assumed to allow all egress');
+  }
+  if (!objects.length)
+    throw new CliError('no Kubernetes objects or specs in the given files', ExitCode.invalid);
+  return { objects, firewalls: firewalls ?? [], options, notes };
+}
+
+/** Formats one result as text: verdict line, then the trace. */
+export function formatResult(result: ReachabilityResult): string {
+  const r = result.request;
+  const head = `${r.sourceNamespace} → ${r.scheme}://${r.host}:${r.port}${r.path} (${r.method}): ${result.verdict}${result.via ? ` via ${result.via}` : ''}`;
+  return [head, ...result.trace.map((h) => `  ${formatHop(h)}`)].join('\n') + '\n';
+}
+
+interface CheckOptions extends AnalysisSourceOptions {
+  from: string;
+  method?: string;
+  output: 'text' | 'json';
+}
+
+/** Runs `check` and returns its output. */
+export async function runCheck(url: string, options: CheckOptions): Promise<string> {
+  const input = await loadAnalysisInput(options);
+  const analyzer = new ReachabilityAnalyzer(input.objects, input.firewalls, input.options);
+  let result: ReachabilityResult;
+  try {
+    result = analyzer.can({ sourceNamespace: options.from, url, method: options.method });
+  } catch (err) {
+    throw new CliError(
+      `invalid request: ${err instanceof Error ? err.message : String(err)}`,
+      ExitCode.invalid,
+    );
+  }
+  if (options.output === 'json')
+    return `${JSON.stringify({ ...result, notes: input.notes }, null, 2)}\n`;
+  return formatResult(result) + input.notes.map((n) => `  note: ${n}\n`).join('');
+}
+
+/** `egressctl check -f PATH... --from NAMESPACE URL [--method M] [-o text|json]`. */
+export function registerCheckCommand(program: Command): void {
+  program
+    .command('check')
+    .description(
+      'Decide whether a request from a namespace gets out, and show every hop that decided',
+    )
+    .argument(
+      '<url>',
+      'http://HOST[:PORT]/PATH or https://...; an IPv4 host means the pod bypasses its sidecar',
+    )
+    .requiredOption(
+      '-f, --file <paths...>',
+      'rendered Kubernetes/Istio YAML, or Environment/Tenant specs',
+    )
+    .requiredOption('--from <namespace>', 'the source namespace')
+    .option('--method <method>', 'HTTP method', 'GET')
+    .option('--firewalls <file>', 'YAML list of compute Firewall bodies')
+    .option('-e, --environment <name>', 'the Environment to compile when the files hold several')
+    .addOption(
+      new Option('-o, --output <format>', 'output format')
+        .choices(['text', 'json'])
+        .default('text'),
+    )
+    .action(async (url: string, options: CheckOptions) => {
+      process.stdout.write(await runCheck(url, options));
+    });
+}

@@ -1,0 +1,43 @@
+/**
+ * The reachability analyzer: pure functions over an object set (Kubernetes/Istio objects) and the
+ * VPC's firewall bodies. See DESIGN.md "Reachability analyzer".
+ */
+export { ConnectionSet, type Protocol, PROTOCOLS } from './connection-set.js';
+export {
+  connectionList,
+  formatLine,
+  parseConnectionList,
+  type ConnectionLine,
+} from './connlist.js';
+export { decideEgress, type FirewallRule, type FirewallDecision } from './firewall.js';
+export {
+  findings,
+  tenantNamespaces,
+  gatewayRoutedHosts,
+  type Finding,
+  type FindingKind,
+} from './findings.js';
+export {
+  matrix,
+  grantedHosts,
+  type MatrixOptions,
+  type MatrixCell,
+  type ReachabilityMatrix,
+} from './matrix.js';
+export {
+  NetworkPolicyEngine,
+  collectWorkloads,
+  type Workload,
+  type NetworkPeer,
+} from './network-policy.js';
+export { flattenObjects } from './object-access.js';
+export {
+  ReachabilityAnalyzer,
+  can,
+  type AnalyzerOptions,
+  type ReachabilityRequest,
+  type ReachabilityResult,
+  type Verdict,
+  type Via,
+} from './reachability.js';
+export { formatHop, formatRef, type Hop, type ObjectRef, type Stage } from './trace.js';

@@ -1,0 +1,258 @@
+import { GOOGLE_HEALTH_CHECK_RANGES, PRIVATE_GOOGLE_APIS_CIDR } from '../../spec/constants.js';
+import type { Environment } from '../../spec/environment.js';
+import { gatewayNodesEmail, networkPath } from './names.js';
+import type { PlannedRequest } from './request.js';
+
+/** Body of `POST compute/v1/projects/P/global/networks` (message Network). */
+export interface NetworkBody {
+  name: string;
+  description: string;
+  autoCreateSubnetworks: boolean;
+  routingConfig: { routingMode: 'REGIONAL' | 'GLOBAL' };
+}
+
+/** One secondary range of a subnetwork (message SubnetworkSecondaryRange). */
+export interface SecondaryRange {
+  rangeName: string;
+  ipCidrRange: string;
+}
+
+/** Body of `POST compute/v1/projects/P/regions/R/subnetworks` (message Subnetwork). */
+export interface SubnetworkBody {
+  name: string;
+  description: string;
+  network: string;
+  ipCidrRange: string;
+  secondaryIpRanges: SecondaryRange[];
+  privateIpGoogleAccess: boolean;
+}
+
+/** One NAT of a Cloud Router (message RouterNat). */
+export interface RouterNatBody {
+  name: string;
+  natIpAllocateOption: 'AUTO_ONLY' | 'MANUAL_ONLY';
+  sourceSubnetworkIpRangesToNat:
+    | 'ALL_SUBNETWORKS_ALL_IP_RANGES'
+    | 'ALL_SUBNETWORKS_ALL_PRIMARY_IP_RANGES'
+    | 'LIST_OF_SUBNETWORKS';
+}
+
+/** Body of `POST compute/v1/projects/P/regions/R/routers` (message Router). */
+export interface RouterBody {
+  name: string;
+  description: string;
+  network: string;
+  nats: RouterNatBody[];
+}
+
+/** One protocol entry of a firewall rule (message Firewall.AllowedValueListEntry). */
+export interface FirewallProtocolEntry {
+  IPProtocol: string;
+  ports?: string[];
+}
+
+/** Body of `POST compute/v1/projects/P/global/firewalls` (message Firewall). */
+export interface FirewallBody {
+  name: string;
+  description: string;
+  network: string;
+  direction: 'EGRESS' | 'INGRESS';
+  priority: number;
+  allowed?: FirewallProtocolEntry[];
+  denied?: FirewallProtocolEntry[];
+  destinationRanges?: string[];
+  sourceRanges?: string[];
+  targetServiceAccounts?: string[];
+}
+
+/** The VPC: custom subnet mode, as gcloud sends for `networks create --subnet-mode custom`. */
+export function desiredNetwork(env: Environment): NetworkBody {
+  return {
+    name: env.spec.network.name,
+    description: `VPC of egress environment ${env.metadata.name}`,
+    autoCreateSubnetworks: false,
+    routingConfig: { routingMode: 'REGIONAL' },
+  };
+}
+
+/** The node subnet with the pods and services secondary ranges and Private Google Access. */
+export function desiredSubnetwork(env: Environment): SubnetworkBody {
+  const { subnet } = env.spec;
+  return {
+    name: subnet.name,
+    description: `Nodes, pods and services of egress environment ${env.metadata.name}`,
+    network: networkPath(env),
+    ipCidrRange: subnet.cidr,
+    secondaryIpRanges: [
+      { rangeName: subnet.podsRangeName, ipCidrRange: subnet.podsCidr },
+      { rangeName: subnet.servicesRangeName, ipCidrRange: subnet.servicesCidr },
+    ],
+    privateIpGoogleAccess: subnet.privateGoogleAccess,
+  };
+}
+
+/**
+ * The NAT of `routers nats create --nat-all-subnet-ip-ranges --auto-allocate-nat-external-ips`,
+ * also on its own because a router that exists without it is completed by a PATCH of `nats`.
+ */
+export function desiredRouterNat(env: Environment): RouterNatBody {
+  return {
+    name: env.spec.nat.name,
+    natIpAllocateOption: 'AUTO_ONLY',
+    sourceSubnetworkIpRangesToNat: 'ALL_SUBNETWORKS_ALL_IP_RANGES',
+  };
+}
+
+/** The Cloud Router with its NAT, created in one insert (the tutorial needs two commands). */
+export function desiredRouter(env: Environment): RouterBody {
+  return {
+    name: env.spec.nat.routerName,
+    description: `Cloud NAT router of egress environment ${env.metadata.name}`,
+    network: networkPath(env),
+    nats: [desiredRouterNat(env)],
+  };
+}
+
+/** Ports of a rule as gcloud's `--rules tcp:80,tcp:443` sends them: one entry per spec. */
+function tcp(...ports: number[]): FirewallProtocolEntry[] {
+  return ports.map((port) => ({ IPProtocol: 'tcp', ports: [String(port)] }));
+}
+
+/**
+ * The tutorial's nine firewall rules, every range derived from the spec: deny all egress at the
+ * lowest priority, then the minimal set of allows a private cluster with a mesh needs.
+ */
+export function desiredFirewalls(env: Environment): FirewallBody[] {
+  const { subnet, cluster } = env.spec;
+  const network = networkPath(env);
+  const rule = (
+    fields: Omit<FirewallBody, 'network' | 'priority'> & { priority?: number },
+  ): FirewallBody => ({ ...fields, network, priority: fields.priority ?? 1000 });
+  return [
+    rule({
+      name: 'global-deny-egress-all',
+      description: 'Default rule to deny all egress from the network.',
+      direction: 'EGRESS',
+      priority: 65535,
+      denied: [{ IPProtocol: 'all' }],
+      destinationRanges: ['0.0.0.0/0'],
+    }),
+    rule({
+      name: 'gateway-allow-egress-web',
+      description: 'Allow the nodes running the egress gateways to connect to the web',
+      direction: 'EGRESS',
+      allowed: tcp(80, 443),
+      targetServiceAccounts: [gatewayNodesEmail(env)],
+    }),
+    rule({
+      name: 'allow-egress-to-api-server',
+      description: 'Allow nodes to reach the Kubernetes API server.',
+      direction: 'EGRESS',
+      allowed: tcp(443, 10250),
+      destinationRanges: [cluster.masterCidr],
+    }),
+    rule({
+      name: 'allow-ingress-api-server-to-webhook',
+      description: 'Allow the API server to call the webhooks exposed by istiod discovery',
+      direction: 'INGRESS',
+      allowed: tcp(15017),
+      sourceRanges: [cluster.masterCidr],
+    }),
+    rule({
+      name: 'allow-egress-pods-and-services',
+      description: 'Allow pods and services on nodes to reach each other',
+      direction: 'EGRESS',
+      allowed: [{ IPProtocol: 'all' }],
+      destinationRanges: [subnet.podsCidr, subnet.servicesCidr],
+    }),
+    rule({
+      name: 'allow-egress-calico',
+      description: 'Allow Calico Typha within the subnet',
+      direction: 'EGRESS',
+      allowed: tcp(5473),
+      destinationRanges: [subnet.cidr],
+    }),
+    rule({
+      name: 'allow-egress-kubelet-readonly',
+      description: 'Allow access to the kubelet read-only port within the subnet',
+      direction: 'EGRESS',
+      allowed: tcp(10255),
+      destinationRanges: [subnet.cidr],
+    }),
+    rule({
+      name: 'allow-egress-gcp-apis',
+      description: 'Allow access to the VIPs used by Google Cloud APIs (Private Google Access)',
+      direction: 'EGRESS',
+      allowed: [{ IPProtocol: 'tcp' }],
+      destinationRanges: [PRIVATE_GOOGLE_APIS_CIDR],
+    }),
+    rule({
+      name: 'allow-ingress-gcp-health-checker',
+      description: 'Allow workloads to respond to Google Cloud health checks',
+      direction: 'INGRESS',
+      allowed: tcp(80, 443),
+      sourceRanges: [...GOOGLE_HEALTH_CHECK_RANGES],
+    }),
+  ];
+}
+
+const COMPUTE = 'compute.googleapis.com';
+
+/** The `network` step's request. */
+export function networkRequests(env: Environment): PlannedRequest<NetworkBody>[] {
+  const body = desiredNetwork(env);
+  return [
+    {
+      kind: 'Network',
+      name: body.name,
+      service: COMPUTE,
+      method: 'POST',
+      path: `/compute/v1/projects/${env.spec.project}/global/networks`,
+      body,
+    },
+  ];
+}
+
+/** The `subnet` step's request. */
+export function subnetRequests(env: Environment): PlannedRequest<SubnetworkBody>[] {
+  const body = desiredSubnetwork(env);
+  const { project, region } = env.spec;
+  return [
+    {
+      kind: 'Subnetwork',
+      name: body.name,
+      service: COMPUTE,
+      method: 'POST',
+      path: `/compute/v1/projects/${project}/regions/${region}/subnetworks`,
+      body,
+    },
+  ];
+}
+
+/** The `nat` step's request. */
+export function natRequests(env: Environment): PlannedRequest<RouterBody>[] {
+  const body = desiredRouter(env);
+  const { project, region } = env.spec;
+  return [
+    {
+      kind: 'Router',
+      name: body.name,
+      service: COMPUTE,
+      method: 'POST',
+      path: `/compute/v1/projects/${project}/regions/${region}/routers`,
+      body,
+    },
+  ];
+}
+
+/** The `firewalls` step's requests, one per rule. */
+export function firewallRequests(env: Environment): PlannedRequest<FirewallBody>[] {
+  return desiredFirewalls(env).map((body) => ({
+    kind: 'Firewall',
+    name: body.name,
+    service: COMPUTE,
+    method: 'POST',
+    path: `/compute/v1/projects/${env.spec.project}/global/firewalls`,
+    body,
+  }));
+}

@@ -1,0 +1,48 @@
+/**
+ * The public API of shared/spec: schemas, types, parsing and validation of Environment and
+ * Tenant documents. Import from here, not from the files behind it.
+ */
+export * from './constants.js';
+export * from './primitives.js';
+export * from './environment.js';
+export * from './tenant.js';
+export { type SpecError, SpecValidationError, formatSpecError, formatPath } from './spec-error.js';
+export {
+  type SpecSet,
+  type ValidationResult,
+  type ParsedDocument,
+  type RawDocument,
+  type SpecKind,
+  SPEC_KINDS,
+  validateDocuments,
+  validateSourcedDocuments,
+  parseEnvironment,
+  parseTenant,
+} from './documents.js';
+export {
+  type Sourced,
+  validateEnvironment,
+  validateTenant,
+  validateSpecSet,
+  POD_BLOCK_PREFIX_PER_NODE,
+  SUBNET_RESERVED_ADDRESSES,
+  RESERVED_NAMESPACE_LABELS,
+} from './validate.js';
+export {
+  tenantNamespace,
+  egressRulePorts,
+  hostCovers,
+  DEFAULT_APP_PORT,
+  DEFAULT_TARGET_PORT,
+  ISTIO_RESERVED_PORT_RANGE,
+} from './egress.js';
+export {
+  type Ipv4Block,
+  parseIpv4Block,
+  blocksOverlap,
+  blockContains,
+  blockSize,
+  isPrivateBlock,
+} from './cidr.js';
+export { specHash, canonicalJson } from './hash.js';
+export { specJsonSchemas, renderJsonSchema, type SpecJsonSchemas } from './json-schema.js';
