@@ -1,0 +1,547 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import {
+  FetchHttpClient,
+  loadWorkflow,
+  runWorkflow,
+  WorkflowLoadError,
+  type ExecutionResult,
+  type TokenProvider,
+  type TraceEntry,
+  type Workflow,
+  type WorkflowClock,
+  type WorkflowHttpClient,
+} from '../workflows/index.js';
+import { ExecutionCancelledError, ScaledClock, cancellableClock, untilAborted } from './clock.js';
+
+/** Execution states of the Executions API v1 (enum numbers as `enum-encoding=int` sends them). */
+export const EXECUTION_STATES = {
+  STATE_UNSPECIFIED: 0,
+  ACTIVE: 1,
+  SUCCEEDED: 2,
+  FAILED: 3,
+  CANCELLED: 4,
+  UNAVAILABLE: 5,
+  QUEUED: 6,
+} as const;
+
+/** One execution's state. */
+export type ExecutionState = 'ACTIVE' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+
+/** google.cloud.workflows.executions.v1.Execution.Error in its JSON form. */
+export interface ExecutionError {
+  /** The error value raised, as JSON text. */
+  payload: string;
+  /** Where it was raised: step, routine (subworkflow) and line. */
+  context: string;
+  stackTrace: {
+    elements: Array<{
+      step: string;
+      routine: string;
+      position: { line: string; column: string; length: string };
+    }>;
+  };
+}
+
+/** An execution as the API returns it (FULL view), plus what the local server keeps. */
+export interface ExecutionRecord {
+  /** `projects/P/locations/L/workflows/W/executions/E`. */
+  name: string;
+  workflowId: string;
+  /** The argument as JSON text ("null" when none was given). */
+  argument: string;
+  state: ExecutionState;
+  result?: string;
+  error?: ExecutionError;
+  createTime: string;
+  startTime: string;
+  endTime?: string;
+  duration?: string;
+  workflowRevisionId: string;
+  callLogLevel?: string;
+  labels?: Record<string, string>;
+}
+
+/** Options of {@link startExecutionsServer}. */
+export interface ExecutionsServerOptions {
+  /** Where `<workflow>.yaml` files are read, on every execution start. Default: the repository's workflows/. */
+  workflowsDir?: string;
+  /** Workflow sources by id, taking precedence over files (tests, ad-hoc workflows). */
+  workflows?: Record<string, string>;
+  /** Speed-up of time inside executions (sleeps divided, `sys.now` faster). Default 1: real time. */
+  timeScale?: number;
+  /** A clock for every execution instead of the scaled real clock (tests: a virtual clock). */
+  clock?: WorkflowClock;
+  /** User environment variables of every workflow (`sys.get_env`), e.g. STEP_BASE_URL. */
+  env?: Record<string, string>;
+  /** HTTP transport of `http.*` calls. Default: fetch. */
+  http?: WorkflowHttpClient;
+  /** Tokens for `auth: OIDC|OAuth2`. Default: a fixed local placeholder per type. */
+  tokenProvider?: TokenProvider;
+  /** When set, execution records are kept in `<stateDir>/executions.json` across restarts. */
+  stateDir?: string;
+  /** Interface to listen on. Default 127.0.0.1. */
+  host?: string;
+  /** Port; 0 (default) picks a free one. */
+  port?: number;
+  /** Receives one line per execution start and end. */
+  log?: (line: string) => void;
+}
+
+/** A running local Executions API. */
+export interface ExecutionsServer {
+  /** `http://127.0.0.1:PORT`. */
+  url: string;
+  host: string;
+  port: number;
+  /** The execution with this full name. */
+  get(name: string): ExecutionRecord | undefined;
+  /** Every execution, newest first. */
+  list(): ExecutionRecord[];
+  /** Resolves with the execution once it left ACTIVE. */
+  waitFor(name: string): Promise<ExecutionRecord>;
+  /** Stops the server; executions still running end FAILED ("the server stopped"). */
+  close(): Promise<void>;
+}
+
+const REPO_WORKFLOWS_DIR = fileURLToPath(new URL('../../workflows/', import.meta.url));
+/** The argument limit of the Executions API (32 KiB). */
+const MAX_ARGUMENT_BYTES = 32 * 1024;
+const RESOURCE =
+  /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/workflows\/([^/:]+)\/executions(?:\/([^/:]+))?(:cancel|\/.*)?$/;
+
+class ApiError extends Error {
+  constructor(
+    readonly code: number,
+    readonly status: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const invalid = (message: string) => new ApiError(400, 'INVALID_ARGUMENT', message);
+
+/**
+ * Starts a local Workflow Executions API v1 over the Workflows interpreter, so the official
+ * `@google-cloud/workflows` ExecutionsClient (REST fallback) creates, reads, lists and cancels
+ * executions of the files in workflows/ as it does on Google Cloud.
+ *
+ * Executions are not resumed: one that is running when the process stops ends FAILED (records
+ * in `stateDir` say so after a restart). The product does not need resumption: a run's state is
+ * in Firestore and every step is idempotent, so the Eventarc bridge (or the user) starts a new
+ * execution for the same run, which re-observes each step and continues where the work stands.
+ */
+export async function startExecutionsServer(
+  options: ExecutionsServerOptions = {},
+): Promise<ExecutionsServer> {
+  const workflowsDir = options.workflowsDir ?? REPO_WORKFLOWS_DIR;
+  const clock = options.clock ?? new ScaledClock(options.timeScale ?? 1);
+  const http = options.http ?? new FetchHttpClient();
+  const tokenProvider: TokenProvider =
+    options.tokenProvider ?? (async (request) => `local-${request.type.toLowerCase()}-token`);
+  const log = options.log ?? (() => {});
+  const records = new Map<string, ExecutionRecord>();
+  const running = new Map<string, { abort: AbortController; done: Promise<ExecutionRecord> }>();
+  const stateFile = options.stateDir ? `${options.stateDir}/executions.json` : undefined;
+
+  const persist = () => {
+    if (!stateFile) return;
+    mkdirSync(options.stateDir!, { recursive: true });
+    writeFileSync(`${stateFile}.tmp`, JSON.stringify([...records.values()], null, 2));
+    renameSync(`${stateFile}.tmp`, stateFile);
+  };
+  if (stateFile && existsSync(stateFile)) {
+    const saved = JSON.parse(readFileSync(stateFile, 'utf8')) as ExecutionRecord[];
+    for (const record of saved) {
+      records.set(
+        record.name,
+        record.state === 'ACTIVE'
+          ? interrupted(record, 'the local Executions API restarted')
+          : record,
+      );
+    }
+    persist();
+  }
+
+  const loadSource = async (workflowId: string): Promise<string> => {
+    const inline = options.workflows?.[workflowId];
+    if (inline !== undefined) return inline;
+    for (const ext of ['yaml', 'yml', 'json']) {
+      try {
+        return await readFile(`${workflowsDir}/${workflowId}.${ext}`, 'utf8');
+      } catch {
+        // Try the next extension.
+      }
+    }
+    throw new ApiError(
+      404,
+      'NOT_FOUND',
+      `Resource 'workflows/${workflowId}' was not found (no ${workflowId}.yaml in ${workflowsDir})`,
+    );
+  };
+
+  const finish = (
+    name: string,
+    outcome: ExecutionResult | { state: 'CANCELLED' },
+  ): ExecutionRecord => {
+    const record = records.get(name)!;
+    if (record.state !== 'ACTIVE') return record;
+    const ended = new Date();
+    const common = {
+      endTime: ended.toISOString(),
+      duration: durationText(record.startTime, ended),
+    };
+    let next: ExecutionRecord;
+    if (outcome.state === 'SUCCEEDED')
+      next = { ...record, ...common, state: 'SUCCEEDED', result: JSON.stringify(outcome.result) };
+    else if (outcome.state === 'CANCELLED') next = { ...record, ...common, state: 'CANCELLED' };
+    else
+      next = {
+        ...record,
+        ...common,
+        state: 'FAILED',
+        error: executionError(outcome.error, outcome.trace),
+      };
+    records.set(name, next);
+    persist();
+    log(`execution ${name} ${next.state}`);
+    return next;
+  };
+
+  const create = async (
+    project: string,
+    location: string,
+    workflowId: string,
+    body: unknown,
+  ): Promise<ExecutionRecord> => {
+    const execution = (body ?? {}) as Record<string, unknown>;
+    const argumentText = execution.argument ?? 'null';
+    if (typeof argumentText !== 'string') throw invalid('execution.argument must be a JSON string');
+    if (Buffer.byteLength(argumentText) > MAX_ARGUMENT_BYTES)
+      throw invalid(`execution.argument is larger than ${MAX_ARGUMENT_BYTES} bytes`);
+    let argument: unknown;
+    try {
+      argument = argumentText === '' ? null : JSON.parse(argumentText);
+    } catch (error) {
+      throw invalid(`execution.argument is not valid JSON: ${(error as Error).message}`);
+    }
+    let workflow: Workflow;
+    try {
+      workflow = loadWorkflow(await loadSource(workflowId), { filename: `${workflowId}.yaml` });
+    } catch (error) {
+      if (error instanceof WorkflowLoadError)
+        throw new ApiError(
+          400,
+          'FAILED_PRECONDITION',
+          `workflow ${workflowId} does not load: ${error.message}`,
+        );
+      throw error;
+    }
+    const id = randomUUID();
+    const name = `projects/${project}/locations/${location}/workflows/${workflowId}/executions/${id}`;
+    const now = new Date().toISOString();
+    const record: ExecutionRecord = {
+      name,
+      workflowId,
+      argument: argumentText === '' ? 'null' : argumentText,
+      state: 'ACTIVE',
+      createTime: now,
+      startTime: now,
+      workflowRevisionId: '000001-000',
+      ...(typeof execution.callLogLevel === 'string'
+        ? { callLogLevel: execution.callLogLevel }
+        : {}),
+      ...(isStringMap(execution.labels) ? { labels: execution.labels } : {}),
+    };
+    records.set(name, record);
+    persist();
+    log(`execution ${name} started`);
+    const abort = new AbortController();
+    const signal = abort.signal;
+    const done = runWorkflow(workflow, argument, {
+      clock:
+        clock instanceof ScaledClock
+          ? cancellableClock(clock, signal)
+          : { now: () => clock.now(), sleep: (ms) => untilAborted(clock.sleep(ms), signal) },
+      http: { send: (request) => untilAborted(http.send(request), signal) },
+      tokenProvider,
+      executionId: id,
+      env: {
+        GOOGLE_CLOUD_PROJECT_ID: project,
+        GOOGLE_CLOUD_LOCATION: location,
+        GOOGLE_CLOUD_WORKFLOW_ID: workflowId,
+        ...options.env,
+      },
+      onStep: () => {
+        // The interpreter lets this error through every try/except: a cancel is not catchable.
+        if (signal.aborted) throw new ExecutionCancelledError();
+      },
+    }).then(
+      (outcome) => finish(name, outcome),
+      (error: unknown) =>
+        finish(name, {
+          state: 'FAILED',
+          error: { message: String(error), tags: ['SystemError'] },
+          trace: [],
+          logs: [],
+        }),
+    );
+    running.set(name, { abort, done });
+    void done.finally(() => running.delete(name));
+    return record;
+  };
+
+  const cancel = (name: string): ExecutionRecord => {
+    const record = records.get(name);
+    if (!record) throw new ApiError(404, 'NOT_FOUND', `Resource '${name}' was not found`);
+    if (record.state !== 'ACTIVE')
+      throw new ApiError(
+        400,
+        'FAILED_PRECONDITION',
+        `execution ${name} is ${record.state}, only an ACTIVE execution can be cancelled`,
+      );
+    const cancelled = finish(name, { state: 'CANCELLED' });
+    running.get(name)?.abort.abort();
+    return cancelled;
+  };
+
+  const list = (
+    parent: string,
+    query: URLSearchParams,
+  ): { executions: ExecutionRecord[]; nextPageToken?: string } => {
+    let selected = [...records.values()].filter((r) => r.name.startsWith(`${parent}/executions/`));
+    const filter = query.get('filter');
+    if (filter) {
+      const match = /^\s*state\s*=\s*"?([A-Z]+)"?\s*$/.exec(filter);
+      if (!match || !(match[1]! in EXECUTION_STATES))
+        throw invalid(`filter "${filter}" is not supported locally: only state="STATE" is`);
+      selected = selected.filter((r) => r.state === match[1]);
+    }
+    const orderBy = (query.get('orderBy') ?? 'createTime desc').trim();
+    if (!/^createTime( (asc|desc))?$/.test(orderBy))
+      throw invalid(`orderBy "${orderBy}" is not supported locally: only createTime [asc|desc] is`);
+    selected.sort(
+      (a, b) => a.createTime.localeCompare(b.createTime) || a.name.localeCompare(b.name),
+    );
+    if (!orderBy.endsWith('asc') && orderBy !== 'createTime') selected.reverse();
+    const pageSize = Number(query.get('pageSize') ?? '100') || 100;
+    if (!Number.isInteger(pageSize) || pageSize < 0 || pageSize > 1000)
+      throw invalid('pageSize must be an integer from 0 to 1000');
+    const offset = Number(
+      query.get('pageToken') ? Buffer.from(query.get('pageToken')!, 'base64url').toString() : '0',
+    );
+    if (!Number.isInteger(offset) || offset < 0)
+      throw invalid('pageToken is not one this server issued');
+    const page = selected.slice(offset, offset + pageSize);
+    return {
+      executions: page,
+      ...(offset + pageSize < selected.length
+        ? { nextPageToken: Buffer.from(String(offset + pageSize)).toString('base64url') }
+        : {}),
+    };
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const enumsAsInt = /enum-encoding=int/.test(url.search);
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify(body));
+    };
+    const view = (record: ExecutionRecord, full: boolean) => toApi(record, full, enumsAsInt);
+    try {
+      const match = RESOURCE.exec(decodeURIComponent(url.pathname));
+      if (!match)
+        throw new ApiError(
+          404,
+          'NOT_FOUND',
+          `no Executions API route for ${method} ${url.pathname}`,
+        );
+      const [, project, location, workflowId, executionId, suffix] = match as unknown as [
+        string,
+        string,
+        string,
+        string,
+        string?,
+        string?,
+      ];
+      const parent = `projects/${project}/locations/${location}/workflows/${workflowId}`;
+      if (suffix && suffix !== ':cancel')
+        throw new ApiError(
+          501,
+          'UNIMPLEMENTED',
+          `${suffix} is not implemented by the local Executions API`,
+        );
+      const fullView = (fallback: boolean) => {
+        const v = url.searchParams.get('view');
+        return v === null ? fallback : v === 'FULL' || v === '2';
+      };
+      if (!executionId) {
+        if (method === 'POST')
+          return send(
+            200,
+            view(await create(project, location, workflowId, await readJson(req)), true),
+          );
+        if (method === 'GET') {
+          const page = list(parent, url.searchParams);
+          return send(200, {
+            executions: page.executions.map((r) => view(r, fullView(false))),
+            ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}),
+          });
+        }
+      } else {
+        const name = `${parent}/executions/${executionId}`;
+        if (suffix === ':cancel' && method === 'POST') return send(200, view(cancel(name), true));
+        if (!suffix && method === 'GET') {
+          const record = records.get(name);
+          if (!record) throw new ApiError(404, 'NOT_FOUND', `Resource '${name}' was not found`);
+          return send(200, view(record, fullView(true)));
+        }
+      }
+      throw new ApiError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}`);
+    } catch (error) {
+      const apiError =
+        error instanceof ApiError ? error : new ApiError(500, 'INTERNAL', (error as Error).message);
+      send(apiError.code, {
+        error: { code: apiError.code, message: apiError.message, status: apiError.status },
+      });
+    }
+  };
+
+  const server = createServer((req, res) => void handle(req, res));
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${port}`,
+    host,
+    port,
+    get: (name) => records.get(name),
+    list: () => [...records.values()].sort((a, b) => b.createTime.localeCompare(a.createTime)),
+    waitFor: async (name) => {
+      const record = records.get(name);
+      if (!record) throw new Error(`no execution ${name}`);
+      const active = running.get(name);
+      if (record.state !== 'ACTIVE' || !active) return record;
+      await active.done;
+      return records.get(name)!;
+    },
+    close: async () => {
+      for (const [name, { abort }] of running) {
+        const record = records.get(name);
+        if (record?.state === 'ACTIVE')
+          records.set(name, interrupted(record, 'the local Executions API stopped'));
+        abort.abort();
+      }
+      persist();
+      await Promise.allSettled([...running.values()].map((r) => r.done));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function interrupted(record: ExecutionRecord, why: string): ExecutionRecord {
+  const ended = new Date();
+  const payload = {
+    message: `${why} while this execution ran; executions are not resumed: start a new one for the same run`,
+    tags: ['SystemError'],
+  };
+  return {
+    ...record,
+    state: 'FAILED',
+    endTime: ended.toISOString(),
+    duration: durationText(record.startTime, ended),
+    error: { payload: JSON.stringify(payload), context: why, stackTrace: { elements: [] } },
+  };
+}
+
+function durationText(start: string, end: Date): string {
+  return `${((end.getTime() - Date.parse(start)) / 1000).toFixed(3)}s`;
+}
+
+function executionError(error: unknown, trace: TraceEntry[]): ExecutionError {
+  const last = trace.at(-1);
+  const message =
+    typeof error === 'object' && error !== null && 'message' in error
+      ? String((error as { message: unknown }).message)
+      : JSON.stringify(error);
+  return {
+    payload: JSON.stringify(error),
+    context: last
+      ? `${message}\nin step "${last.step}", routine "${last.subworkflow}", line: ${last.line}`
+      : message,
+    stackTrace: {
+      elements: last
+        ? [
+            {
+              step: last.step,
+              routine: last.subworkflow,
+              position: { line: String(last.line), column: '0', length: '0' },
+            },
+          ]
+        : [],
+    },
+  };
+}
+
+/** The API's JSON of an execution: BASIC view keeps name, times, state and revision only. */
+function toApi(
+  record: ExecutionRecord,
+  full: boolean,
+  enumsAsInt: boolean,
+): Record<string, unknown> {
+  const state = enumsAsInt ? EXECUTION_STATES[record.state] : record.state;
+  const basic = {
+    name: record.name,
+    state,
+    startTime: record.startTime,
+    ...(record.endTime ? { endTime: record.endTime, duration: record.duration } : {}),
+    workflowRevisionId: record.workflowRevisionId,
+  };
+  if (!full) return basic;
+  return {
+    ...basic,
+    argument: record.argument,
+    createTime: record.createTime,
+    ...(record.result !== undefined ? { result: record.result } : {}),
+    ...(record.error ? { error: record.error } : {}),
+    ...(record.callLogLevel ? { callLogLevel: record.callLogLevel } : {}),
+    ...(record.labels ? { labels: record.labels } : {}),
+  };
+}
+
+function isStringMap(value: unknown): value is Record<string, string> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((v) => typeof v === 'string')
+  );
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > 1024 * 1024)
+      throw new ApiError(413, 'INVALID_ARGUMENT', 'request body larger than 1 MiB');
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw invalid(`request body is not JSON: ${(error as Error).message}`);
+  }
+}
