@@ -196,12 +196,25 @@ describe('provision-environment', () => {
     expect(invalid.events).toHaveLength(0);
   });
 
-  it('refuses to run without STEP_BASE_URL', async () => {
-    const { outcome, events } = await runDefinition(FILE, event, { env: { STEP_BASE_URL: '' } });
+  it('refuses to run without FUNCTION_URL_TEMPLATE or STEP_BASE_URL', async () => {
+    const { outcome, events } = await runDefinition(FILE, event, {
+      env: { STEP_BASE_URL: '', FUNCTION_URL_TEMPLATE: '' },
+    });
     expect(outcome.state === 'FAILED' && outcome.error).toMatchObject({
       reason: 'missing-configuration',
     });
     expect(events).toHaveLength(0);
+  });
+
+  it('finds each function through FUNCTION_URL_TEMPLATE (one URL per function, as on Cloud Run)', async () => {
+    const { outcome, calls, finalizeCalls } = await runDefinition(FILE, event, {
+      env: (url) => ({ STEP_BASE_URL: '', FUNCTION_URL_TEMPLATE: `${url}/{name}` }),
+    });
+    expect(outcome.state, JSON.stringify(outcome)).toBe('SUCCEEDED');
+    expect(new Set(calls.map((c) => c.path))).toEqual(
+      new Set(Object.keys(FAMILIES).map((family) => `/step-${family}`)),
+    );
+    expect(finalizeCalls.length).toBeGreaterThan(0);
   });
 
   it('hands a teardown request over to teardown-environment through the Executions API', async () => {

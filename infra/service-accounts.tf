@@ -1,0 +1,270 @@
+# The service's accounts and every role they hold, each justified (deploy/manifest.ts
+# serviceAccounts() is the source; test/deploy/coverage.test.ts compares the two).
+# Least privilege: no basic role (owner, editor, viewer) anywhere; topic- and account-level
+# grants where the API allows them; run.invoker is granted per function by `egressctl deploy`.
+
+locals {
+  environment_projects = length(var.environment_projects) > 0 ? toset(var.environment_projects) : toset([var.project])
+}
+
+resource "google_service_account" "api" {
+  account_id   = "egress-api"
+  display_name = "egress-provisioner API function"
+}
+
+resource "google_service_account" "finalize" {
+  account_id   = "egress-finalize"
+  display_name = "egress-provisioner finalize function"
+}
+
+resource "google_service_account" "steps" {
+  account_id   = "egress-steps"
+  display_name = "egress-provisioner step functions"
+}
+
+resource "google_service_account" "workflows" {
+  account_id   = "egress-workflows"
+  display_name = "egress-provisioner workflows"
+}
+
+resource "google_service_account" "tenant_events" {
+  account_id   = "egress-tenant-events"
+  display_name = "egress-provisioner tenant-events function"
+}
+
+resource "google_service_account" "events" {
+  account_id   = "egress-events"
+  display_name = "egress-provisioner event delivery (Eventarc, Pub/Sub push)"
+}
+
+resource "google_service_account" "build" {
+  account_id   = "egress-build"
+  display_name = "egress-provisioner Cloud Build (tests and deploys)"
+}
+
+# ---- api ----------------------------------------------------------------------------------
+
+# Reads and writes environments and runs in Firestore (no narrower Firestore role exists).
+resource "google_project_iam_member" "api_datastore_user" {
+  project = var.project
+  role    = "roles/datastore.user"
+  member  = "serviceAccount:${google_service_account.api.email}"
+}
+
+# Publishes provision/teardown requests, to this topic only.
+resource "google_pubsub_topic_iam_member" "api_publishes_environment_requests" {
+  topic  = google_pubsub_topic.environment_requests.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.api.email}"
+}
+
+# ---- finalize -----------------------------------------------------------------------------
+
+# Ends runs, sets environment status and releases leases in Firestore.
+resource "google_project_iam_member" "finalize_datastore_user" {
+  project = var.project
+  role    = "roles/datastore.user"
+  member  = "serviceAccount:${google_service_account.finalize.email}"
+}
+
+# ---- steps --------------------------------------------------------------------------------
+
+# Run records, step records, leases and outputs in Firestore.
+resource "google_project_iam_member" "steps_datastore_user" {
+  project = var.project
+  role    = "roles/datastore.user"
+  member  = "serviceAccount:${google_service_account.steps.email}"
+}
+
+# apis step: services:batchEnable of the tutorial APIs.
+resource "google_project_iam_member" "steps_service_usage_admin" {
+  for_each = local.environment_projects
+  project  = each.value
+  role     = "roles/serviceusage.serviceUsageAdmin"
+  member   = "serviceAccount:${google_service_account.steps.email}"
+}
+
+# network, subnet, nat steps: VPC, subnet, Cloud Router and NAT (networkAdmin excludes firewalls).
+resource "google_project_iam_member" "steps_network_admin" {
+  for_each = local.environment_projects
+  project  = each.value
+  role     = "roles/compute.networkAdmin"
+  member   = "serviceAccount:${google_service_account.steps.email}"
+}
+
+# firewalls step: the deny-all egress rules and their allow rules.
+resource "google_project_iam_member" "steps_security_admin" {
+  for_each = local.environment_projects
+  project  = each.value
+  role     = "roles/compute.securityAdmin"
+  member   = "serviceAccount:${google_service_account.steps.email}"
+}
+
+# private-dns step: private zones and record sets.
+resource "google_project_iam_member" "steps_dns_admin" {
+  for_each = local.environment_projects
+  project  = each.value
+  role     = "roles/dns.admin"
+  member   = "serviceAccount:${google_service_account.steps.email}"
+}
+
+# service-accounts step (node accounts) and tenants step (Workload Identity accounts and their
+# workloadIdentityUser binding on the account).
+resource "google_project_iam_member" "steps_service_account_admin" {
+  for_each = local.environment_projects
+  project  = each.value
+  role     = "roles/iam.serviceAccountAdmin"
+  member   = "serviceAccount:${google_service_account.steps.email}"
+}
+
+# cluster and gateway-pool steps run nodes as the node accounts (actAs). IAM conditions cannot
+# name service accounts, which is why environments belong in projects of their own.
+resource "google_project_iam_member" "steps_service_account_user" {
+  for_each = local.environment_projects
+  project  = each.value
+  role     = "roles/iam.serviceAccountUser"
+  member   = "serviceAccount:${google_service_account.steps.email}"
+}
+
+# service-accounts step: project roles of the node accounts (one read-modify-write of the
+# policy). The condition lets it grant or revoke only those roles: never owner, never itself more.
+resource "google_project_iam_member" "steps_project_iam_admin" {
+  for_each = local.environment_projects
+  project  = each.value
+  role     = "roles/resourcemanager.projectIamAdmin"
+  member   = "serviceAccount:${google_service_account.steps.email}"
+
+  condition {
+    title       = "only-node-service-account-roles"
+    description = "The steps may grant only the node service accounts' roles."
+    expression  = "api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly(${jsonencode(var.node_service_account_roles)})"
+  }
+}
+
+# cluster and gateway-pool steps; mesh-config and tenants create Roles and RoleBindings in the
+# cluster, which container.developer cannot.
+resource "google_project_iam_member" "steps_container_admin" {
+  for_each = local.environment_projects
+  project  = each.value
+  role     = "roles/container.admin"
+  member   = "serviceAccount:${google_service_account.steps.email}"
+}
+
+# fleet-mesh and mesh-ready steps: the servicemesh feature and the cluster's fleet membership.
+resource "google_project_iam_member" "steps_gkehub_admin" {
+  for_each = local.environment_projects
+  project  = each.value
+  role     = "roles/gkehub.admin"
+  member   = "serviceAccount:${google_service_account.steps.email}"
+}
+
+# ---- workflows ----------------------------------------------------------------------------
+
+# Call logging and sys.log of the workflows. run.invoker on each step function and on finalize
+# is granted per function by `egressctl deploy`.
+resource "google_project_iam_member" "workflows_log_writer" {
+  project = var.project
+  role    = "roles/logging.logWriter"
+  member  = "serviceAccount:${google_service_account.workflows.email}"
+}
+
+# ---- tenant-events ------------------------------------------------------------------------
+
+# Stores tenant specs and message records, starts runs in Firestore.
+resource "google_project_iam_member" "tenant_events_datastore_user" {
+  project = var.project
+  role    = "roles/datastore.user"
+  member  = "serviceAccount:${google_service_account.tenant_events.email}"
+}
+
+# Starts reconcile-tenants executions (Workflows has no per-workflow IAM).
+resource "google_project_iam_member" "tenant_events_workflows_invoker" {
+  project = var.project
+  role    = "roles/workflows.invoker"
+  member  = "serviceAccount:${google_service_account.tenant_events.email}"
+}
+
+# ---- events (Eventarc trigger and Pub/Sub push identity) ----------------------------------
+
+# The identity of an Eventarc trigger must be allowed to receive its events.
+resource "google_project_iam_member" "events_event_receiver" {
+  project = var.project
+  role    = "roles/eventarc.eventReceiver"
+  member  = "serviceAccount:${google_service_account.events.email}"
+}
+
+# Eventarc starts provision-environment as this account. run.invoker on tenant-events (the push
+# subscription's OIDC identity) is granted per function by `egressctl deploy`.
+resource "google_project_iam_member" "events_workflows_invoker" {
+  project = var.project
+  role    = "roles/workflows.invoker"
+  member  = "serviceAccount:${google_service_account.events.email}"
+}
+
+# ---- build (Cloud Build) ------------------------------------------------------------------
+
+# Runs the build, writes its logs, and builds the function images (it is their build account).
+resource "google_project_iam_member" "build_builder" {
+  project = var.project
+  role    = "roles/cloudbuild.builds.builder"
+  member  = "serviceAccount:${google_service_account.build.email}"
+}
+
+# gcloud functions deploy.
+resource "google_project_iam_member" "build_functions_developer" {
+  project = var.project
+  role    = "roles/cloudfunctions.developer"
+  member  = "serviceAccount:${google_service_account.build.email}"
+}
+
+# gcloud functions add-invoker-policy-binding: run.invoker on each 2nd-gen function (a Cloud Run
+# service) for exactly its callers; no narrower predefined role can set a service's policy.
+resource "google_project_iam_member" "build_run_admin" {
+  project = var.project
+  role    = "roles/run.admin"
+  member  = "serviceAccount:${google_service_account.build.email}"
+}
+
+# gcloud workflows deploy.
+resource "google_project_iam_member" "build_workflows_editor" {
+  project = var.project
+  role    = "roles/workflows.editor"
+  member  = "serviceAccount:${google_service_account.build.email}"
+}
+
+# Checks that the topics and subscriptions Terraform owns exist before deploying.
+resource "google_project_iam_member" "build_pubsub_viewer" {
+  project = var.project
+  role    = "roles/pubsub.viewer"
+  member  = "serviceAccount:${google_service_account.build.email}"
+}
+
+# Checks that the Eventarc triggers Terraform owns exist.
+resource "google_project_iam_member" "build_eventarc_viewer" {
+  project = var.project
+  role    = "roles/eventarc.viewer"
+  member  = "serviceAccount:${google_service_account.build.email}"
+}
+
+# Reconcile after deploy: publishes each Tenant spec of the repository, to this topic only.
+resource "google_pubsub_topic_iam_member" "build_publishes_tenant_requests" {
+  topic  = google_pubsub_topic.tenant_requests.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.build.email}"
+}
+
+# Deploys functions and workflows that run as these accounts (actAs on each account only; the
+# build account also acts as itself, the functions' build account).
+resource "google_service_account_iam_member" "build_acts_as" {
+  for_each = {
+    api           = google_service_account.api.name
+    finalize      = google_service_account.finalize.name
+    steps         = google_service_account.steps.name
+    workflows     = google_service_account.workflows.name
+    tenant-events = google_service_account.tenant_events.name
+    build         = google_service_account.build.name
+  }
+  service_account_id = each.value
+  role               = "roles/iam.serviceAccountUser"
+  member             = "serviceAccount:${google_service_account.build.email}"
+}
