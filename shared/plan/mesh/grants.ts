@@ -1,0 +1,182 @@
+import { RESERVED_NAMESPACES } from '../../spec/constants.js';
+import type { Environment } from '../../spec/environment.js';
+import type { EgressRule, Tenant } from '../../spec/tenant.js';
+import { PermanentError } from '../../errors.js';
+import { egressRulePorts, tenantNamespace } from '../../spec/egress.js';
+
+/** Modes that cross the gateway as HTTP on its port 80 (the gateway sees the request). */
+export type HttpMode = 'http' | 'tls-origination';
+
+/** One tenant's rules for one host in one mode. */
+export interface TenantGrant {
+  tenant: Tenant;
+  namespace: string;
+  rules: EgressRule[];
+}
+
+/** What the environment grants for one external host, across all tenants. */
+export interface HostGrants {
+  host: string;
+  /** HTTP-visible access (plain http or TLS origination); at most one of the two per host. */
+  http?: { mode: HttpMode; port: number; targetPort: number; tenants: TenantGrant[] };
+  /** TLS passthrough by SNI. */
+  passthrough?: { port: number; targetPort: number; tenants: TenantGrant[] };
+}
+
+/** The compiler's view of a tenant set: present tenants sorted by name, and grants by host. */
+export interface CompiledGrants {
+  tenants: Tenant[];
+  hosts: HostGrants[];
+}
+
+function invalid(tenant: Tenant, field: string, message: string): PermanentError {
+  return new PermanentError(
+    'invalid-argument',
+    `Tenant "${tenant.metadata.name}": ${field}: ${message}`,
+    {
+      field,
+      resource: `Tenant/${tenant.metadata.name}`,
+    },
+  );
+}
+
+function compareNames(a: Tenant, b: Tenant): number {
+  return a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;
+}
+
+/**
+ * Validates a tenant set against what the egress gateway can express and groups its egress
+ * rules by host. Absent tenants are left out. Throws PermanentError('invalid-argument') naming
+ * the tenant and field; the order of `tenants` does not change the result.
+ */
+export function compileGrants(env: Environment, tenants: readonly Tenant[]): CompiledGrants {
+  const present = tenants.filter((t) => t.spec.state !== 'absent').sort(compareNames);
+  const byName = new Set<string>();
+  const byNamespace = new Map<string, string>();
+  for (const tenant of present) {
+    const ns = tenantNamespace(tenant);
+    if (tenant.spec.environment !== env.metadata.name) {
+      throw invalid(
+        tenant,
+        'spec.environment',
+        `must be "${env.metadata.name}", the environment being compiled (got "${tenant.spec.environment}")`,
+      );
+    }
+    if (byName.has(tenant.metadata.name)) {
+      throw invalid(tenant, 'metadata.name', 'is declared twice');
+    }
+    byName.add(tenant.metadata.name);
+    const other = byNamespace.get(ns);
+    if (other !== undefined) {
+      throw invalid(
+        tenant,
+        'spec.namespace',
+        `namespace "${ns}" already belongs to tenant "${other}"`,
+      );
+    }
+    if (
+      (RESERVED_NAMESPACES as readonly string[]).includes(ns) ||
+      ns === env.spec.mesh.egressGateway.namespace
+    ) {
+      throw invalid(tenant, 'spec.namespace', `"${ns}" is reserved for the platform`);
+    }
+    byNamespace.set(ns, tenant.metadata.name);
+  }
+
+  const hosts = new Map<string, HostGrants>();
+  for (const tenant of present) {
+    const ns = tenantNamespace(tenant);
+    tenant.spec.egress.forEach((rule, index) => {
+      const field = `spec.egress[${index}]`;
+      if (rule.host.startsWith('*.')) {
+        throw invalid(
+          tenant,
+          `${field}.host`,
+          'wildcard hosts are not supported through the egress gateway (it cannot resolve them)',
+        );
+      }
+      const ports = egressRulePorts(rule);
+      const entry = hosts.get(rule.host) ?? { host: rule.host };
+      hosts.set(rule.host, entry);
+      if (rule.mode === 'passthrough') {
+        if (rule.paths.length > 0 || rule.methods.length > 0) {
+          throw invalid(
+            tenant,
+            `${field}.${rule.paths.length > 0 ? 'paths' : 'methods'}`,
+            'paths and methods cannot be enforced over passthrough (the gateway never sees the request); use mode tls-origination',
+          );
+        }
+        entry.passthrough ??= { ...ports, tenants: [] };
+        checkPorts(tenant, field, rule.host, 'passthrough', entry.passthrough, ports);
+        grantTo(entry.passthrough.tenants, tenant, ns, rule);
+      } else {
+        entry.http ??= { mode: rule.mode, ...ports, tenants: [] };
+        if (entry.http.mode !== rule.mode) {
+          throw invalid(
+            tenant,
+            `${field}.mode`,
+            `host ${rule.host} is already granted as "${entry.http.mode}" (to ${entry.http.tenants.map((g) => g.tenant.metadata.name).join(', ')}); the gateway routes one host one way, so use "${entry.http.mode}"`,
+          );
+        }
+        checkPorts(tenant, field, rule.host, rule.mode, entry.http, ports);
+        grantTo(entry.http.tenants, tenant, ns, rule);
+      }
+      if (entry.http && entry.passthrough && entry.http.port === entry.passthrough.port) {
+        throw invalid(
+          tenant,
+          `${field}.port`,
+          `host ${rule.host} cannot use port ${entry.http.port} both for ${entry.http.mode} and passthrough`,
+        );
+      }
+    });
+  }
+
+  // A tenant limited to some paths or methods of a host must not also reach the whole host
+  // over passthrough: the tutorial's team-y bypassed its /status/418 limit that way.
+  for (const entry of hosts.values()) {
+    if (!entry.http || !entry.passthrough) continue;
+    for (const grant of entry.http.tenants) {
+      const restricted = grant.rules.some((r) => r.paths.length > 0 || r.methods.length > 0);
+      const unrestricted = grant.rules.some((r) => r.paths.length === 0 && r.methods.length === 0);
+      const alsoPassthrough = entry.passthrough.tenants.some((g) => g.tenant === grant.tenant);
+      if (restricted && !unrestricted && alsoPassthrough) {
+        const index = grant.tenant.spec.egress.findIndex(
+          (r) => r.host === entry.host && r.mode === 'passthrough',
+        );
+        throw invalid(
+          grant.tenant,
+          `spec.egress[${index}].mode`,
+          `host ${entry.host} is limited to some paths or methods for this tenant, so it cannot also be granted as passthrough (which would bypass the limit)`,
+        );
+      }
+    }
+  }
+
+  const sortedHosts = [...hosts.values()].sort((a, b) =>
+    a.host < b.host ? -1 : a.host > b.host ? 1 : 0,
+  );
+  return { tenants: present, hosts: sortedHosts };
+}
+
+function checkPorts(
+  tenant: Tenant,
+  field: string,
+  host: string,
+  mode: string,
+  granted: { port: number; targetPort: number },
+  wanted: { port: number; targetPort: number },
+): void {
+  if (granted.port !== wanted.port || granted.targetPort !== wanted.targetPort) {
+    throw invalid(
+      tenant,
+      `${field}.port`,
+      `host ${host} in mode ${mode} already uses port ${granted.port} → ${granted.targetPort}; every tenant must use the same ports for a host and mode`,
+    );
+  }
+}
+
+function grantTo(grants: TenantGrant[], tenant: Tenant, namespace: string, rule: EgressRule): void {
+  const existing = grants.find((g) => g.tenant === tenant);
+  if (existing) existing.rules.push(rule);
+  else grants.push({ tenant, namespace, rules: [rule] });
+}
