@@ -1,3 +1,4 @@
+import { compilationProblems } from '../shared/plan/mesh/index.js';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -49,8 +50,12 @@ export async function loadAndValidateSpecs(
 ): Promise<ValidationResult> {
   const loaded = await loadSpecFiles(paths);
   const result = validateDocuments(loaded.documents);
-  if (loaded.errors.length === 0) return result;
-  return { ok: false, errors: [...loaded.errors, ...(result.ok ? [] : result.errors)] };
+  const problems = result.ok ? compilationProblems(result.specs) : [];
+  if (loaded.errors.length === 0 && problems.length === 0) return result;
+  return {
+    ok: false,
+    errors: [...loaded.errors, ...(result.ok ? problems : result.errors)],
+  };
 }
 
 /** Splits one file's text into documents; pure, so tests can feed it text directly. */

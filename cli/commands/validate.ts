@@ -7,6 +7,7 @@ import {
   type ParsedDocument,
   type SpecError,
 } from '../../shared/spec/index.js';
+import { compilationProblems } from '../../shared/plan/mesh/index.js';
 import { CliError, ExitCode } from '../errors.js';
 import { loadSpecFiles } from '../load-specs.js';
 
@@ -32,7 +33,15 @@ export function registerValidateCommand(program: Command): void {
         throw new CliError(`egressctl: no spec documents in ${options.filename.join(', ')}`);
       }
       const { documents, errors: specErrors } = validateSourcedDocuments(loaded.documents);
-      const errors = inFileOrder(loaded.files, [...loaded.errors, ...specErrors]);
+      // A set the schema accepts must also be one the gateway can express (see compilationProblems).
+      const compileErrors =
+        specErrors.length === 0
+          ? compilationProblems({
+              environments: documents.flatMap((d) => (d.kind === 'Environment' ? [d.spec] : [])),
+              tenants: documents.flatMap((d) => (d.kind === 'Tenant' ? [d.spec] : [])),
+            })
+          : [];
+      const errors = inFileOrder(loaded.files, [...loaded.errors, ...specErrors, ...compileErrors]);
       if (options.output === 'json') {
         const report = {
           ok: errors.length === 0,

@@ -54,3 +54,4 @@ export {
   type RenderLayout,
   type RenderedFile,
 } from './render-files.js';
+export { compilationProblems } from './problems.js';
