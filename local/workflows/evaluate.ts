@@ -3,6 +3,7 @@ import type { BinaryOperator, Expr } from './expression.js';
 import {
   deepEqual,
   fitsInt64,
+  formatDouble,
   isList,
   isMap,
   isNumeric,
@@ -229,11 +230,29 @@ export function applyBinary(op: BinaryOperator, left: WfValue, right: WfValue): 
     case '>=':
       return compare(op, left, right);
     case '+':
-      if (typeof left === 'string' && typeof right === 'string') return left + right;
+      if (typeof left === 'string' || typeof right === 'string') return concatenate(left, right);
       return arithmetic(op, left, right);
     default:
       return arithmetic(op, left, right);
   }
+}
+
+/**
+ * `+` with a string operand. The "+ operator" table of
+ * https://cloud.google.com/workflows/docs/reference/syntax/datatypes#implicit-conversions gives
+ * STRING for string + integer, double, boolean or string (either order); every other mix
+ * (null, list, map, bytes) is absent from the table and stays a TypeError.
+ */
+function concatenate(left: WfValue, right: WfValue): string {
+  return concatOperand('+', left, right, left) + concatOperand('+', left, right, right);
+}
+
+function concatOperand(op: string, left: WfValue, right: WfValue, value: WfValue): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'number') return formatDouble(value);
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  return typeMismatch(op, left, right);
 }
 
 function compare(op: '<' | '<=' | '>' | '>=', left: WfValue, right: WfValue): boolean {

@@ -175,6 +175,8 @@ class Execution {
         workflow.filename?.replace(/^.*\//, '').replace(/\.(ya?ml|json)$/, '') ?? 'workflow',
       GOOGLE_CLOUD_WORKFLOW_REVISION_ID: '000001-000',
       GOOGLE_CLOUD_WORKFLOW_EXECUTION_ID: options.executionId ?? crypto.randomUUID(),
+      // Built-in since the stdlib/sys/get_env page lists it among the supported variables.
+      GOOGLE_CLOUD_SERVICE_ACCOUNT_NAME: 'workflows-local@local-project.iam.gserviceaccount.com',
       ...options.env,
     };
     this.stdlibEnv = { nowMs: () => this.clock.now(), getEnv: (name) => this.env[name] ?? null };

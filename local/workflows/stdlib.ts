@@ -272,8 +272,9 @@ export const STDLIB: ReadonlyMap<string, StdlibFunction> = new Map<string, Stdli
   ],
   [
     'if',
+    // "If condition evaluates to false or null, ifFalse is returned" (expression-helpers page).
     fn(['condition', 'if_true', 'if_false'], 3, ([c, t, f]) =>
-      arg('if', 'condition', c, 'boolean') ? (t ?? null) : (f ?? null),
+      arg('if', 'condition', c, 'boolean', 'null') === true ? (t ?? null) : (f ?? null),
     ),
   ],
   ['keys', fn(['map'], 1, ([m]) => [...mapArg('keys', 'map', m).keys()])],
@@ -531,7 +532,11 @@ export const STDLIB: ReadonlyMap<string, StdlibFunction> = new Map<string, Stdli
     fn(
       ['name', 'default'],
       1,
-      ([n, d], env) => env.getEnv(str('sys.get_env', 'name', n)) ?? d ?? null,
+      // TypeError "if either name or default is not a string" (stdlib/sys/get_env); an unset
+      // variable without a default is null.
+      ([n, d], env) =>
+        env.getEnv(str('sys.get_env', 'name', n)) ??
+        (d === undefined ? null : str('sys.get_env', 'default', d)),
     ),
   ],
   // retry predicates usable as functions too (stdlib/retry)
@@ -556,9 +561,10 @@ function jsonEncode(data: WfValue, indent: WfValue | undefined): string {
 }
 
 /**
- * http.default_retry_predicate: 429, 502, 503, 504 and connection/timeout errors; the
- * non-idempotent variant only 429 and 503
- * (https://cloud.google.com/workflows/docs/reference/stdlib/http/default_retry_predicate).
+ * http.default_retry_predicate: 429, 502, 503, 504, ConnectionError, ConnectionFailedError and
+ * TimeoutError; the non-idempotent variant: 429, 503 and ConnectionFailedError
+ * (https://cloud.google.com/workflows/docs/reference/stdlib/http/default_retry_predicate,
+ * https://cloud.google.com/workflows/docs/reference/stdlib/http/default_retry_predicate_non_idempotent).
  */
 export function defaultRetryPredicate(error: WfValue, idempotent: boolean): boolean {
   if (!isMap(error)) return false;
@@ -567,8 +573,10 @@ export function defaultRetryPredicate(error: WfValue, idempotent: boolean): bool
   const code = error.get('code');
   const retriedCodes = idempotent ? [429n, 502n, 503n, 504n] : [429n, 503n];
   if (tagList.includes('HttpError') && typeof code === 'bigint') return retriedCodes.includes(code);
-  if (!idempotent) return false;
-  return ['ConnectionError', 'ConnectionFailedError', 'TimeoutError'].some((t) =>
-    tagList.includes(t),
-  );
+  // The non-idempotent variant still retries a connection that was never established: the
+  // request cannot have reached the target (default_retry_predicate_non_idempotent page).
+  const retriedTags = idempotent
+    ? ['ConnectionError', 'ConnectionFailedError', 'TimeoutError']
+    : ['ConnectionFailedError'];
+  return retriedTags.some((t) => tagList.includes(t));
 }

@@ -56,11 +56,18 @@ describe('arithmetic and types (reference/syntax/expressions)', () => {
   it('integer overflow raises ValueError (64-bit integers)', async () => {
     expect((await evalError('9223372036854775807 + 1')).tags).toEqual(['ValueError']);
   });
-  it('concatenates only string + string; other mixes are TypeError', async () => {
+  // https://cloud.google.com/workflows/docs/reference/syntax/datatypes ("+ operator" table of
+  // "Implicit data type conversions"): string + integer/double/bool is a STRING; bool + number,
+  // and anything with null, is an ERROR.
+  it('concatenates a string with a number or boolean (implicit conversion table)', async () => {
     expect(await evalExpr('"a" + "b"')).toBe('ab');
-    const error = await evalError('"count: " + 42');
+    expect(await evalExpr('"count: " + 42')).toBe('count: 42');
+    expect(await evalExpr('1.5 + "x"')).toBe('1.5x');
+    expect(await evalExpr('true + "!"')).toBe('true!');
+    const error = await evalError('"n" + null');
     expect(error.tags).toEqual(['TypeError']);
-    expect(error.message).toBe('unsupported operand types for +: string and integer');
+    expect(error.message).toBe('unsupported operand types for +: string and null');
+    expect((await evalError('true + 1')).tags).toEqual(['TypeError']);
   });
   it('compares numbers across int and double, strings lexically, and refuses mixes', async () => {
     expect(await evalExpr('1 == 1.0')).toBe(true);
