@@ -1,0 +1,200 @@
+import type { CloudEvent } from '@google-cloud/functions-framework';
+import YAML from 'yaml';
+import type { ErrorBody } from '../shared/errors.js';
+import { dnsLabel, parseTenant, SpecValidationError } from '../shared/spec/index.js';
+import { runIdFor } from '../shared/state/hash.js';
+import type { MessageRecord } from '../shared/state/types.js';
+import { specHash } from '../shared/spec/index.js';
+import { getContext, type FunctionsContext } from './context.js';
+import type { MessagePublishedData } from './lib/message-published-data.js';
+
+/** The topic this function is subscribed to, recorded with each message. */
+export const TENANT_EVENTS_TOPIC = 'tenant-events';
+
+/** What the reconcile-tenants workflow receives. */
+export interface ReconcileTenantsArgument {
+  runId: string;
+  environmentId: string;
+}
+
+/** A document the function refuses: acknowledged (never redelivered) and recorded. */
+class Rejection extends Error {
+  constructor(readonly errors: ErrorBody[]) {
+    super(errors[0]?.message ?? 'rejected');
+  }
+}
+
+function reject(reason: string, message: string, field?: string): Rejection {
+  return new Rejection([
+    { kind: 'invalid-request', reason, message, ...(field !== undefined ? { field } : {}) },
+  ]);
+}
+
+function decode(data: string | undefined): unknown {
+  if (!data)
+    throw reject('empty-message', 'the message carries no Tenant document', 'message.data');
+  const text = Buffer.from(data, 'base64').toString('utf8');
+  try {
+    // YAML 1.2 reads JSON too.
+    return YAML.parse(text, { maxAliasCount: 100 }) as unknown;
+  } catch (error) {
+    throw reject(
+      'malformed-document',
+      `message.data is neither JSON nor YAML: ${(error as Error).message.split('\n')[0]}`,
+      'message.data',
+    );
+  }
+}
+
+async function accept(
+  ctx: FunctionsContext,
+  messageId: string,
+  data: MessagePublishedData,
+): Promise<Omit<MessageRecord, 'id' | 'topic' | 'receivedAt'>> {
+  const attributes = data.message.attributes ?? {};
+  const environmentId = attributes.environment;
+  if (!environmentId || !dnsLabel.safeParse(environmentId).success) {
+    throw reject(
+      'invalid-environment',
+      'attribute "environment" must name the environment (a DNS-1123 label)',
+      'attributes.environment',
+    );
+  }
+  const env = await ctx.stores.environments.get(environmentId);
+  if (!env || env.status === 'DELETING' || env.status === 'DELETED') {
+    throw reject(
+      'environment-not-found',
+      `environment ${environmentId} does not exist or is being deleted`,
+      'attributes.environment',
+    );
+  }
+  let tenant;
+  try {
+    tenant = parseTenant(decode(data.message.data), env.spec);
+  } catch (error) {
+    if (!(error instanceof SpecValidationError)) throw error;
+    throw new Rejection(
+      error.errors.map((e) => ({
+        kind: 'invalid-request',
+        reason: e.rule,
+        message: e.path ? `${e.path}: ${e.message}` : e.message,
+        field: e.path || 'message.data',
+      })),
+    );
+  }
+  if (tenant.spec.environment !== environmentId) {
+    throw reject(
+      'environment-mismatch',
+      `spec.environment is ${tenant.spec.environment}, but the message is for ${environmentId}`,
+      'spec.environment',
+    );
+  }
+  await ctx.stores.tenants.put(environmentId, tenant);
+  const key = attributes.idempotencyKey ?? `pubsub:${messageId}`;
+  const started = await ctx.stores.runs.startRun({
+    kind: 'tenants',
+    environmentId,
+    trigger: { type: 'pubsub', messageId, idempotencyKey: key },
+    idempotencyKey: key,
+    requestHash: specHash(tenant),
+    leaseSeconds: ctx.config.leaseSeconds,
+    onBusy: 'mark-dirty',
+  });
+  const base = { environment: environmentId, tenant: tenant.metadata.name };
+  switch (started.outcome) {
+    case 'coalesced':
+      return { ...base, outcome: 'coalesced', runId: started.lease.holder };
+    case 'key-reused':
+      throw reject(
+        'idempotency-key-reused',
+        `idempotencyKey was used for another document (run ${started.run.id})`,
+        'attributes.idempotencyKey',
+      );
+    case 'not-found':
+      throw reject(
+        'environment-not-found',
+        `environment ${environmentId} does not exist`,
+        'attributes.environment',
+      );
+    case 'busy':
+      throw new Error('unreachable: onBusy mark-dirty never answers busy');
+    case 'created':
+    case 'existing': {
+      // An existing run without an execution is a redelivery after a failed start: start it now.
+      if (started.outcome === 'created' || !started.run.executionName) {
+        const argument: ReconcileTenantsArgument = { runId: started.run.id, environmentId };
+        const name = await ctx.executions.start(ctx.config.reconcileWorkflow, argument);
+        await ctx.stores.runs.setExecution(started.run.id, name);
+      }
+      return { ...base, outcome: 'accepted', runId: started.run.id };
+    }
+  }
+}
+
+/**
+ * `tenant-events` (CloudEvent, Pub/Sub messagePublished): a Tenant document (JSON or YAML,
+ * base64 in message.data) with attributes `environment` and optional `idempotencyKey`.
+ * Deduplicated by message id; a valid one is stored and starts `reconcile-tenants` (or marks
+ * the environment dirty when a run already works on it); an invalid one is acknowledged and
+ * recorded as rejected with its field errors. Only a transient failure throws (redelivery).
+ */
+export async function tenantEvents(event: CloudEvent<MessagePublishedData>): Promise<void> {
+  const ctx = getContext();
+  const data = event.data;
+  const messageId = data?.message?.messageId ?? event.id;
+  const receivedAt = ctx.clock.now().toISOString();
+  if (!data?.message || !messageId) {
+    console.warn(
+      JSON.stringify({
+        severity: 'WARNING',
+        message: 'tenant-events: not a Pub/Sub message',
+        eventId: event.id,
+      }),
+    );
+    return;
+  }
+  if (await ctx.stores.runs.getMessage(messageId)) {
+    console.info(
+      JSON.stringify({ message: 'tenant-events: duplicate delivery ignored', messageId }),
+    );
+    return;
+  }
+  let record: MessageRecord;
+  try {
+    record = {
+      id: messageId,
+      topic: TENANT_EVENTS_TOPIC,
+      receivedAt,
+      ...(await accept(ctx, messageId, data)),
+    };
+  } catch (error) {
+    if (!(error instanceof Rejection)) throw error;
+    const [first, ...more] = error.errors;
+    record = {
+      id: messageId,
+      topic: TENANT_EVENTS_TOPIC,
+      receivedAt,
+      outcome: 'rejected',
+      ...(data.message.attributes?.environment
+        ? { environment: data.message.attributes.environment }
+        : {}),
+      ...(first ? { error: first } : {}),
+      ...(more.length > 0 ? { errors: error.errors } : {}),
+    };
+  }
+  const { firstTime } = await ctx.stores.runs.recordMessage(record);
+  console.info(
+    JSON.stringify({
+      message: `tenant-events: ${record.outcome}`,
+      messageId,
+      firstTime,
+      runId: record.runId,
+      error: record.error,
+    }),
+  );
+}
+
+/** The run id a message's reconcile gets (for tests and tooling). */
+export function tenantRunId(messageId: string, idempotencyKey?: string): string {
+  return runIdFor(idempotencyKey ?? `pubsub:${messageId}`);
+}

@@ -1,0 +1,283 @@
+import type { ErrorBody } from '../errors.js';
+import type { Environment } from '../spec/environment.js';
+import type { Tenant } from '../spec/tenant.js';
+import type { PendingOperation, StepName, StepOutputs } from '../steps/contract.js';
+
+/** Source of the current time; injected so lease expiry is testable without waiting. */
+export interface Clock {
+  now(): Date;
+}
+
+/** The wall clock. */
+export const systemClock: Clock = { now: () => new Date() };
+
+/** Lifecycle of an environment (DESIGN.md "Run state"). */
+export type EnvironmentStatus = 'PROVISIONING' | 'READY' | 'FAILED' | 'DELETING' | 'DELETED';
+
+/** Who works on an environment right now, and until when unless renewed. */
+export interface Lease {
+  /** The run id holding the lease. */
+  holder: string;
+  /** ISO-8601 instant after which another run may steal the lease. */
+  expiresAt: string;
+}
+
+/** Outputs of the steps of an environment, kept across runs so a tenants run sees the cluster's. */
+export type OutputsByStep = Partial<Record<StepName, StepOutputs>>;
+
+/** `environments/{id}`. */
+export interface EnvironmentRecord {
+  id: string;
+  spec: Environment;
+  /** sha256 of the canonical JSON of `spec`. */
+  specHash: string;
+  status: EnvironmentStatus;
+  outputs: OutputsByStep;
+  /** The run that last started on this environment. */
+  currentRun?: string;
+  lease?: Lease;
+  /**
+   * Set when a tenant event arrived while a run held the lease: the running execution
+   * reconciles tenants once more before it releases the lease, so a burst coalesces.
+   */
+  dirty: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Lifecycle of a tenant inside its environment. */
+export type TenantStatus = 'PENDING' | 'APPLIED' | 'FAILED' | 'REMOVED';
+
+/** `environments/{env}/tenants/{id}`. */
+export interface TenantRecord {
+  id: string;
+  environment: string;
+  spec: Tenant;
+  specHash: string;
+  /** Incremented each time the stored spec changes (not when an identical spec is re-sent). */
+  generation: number;
+  status: TenantStatus;
+  /** The spec hash the last successful tenants step applied. */
+  lastAppliedHash?: string;
+  error?: ErrorBody;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What a run does to its environment. */
+export type RunKind = 'provision' | 'teardown' | 'tenants';
+
+/** Lifecycle of a run. */
+export type RunStatus = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+
+/** What started a run. */
+export interface RunTrigger {
+  type: 'http' | 'pubsub' | 'build';
+  /** Pub/Sub message id when `type` is `pubsub`. */
+  messageId?: string;
+  /** Cloud Build id when `type` is `build`. */
+  buildId?: string;
+  /** The client's Idempotency-Key, when it sent one. */
+  idempotencyKey?: string;
+}
+
+/** `runs/{id}`; its steps live in the subcollection `runs/{id}/steps/{step}`. */
+export interface RunRecord {
+  id: string;
+  kind: RunKind;
+  environment: string;
+  trigger: RunTrigger;
+  /** Hash of the request that created the run: a reused idempotency key must carry the same. */
+  requestHash: string;
+  status: RunStatus;
+  /** The Workflows execution that drives this run, once started. */
+  executionName?: string;
+  error?: ErrorBody;
+  createdAt: string;
+  updatedAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+/** Lifecycle of one step within a run. */
+export type StepStatus = 'RUNNING' | 'PENDING' | 'DONE' | 'FAILED';
+
+/** `runs/{run}/steps/{step}`. */
+export interface StepRecord {
+  step: StepName;
+  /** RUNNING while a call is in flight; PENDING while waiting on an operation or a retry. */
+  status: StepStatus;
+  /** How many times the step function was called in this run. */
+  attempts: number;
+  operation?: PendingOperation;
+  outputs?: StepOutputs;
+  /** The last error: for PENDING the retryable one that will be retried, for FAILED the cause. */
+  error?: ErrorBody;
+  startedAt: string;
+  finishedAt?: string;
+  updatedAt: string;
+}
+
+/** A request to start a run, atomically claiming its environment. */
+export interface StartRunRequest {
+  kind: RunKind;
+  environmentId: string;
+  /** The spec to store on the environment; required to create one, absent for teardown. */
+  spec?: Environment;
+  /** Status the environment takes when the run starts (PROVISIONING, DELETING...). */
+  environmentStatus?: EnvironmentStatus;
+  trigger: RunTrigger;
+  /** Same key → same run. Without one, every request creates a run. */
+  idempotencyKey?: string;
+  /** Hash of the request body; compared when an idempotency key is reused. */
+  requestHash: string;
+  /** Lease time to live, renewed by each step call. */
+  leaseSeconds: number;
+  /**
+   * What to do when another run holds the lease: `refuse` (default, outcome `busy`) or
+   * `mark-dirty` (outcome `coalesced`: the running one reconciles once more before it ends).
+   */
+  onBusy?: 'refuse' | 'mark-dirty';
+}
+
+/** Outcome of {@link RunStore.startRun}. */
+export type StartRunResult =
+  | { outcome: 'created'; run: RunRecord; environment: EnvironmentRecord }
+  /** The idempotency key was seen before with the same request: the earlier run. */
+  | { outcome: 'existing'; run: RunRecord }
+  /** The idempotency key was seen before with a different request. */
+  | { outcome: 'key-reused'; run: RunRecord }
+  /** Another run holds an unexpired lease on the environment. */
+  | { outcome: 'busy'; lease: Lease }
+  /** Another run holds the lease; the environment was marked dirty (`onBusy: 'mark-dirty'`). */
+  | { outcome: 'coalesced'; lease: Lease }
+  /** Teardown (or a run without a spec) of an environment that does not exist. */
+  | { outcome: 'not-found' };
+
+/** Outcome of a lease acquisition. */
+export type LeaseResult =
+  { acquired: true; lease: Lease; stolenFrom?: string } | { acquired: false; lease: Lease };
+
+/** Outcome of {@link EnvironmentStore.acquireLeaseOrMarkDirty}. */
+export type ClaimResult =
+  | { acquired: true; lease: Lease }
+  /** Another run works on the environment: it has been marked dirty to reconcile again. */
+  | { acquired: false; lease: Lease; markedDirty: true }
+  | { acquired: false; notFound: true };
+
+/** A recorded Pub/Sub message, for deduplication by message id. */
+export interface MessageRecord {
+  id: string;
+  topic: string;
+  outcome: 'accepted' | 'rejected' | 'coalesced';
+  environment?: string;
+  tenant?: string;
+  runId?: string;
+  error?: ErrorBody;
+  /** Every field error of a rejected document. */
+  errors?: ErrorBody[];
+  receivedAt: string;
+}
+
+/** `environments/{id}`: specs, status, outputs, and the lease that serializes runs. */
+export interface EnvironmentStore {
+  get(id: string): Promise<EnvironmentRecord | undefined>;
+  list(): Promise<EnvironmentRecord[]>;
+  /** Sets status and/or currentRun; no-op for an unknown environment (returns undefined). */
+  update(
+    id: string,
+    patch: { status?: EnvironmentStatus; currentRun?: string },
+  ): Promise<EnvironmentRecord | undefined>;
+  /** Stores one step's outputs without touching the others' (no lost update). */
+  mergeOutputs(id: string, step: StepName, outputs: StepOutputs): Promise<void>;
+  /**
+   * Takes the lease for `holder` when it is free, expired (then stolen), or already held by
+   * `holder` (then renewed). Never takes an unexpired lease from another holder.
+   */
+  acquireLease(id: string, holder: string, ttlSeconds: number): Promise<LeaseResult>;
+  /** Extends the lease if `holder` still holds it (even if expired and not yet stolen). */
+  renewLease(id: string, holder: string, ttlSeconds: number): Promise<boolean>;
+  /** Drops the lease if `holder` holds it. */
+  releaseLease(id: string, holder: string): Promise<boolean>;
+  /**
+   * Atomically: take the lease for `holder`, or, when another run holds it, mark the
+   * environment dirty so that run reconciles once more (coalescing a burst of tenant events).
+   */
+  acquireLeaseOrMarkDirty(id: string, holder: string, ttlSeconds: number): Promise<ClaimResult>;
+  /**
+   * Ends a reconcile pass of `holder`: when dirty, clears the flag and keeps the lease
+   * (`again: true`, reconcile once more); otherwise releases the lease (`again: false`).
+   */
+  completePass(id: string, holder: string): Promise<{ again: boolean; held: boolean }>;
+}
+
+/** `environments/{env}/tenants/{id}`. */
+export interface TenantStore {
+  get(environmentId: string, tenantId: string): Promise<TenantRecord | undefined>;
+  list(environmentId: string): Promise<TenantRecord[]>;
+  /**
+   * Stores a tenant spec; the generation grows only when the spec hash changes, so a
+   * redelivered or re-sent document is a no-op (`changed: false`).
+   */
+  put(environmentId: string, tenant: Tenant): Promise<{ record: TenantRecord; changed: boolean }>;
+  /** Records the outcome of applying a tenant. */
+  setStatus(
+    environmentId: string,
+    tenantId: string,
+    status: TenantStatus,
+    details?: {
+      lastAppliedHash?: string;
+      error?: ErrorBody;
+      /** Only when the stored spec still has this hash (it may have changed meanwhile). */
+      ifSpecHash?: string;
+    },
+  ): Promise<void>;
+}
+
+/** `runs/{id}`, `runs/{id}/steps/{step}` and `messages/{id}`. */
+export interface RunStore {
+  /**
+   * In one transaction: return the run of a known idempotency key, or check the environment's
+   * lease, store the spec, take the lease for the new run and create it.
+   */
+  startRun(request: StartRunRequest): Promise<StartRunResult>;
+  get(runId: string): Promise<RunRecord | undefined>;
+  listByEnvironment(environmentId: string, limit?: number): Promise<RunRecord[]>;
+  /** PENDING → RUNNING on the first step call; a field update, so parallel steps never contend. */
+  markRunning(runId: string): Promise<void>;
+  /** Records the Workflows execution driving the run. */
+  setExecution(runId: string, executionName: string): Promise<void>;
+  /** Terminal status of the run (SUCCEEDED or FAILED). */
+  finish(
+    runId: string,
+    status: 'SUCCEEDED' | 'FAILED',
+    error?: ErrorBody,
+  ): Promise<RunRecord | undefined>;
+  getStep(runId: string, step: StepName): Promise<StepRecord | undefined>;
+  listSteps(runId: string): Promise<StepRecord[]>;
+  /**
+   * A step call begins (transaction): attempts + 1, status RUNNING, startedAt on the first
+   * call; returns the record as it was before (for the recorded operation) and after.
+   */
+  beginStep(runId: string, step: StepName): Promise<{ before?: StepRecord; after: StepRecord }>;
+  /** The call ended with `done`: outputs and finishedAt; the operation is cleared. */
+  completeStep(runId: string, step: StepName, outputs: StepOutputs): Promise<StepRecord>;
+  /** The call ended with `pending` (or a retryable error): status PENDING, operation kept. */
+  waitStep(
+    runId: string,
+    step: StepName,
+    details: { operation?: PendingOperation; error?: ErrorBody },
+  ): Promise<StepRecord>;
+  /** The call ended with a permanent error. */
+  failStep(runId: string, step: StepName, error: ErrorBody): Promise<StepRecord>;
+  /** Stores a message record if its id is new; `firstTime: false` means a redelivery. */
+  recordMessage(record: MessageRecord): Promise<{ firstTime: boolean }>;
+  getMessage(id: string): Promise<MessageRecord | undefined>;
+}
+
+/** The three stores, as the composition root hands them to functions. */
+export interface StateStores {
+  environments: EnvironmentStore;
+  tenants: TenantStore;
+  runs: RunStore;
+}

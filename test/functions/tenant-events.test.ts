@@ -1,0 +1,216 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import YAML from 'yaml';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  createContext,
+  getTestServer,
+  setContext,
+  type FunctionsContext,
+} from '../../functions/testing.js';
+import { tenantRunId } from '../../functions/tenant-events.js';
+import { environmentDoc } from '../state/store-contract.js';
+import { startFunctionsTestEnv, type FunctionsTestEnv } from '../support/functions-env.js';
+
+// The emulators run on two cores shared by many suites: contention makes them slow, not wrong.
+vi.setConfig({ testTimeout: 90_000, hookTimeout: 120_000 });
+
+let env: FunctionsTestEnv;
+let base: FunctionsContext;
+let counter = 0;
+
+const tenant = (name = 'team-x', host = 'example.com') => ({
+  apiVersion: 'egress.provisioner.dev/v1alpha1',
+  kind: 'Tenant',
+  metadata: { name },
+  spec: { environment: 'tutorial', egress: [{ host }] },
+});
+
+/** The body the Pub/Sub emulator POSTs to a push endpoint. */
+function pushBody(document: unknown, attributes: Record<string, string>, messageId: string) {
+  const text = typeof document === 'string' ? document : JSON.stringify(document);
+  const publishTime = new Date().toISOString();
+  return {
+    message: {
+      data: Buffer.from(text).toString('base64'),
+      attributes,
+      messageId,
+      message_id: messageId,
+      publishTime,
+      publish_time: publishTime,
+    },
+    subscription: `projects/${env.projectId}/subscriptions/tenant-events-push`,
+  };
+}
+
+const deliver = (body: object) =>
+  request(getTestServer('tenant-events'))
+    .post(`/projects/${env.projectId}/topics/tenant-events`)
+    .send(body);
+
+/** An environment whose provisioning run ended, so a tenant event can take the lease. */
+async function readyEnvironment(): Promise<void> {
+  const started = await base.stores.runs.startRun({
+    kind: 'provision',
+    environmentId: 'tutorial',
+    spec: environmentDoc(),
+    trigger: { type: 'http' },
+    requestHash: 'x',
+    leaseSeconds: 600,
+  });
+  if (started.outcome !== 'created') throw new Error('setup failed');
+  await base.stores.environments.releaseLease('tutorial', started.run.id);
+}
+
+beforeAll(async () => {
+  env = await startFunctionsTestEnv();
+  base = env.ctx;
+});
+afterAll(async () => {
+  await env?.close();
+});
+beforeEach(async () => {
+  setContext(base);
+  env.executionCalls.length = 0;
+  counter += 1;
+  await env.emulators.clear(env.projectId);
+});
+
+describe('tenant-events', () => {
+  it('records a redelivered message once and starts one reconcile-tenants execution', async () => {
+    await readyEnvironment();
+    const messageId = `${counter}000001`;
+    const body = pushBody(tenant(), { environment: 'tutorial' }, messageId);
+    const first = await deliver(body);
+    const again = await deliver(body);
+    expect([first.status, again.status]).toEqual([204, 204]);
+
+    const runId = tenantRunId(messageId);
+    const message = await base.stores.runs.getMessage(messageId);
+    expect(message).toMatchObject({
+      id: messageId,
+      topic: 'tenant-events',
+      outcome: 'accepted',
+      environment: 'tutorial',
+      tenant: 'team-x',
+      runId,
+    });
+    expect(env.executionCalls).toHaveLength(1);
+    expect(env.executionCalls[0]).toMatchObject({
+      method: 'POST',
+      path: expect.stringContaining(
+        `/v1/projects/${env.projectId}/locations/us-central1/workflows/reconcile-tenants/executions`,
+      ) as unknown,
+    });
+    const argument = JSON.parse((env.executionCalls[0]?.body as { argument: string }).argument);
+    expect(argument).toEqual({ runId, environmentId: 'tutorial' });
+    const run = await base.stores.runs.get(runId);
+    expect(run).toMatchObject({
+      kind: 'tenants',
+      trigger: { type: 'pubsub', messageId },
+      executionName: expect.stringMatching(/reconcile-tenants\/executions\/exec-\d+$/) as unknown,
+    });
+    const stored = await base.stores.tenants.list('tutorial');
+    expect(stored.map((t) => [t.id, t.generation, t.status])).toEqual([['team-x', 1, 'PENDING']]);
+    expect((await base.stores.environments.get('tutorial'))?.lease?.holder).toBe(runId);
+  });
+
+  it('accepts YAML, and coalesces into the running run by marking the environment dirty', async () => {
+    await readyEnvironment();
+    const yaml = YAML.stringify(tenant('team-y', 'httpbin.org'));
+    const first = await deliver(pushBody(yaml, { environment: 'tutorial' }, `${counter}1`));
+    expect(first.status).toBe(204);
+    const second = await deliver(
+      pushBody(tenant('team-z'), { environment: 'tutorial' }, `${counter}2`),
+    );
+    expect(second.status).toBe(204);
+    expect(env.executionCalls).toHaveLength(1);
+    expect(await base.stores.runs.getMessage(`${counter}2`)).toMatchObject({
+      outcome: 'coalesced',
+      runId: tenantRunId(`${counter}1`),
+    });
+    expect((await base.stores.environments.get('tutorial'))?.dirty).toBe(true);
+    expect((await base.stores.tenants.list('tutorial')).map((t) => t.id)).toEqual([
+      'team-y',
+      'team-z',
+    ]);
+  });
+
+  it('acknowledges and records an invalid document with its field errors, never to be redelivered', async () => {
+    await readyEnvironment();
+    const cases: { doc: unknown; attrs: Record<string, string>; field: string }[] = [
+      {
+        doc: tenant('team-x', 'Not A Host'),
+        attrs: { environment: 'tutorial' },
+        field: 'spec.egress[0].host',
+      },
+      { doc: tenant(), attrs: {}, field: 'attributes.environment' },
+      { doc: tenant(), attrs: { environment: 'absent' }, field: 'attributes.environment' },
+      { doc: '{not yaml: [', attrs: { environment: 'tutorial' }, field: 'message.data' },
+      {
+        doc: { ...tenant(), kind: 'Environment' },
+        attrs: { environment: 'tutorial' },
+        field: 'kind',
+      },
+      {
+        doc: { ...tenant(), spec: { environment: 'other' } },
+        attrs: { environment: 'tutorial' },
+        field: 'spec.environment',
+      },
+    ];
+    for (const [index, c] of cases.entries()) {
+      const id = `${counter}9${index}`;
+      const res = await deliver(pushBody(c.doc, c.attrs, id));
+      expect(res.status, JSON.stringify(c)).toBe(204);
+      const record = await base.stores.runs.getMessage(id);
+      const fields = [record?.error?.field, ...(record?.errors ?? []).map((e) => e.field)];
+      expect(record?.outcome, JSON.stringify(record)).toBe('rejected');
+      expect(fields, JSON.stringify(record)).toContain(c.field);
+    }
+    expect(await base.stores.tenants.list('tutorial')).toEqual([]);
+    expect(env.executionCalls).toEqual([]);
+  });
+
+  it('fails (for redelivery) when the Executions API is down, and starts the execution on redelivery', async () => {
+    await readyEnvironment();
+    // The real client against a port where nothing listens.
+    setContext(createContext({ ...base.config, workflowsEndpoint: 'http://127.0.0.1:1' }));
+    const body = pushBody(tenant(), { environment: 'tutorial' }, `${counter}5`);
+    const failed = await deliver(body);
+    expect(failed.status).toBeGreaterThanOrEqual(500);
+    expect(await base.stores.runs.getMessage(`${counter}5`)).toBeUndefined();
+    setContext(base);
+    const redelivered = await deliver(body);
+    expect(redelivered.status).toBe(204);
+    expect(env.executionCalls).toHaveLength(1);
+    expect((await base.stores.runs.get(tenantRunId(`${counter}5`)))?.executionName).toBeDefined();
+  });
+
+  it('receives a real push from the Pub/Sub emulator', async () => {
+    await readyEnvironment();
+    const server: Server = getTestServer('tenant-events');
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const topic = env.pubsub.topic('tenant-events');
+      await topic.createSubscription(`push-${counter}`, {
+        pushEndpoint: `http://127.0.0.1:${port}/projects/${env.projectId}/topics/tenant-events`,
+      });
+      const messageId = await topic.publishMessage({
+        json: tenant('team-push'),
+        attributes: { environment: 'tutorial' },
+      });
+      let record;
+      for (let i = 0; i < 100 && !record; i += 1) {
+        record = await base.stores.runs.getMessage(messageId);
+        if (!record) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(record).toMatchObject({ outcome: 'accepted', tenant: 'team-push' });
+      expect(env.executionCalls).toHaveLength(1);
+    } finally {
+      await env.pubsub.subscription(`push-${counter}`).delete();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});

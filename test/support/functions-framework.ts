@@ -1,0 +1,64 @@
+import { spawn } from 'node:child_process';
+import { findFreePort } from '../../local/emulators.js';
+
+/** A functions-framework process serving one target of functions/index.ts. */
+export interface FrameworkProcess {
+  url: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the real functions-framework (its main.js, TypeScript through tsx) in its own process
+ * group, as the deployed runtime would run it, and waits until it answers HTTP.
+ */
+export async function startFramework(
+  target: string,
+  env: Record<string, string>,
+  signatureType: 'http' | 'cloudevent' = 'http',
+): Promise<FrameworkProcess> {
+  const port = await findFreePort();
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'node_modules/@google-cloud/functions-framework/build/src/main.js',
+      '--source=functions/index.ts',
+      `--target=${target}`,
+      `--signature-type=${signatureType}`,
+    ],
+    {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env, PORT: String(port) },
+    },
+  );
+  let log = '';
+  const keep = (chunk: Buffer) => (log = (log + chunk.toString()).slice(-8_000));
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const pgid = child.pid!;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    try {
+      process.kill(-pgid, 'SIGTERM');
+    } catch {
+      return;
+    }
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+  };
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`functions-framework exited:\n${log}`);
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      return { url, output: () => log, stop };
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  await stop();
+  throw new Error(`functions-framework not ready after 30 s:\n${log}`);
+}
