@@ -8,8 +8,8 @@ import { specHash } from '../shared/spec/index.js';
 import { getContext, type FunctionsContext } from './context.js';
 import type { MessagePublishedData } from './lib/message-published-data.js';
 
-/** The topic this function is subscribed to, recorded with each message. */
-export const TENANT_EVENTS_TOPIC = 'tenant-events';
+/** The topic this function is subscribed to (DESIGN.md: `tenant-requests`), recorded with each message. */
+export const TENANT_EVENTS_TOPIC = 'tenant-requests';
 
 /** What the reconcile-tenants workflow receives. */
 export interface ReconcileTenantsArgument {

@@ -90,7 +90,7 @@ describe('tenant-events', () => {
     const message = await base.stores.runs.getMessage(messageId);
     expect(message).toMatchObject({
       id: messageId,
-      topic: 'tenant-events',
+      topic: 'tenant-requests',
       outcome: 'accepted',
       environment: 'tutorial',
       tenant: 'team-x',
@@ -193,9 +193,9 @@ describe('tenant-events', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = server.address() as AddressInfo;
-      const topic = env.pubsub.topic('tenant-events');
+      const topic = env.pubsub.topic('tenant-requests');
       await topic.createSubscription(`push-${counter}`, {
-        pushEndpoint: `http://127.0.0.1:${port}/projects/${env.projectId}/topics/tenant-events`,
+        pushEndpoint: `http://127.0.0.1:${port}/projects/${env.projectId}/topics/tenant-requests`,
       });
       const messageId = await topic.publishMessage({
         json: tenant('team-push'),

@@ -32,7 +32,7 @@ export async function startFunctionsTestEnv(): Promise<FunctionsTestEnv> {
   });
   const pubsub = new PubSub({ projectId });
   const [topic] = await pubsub.createTopic('environment-requests');
-  await pubsub.createTopic('tenant-events');
+  await pubsub.createTopic('tenant-requests');
   const [requests] = await topic.createSubscription('requests-check');
   setContext(undefined);
   const ctx = getContext();
