@@ -1,0 +1,15 @@
+import type { KubeStepDependencies } from '../steps/mesh-config.js';
+import { applyObjectSet } from './applier.js';
+import { clusterAccessFromOutputs, type KubeClientFactory } from './cluster-access.js';
+
+/**
+ * The dependencies of the mesh-config and tenants steps for a client factory: the steps import
+ * shared/kube as types only, so the applier reaches them through here.
+ */
+export function kubeStepDependencies(kubeClient: KubeClientFactory): KubeStepDependencies {
+  return {
+    kubeClient,
+    applyObjectSet: (options) => applyObjectSet(options),
+    clusterAccess: clusterAccessFromOutputs,
+  };
+}

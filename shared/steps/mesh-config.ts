@@ -1,0 +1,195 @@
+import type {
+  ApplyReport,
+  ApplySetRef,
+  KubeClientFactory,
+  KubeObjectClient,
+  LiveObject,
+} from '../kube/index.js';
+import { PermanentError } from '../errors.js';
+import { objectKey, type KubeObject } from '../plan/kube-object.js';
+import { desiredMeshObjects, gatewayServiceHost } from '../plan/mesh/index.js';
+import type { Environment } from '../spec/environment.js';
+import type { StepContext, StepOutputs, StepResult } from './contract.js';
+
+/**
+ * What the mesh-config and tenants steps need from the composition root; shared/kube's
+ * `kubeStepDependencies(factory)` builds it.
+ */
+export interface KubeStepDependencies {
+  /** A Kubernetes client for a cluster (functions/, cli/ and local/ build it). */
+  kubeClient: KubeClientFactory;
+  /** The applier (shared/kube applyObjectSet); passed in because steps import shared/kube as types only. */
+  applyObjectSet: (options: {
+    client: KubeObjectClient;
+    set: ApplySetRef;
+    objects: readonly KubeObject[];
+  }) => Promise<ApplyReport>;
+  /** Reads the cluster step's outputs into a ClusterAccess (shared/kube clusterAccessFromOutputs). */
+  clusterAccess: (outputs: StepOutputs | undefined) => Parameters<KubeClientFactory>[0];
+}
+
+/** The apply set of the mesh-config step's objects. */
+export const MESH_APPLY_SET = 'mesh';
+
+/** Seconds between calls while the control plane is not REVISION_READY (it takes minutes). */
+export const REVISION_WAIT_SECONDS = 30;
+/** Seconds between calls while the egress gateway Deployment is not available yet. */
+export const GATEWAY_WAIT_SECONDS = 10;
+
+/**
+ * Whether the mesh-ready step reports the managed control plane ready. mesh-ready is done only
+ * once the membership is ACTIVE with REVISION_READY and then outputs `controlPlaneState:
+ * 'ACTIVE'` (shared/steps/fleet-mesh.ts); `revisionReady: true` and `REVISION_READY` are accepted
+ * as well. No outputs (mesh-ready not done) means not ready.
+ */
+export function isRevisionReady(outputs: StepOutputs | undefined): boolean {
+  if (!outputs) return false;
+  if (outputs.revisionReady === true) return true;
+  return ['ACTIVE', 'REVISION_READY'].includes(String(outputs.controlPlaneState ?? outputs.state));
+}
+
+/** Why a gateway Deployment is not available yet, or undefined when it is. */
+export function gatewayUnavailableReason(live: LiveObject | undefined): string | undefined {
+  if (!live) return 'the Deployment does not exist';
+  const status = live.status ?? {};
+  const generation = live.metadata.generation;
+  const observed = status.observedGeneration;
+  // A status from before the last change says nothing about the pods the change makes.
+  if (typeof generation === 'number' && (typeof observed !== 'number' || observed < generation)) {
+    return `the deployment controller has not observed generation ${generation} yet`;
+  }
+  const conditions = Array.isArray(status.conditions)
+    ? (status.conditions as { type?: string; status?: string; message?: string }[])
+    : [];
+  const available = conditions.find((c) => c.type === 'Available');
+  if (available) {
+    return available.status === 'True'
+      ? undefined
+      : `Available=${available.status ?? 'Unknown'}: ${available.message ?? ''}`.trim();
+  }
+  const replicas = status.availableReplicas;
+  return typeof replicas === 'number' && replicas >= 1 ? undefined : 'no replica is available';
+}
+
+function meshSet(env: Environment): ApplySetRef {
+  return { environment: env.metadata.name, name: MESH_APPLY_SET };
+}
+
+async function clientFor(ctx: StepContext, deps: KubeStepDependencies): Promise<KubeObjectClient> {
+  return deps.kubeClient(deps.clusterAccess(ctx.upstream.cluster));
+}
+
+/**
+ * Step `mesh-config`: applies the mesh objects (namespaces, egress gateway, PeerAuthentication,
+ * Gateway, egress DestinationRule, Telemetry, allow-nothing policy) and prunes the ones no
+ * longer desired. Until mesh-ready reports REVISION_READY it applies them without the gateway
+ * Deployment and without `istio-injection=enabled` and answers `pending`; once ready, it answers
+ * `pending` until the gateway Deployment is available.
+ *
+ * "Available" is judged from the Deployment's status as the deployment controller writes it:
+ * `observedGeneration` has caught up with `metadata.generation`, and the `Available` condition is
+ * True (or, without conditions, `availableReplicas >= 1`). No status at all counts as not
+ * available: on a real cluster that only means the controller has not looked yet. The local
+ * Kubernetes simulator writes such a status on every write, so locally the gateway is available
+ * as soon as it is applied.
+ *
+ * Idempotency: a call with the same environment and upstream outputs converges the cluster to the
+ * same objects and, when nothing differs from the fields the product owns, sends no write.
+ */
+export async function ensureMeshConfig(
+  ctx: StepContext,
+  deps: KubeStepDependencies,
+): Promise<StepResult> {
+  const env = ctx.environment;
+  const gw = env.spec.mesh.egressGateway;
+  const client = await clientFor(ctx, deps);
+  let revisionReady = isRevisionReady(ctx.upstream['mesh-ready']);
+  if (!revisionReady) {
+    // REVISION_READY is a latch: once the gateway was deployed, a missing or stale mesh-ready
+    // output must not prune it or strip the injection labels of a working mesh.
+    const deployed = await client.read({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      name: gw.name,
+      namespace: gw.namespace,
+    });
+    revisionReady = deployed !== undefined;
+  }
+  const objects = desiredMeshObjects(env, { revisionReady });
+  const report = await deps.applyObjectSet({ client, set: meshSet(env), objects });
+  const summary = `${report.applied.length} applied, ${report.unchanged.length} unchanged, ${report.deleted.length + report.cascaded.length} deleted`;
+  if (!revisionReady) {
+    return {
+      status: 'pending',
+      retryAfterSeconds: REVISION_WAIT_SECONDS,
+      message: `waiting for the managed control plane to report REVISION_READY (mesh objects without injection: ${summary})`,
+    };
+  }
+  const gatewayKey = objectKey({
+    kind: 'Deployment',
+    metadata: { name: gw.name, namespace: gw.namespace },
+  });
+  if (!objects.some((o) => objectKey(o) === gatewayKey)) {
+    throw new PermanentError('compiler-contract', `the mesh objects hold no ${gatewayKey}`);
+  }
+  const unavailable = gatewayUnavailableReason(report.live.get(gatewayKey));
+  if (unavailable !== undefined) {
+    return {
+      status: 'pending',
+      retryAfterSeconds: GATEWAY_WAIT_SECONDS,
+      message: `waiting for the egress gateway ${gw.namespace}/${gw.name}: ${unavailable} (${summary})`,
+    };
+  }
+  return {
+    status: 'done',
+    outputs: {
+      revisionReady: true,
+      gatewayNamespace: gw.namespace,
+      gatewayService: gatewayServiceHost(env),
+      objects: objects.length,
+      applied: report.applied.length,
+      unchanged: report.unchanged.length,
+      deleted: report.deleted.length + report.cascaded.length,
+    },
+  };
+}
+
+/**
+ * Teardown of `mesh-config`: deletes every object of the mesh apply set (never kube-system or
+ * istio-system, which only lose the product's labels), and answers `pending` until a call finds
+ * nothing left, so a namespace still terminating holds the teardown back.
+ *
+ * Idempotency: once everything is gone, every further call is one list per kind and no write.
+ */
+export async function removeMeshConfig(
+  ctx: StepContext,
+  deps: KubeStepDependencies,
+): Promise<StepResult> {
+  const client = await clientFor(ctx, deps);
+  const report = await deps.applyObjectSet({ client, set: meshSet(ctx.environment), objects: [] });
+  return removalResult(report, 'mesh');
+}
+
+/** `done` when a removal call found nothing left to delete; `pending` otherwise. */
+export function removalResult(report: ApplyReport, what: string): StepResult {
+  const left = report.deleted.length + report.cascaded.length + report.terminating.length;
+  if (left > 0) {
+    return {
+      status: 'pending',
+      retryAfterSeconds: 5,
+      message: `deleting the ${what} objects: ${report.deleted.length + report.cascaded.length} deleted, ${report.terminating.length} terminating`,
+    };
+  }
+  return { status: 'done', outputs: { released: report.released } };
+}
+
+/** The step as the step registry takes it: `ensure` and `remove` bound to their dependencies. */
+export function meshConfigStep(deps: KubeStepDependencies): {
+  ensure(ctx: StepContext): Promise<StepResult>;
+  remove(ctx: StepContext): Promise<StepResult>;
+} {
+  return {
+    ensure: (ctx) => ensureMeshConfig(ctx, deps),
+    remove: (ctx) => removeMeshConfig(ctx, deps),
+  };
+}
