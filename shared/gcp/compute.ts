@@ -1,0 +1,212 @@
+import type {
+  FirewallsClient,
+  GlobalOperationsClient,
+  NetworksClient,
+  RegionOperationsClient,
+  RoutersClient,
+  SubnetworksClient,
+  ZoneOperationsClient,
+} from '@google-cloud/compute';
+import { PermanentError } from '../errors.js';
+import type { PendingOperation } from '../steps/contract.js';
+import { callGoogle } from './errors.js';
+import { plainJson } from './plain.js';
+import {
+  ALREADY_EXISTS,
+  NOT_FOUND,
+  type ComputeApi,
+  type ComputeCollection,
+  type ComputeScope,
+  type GcpResource,
+  type OperationStatus,
+} from './types.js';
+
+/** The compute clients the adapter needs, built by a composition root. */
+export interface ComputeClients {
+  networks: NetworksClient;
+  subnetworks: SubnetworksClient;
+  routers: RoutersClient;
+  firewalls: FirewallsClient;
+  globalOperations: GlobalOperationsClient;
+  regionOperations: RegionOperationsClient;
+  zoneOperations: ZoneOperationsClient;
+}
+
+/** The request shapes the four resource clients share, under their own field names. */
+interface ResourceClient {
+  get(request: object): Promise<[unknown, ...unknown[]]>;
+  insert(
+    request: object,
+  ): Promise<[{ latestResponse?: unknown; name?: string | null }, ...unknown[]]>;
+  patch(
+    request: object,
+  ): Promise<[{ latestResponse?: unknown; name?: string | null }, ...unknown[]]>;
+  delete(
+    request: object,
+  ): Promise<[{ latestResponse?: unknown; name?: string | null }, ...unknown[]]>;
+}
+
+/** Per collection: the request field naming the resource and the one carrying its body. */
+const FIELDS: Readonly<
+  Record<ComputeCollection, { name: string; resource: string; singular: string }>
+> = {
+  networks: { name: 'network', resource: 'networkResource', singular: 'network' },
+  subnetworks: { name: 'subnetwork', resource: 'subnetworkResource', singular: 'subnetwork' },
+  routers: { name: 'router', resource: 'routerResource', singular: 'router' },
+  firewalls: { name: 'firewall', resource: 'firewallResource', singular: 'firewall' },
+};
+
+/** A compute Operation (REST JSON) as an {@link OperationStatus}. */
+export function computeOperationStatus(operation: unknown): OperationStatus {
+  const op = plainJson(operation);
+  const status: OperationStatus = { name: String(op.name ?? ''), done: op.status === 'DONE' };
+  const error = op.error as { errors?: { code?: string; message?: string }[] } | undefined;
+  const first = error?.errors?.[0];
+  if (status.done && first) {
+    status.error = { message: first.message ?? String(op.httpErrorMessage ?? 'operation failed') };
+    if (first.code !== undefined) status.error.code = first.code;
+  }
+  return status;
+}
+
+/** {@link ComputeApi} over the official `@google-cloud/compute` clients (REST). */
+export class ComputeAdapter implements ComputeApi {
+  constructor(private readonly clients: ComputeClients) {}
+
+  private client(collection: ComputeCollection): ResourceClient {
+    return this.clients[collection] as unknown as ResourceClient;
+  }
+
+  private request(collection: ComputeCollection, scope: ComputeScope, extra: object): object {
+    return { project: scope.project, ...(scope.region ? { region: scope.region } : {}), ...extra };
+  }
+
+  private path(collection: ComputeCollection, scope: ComputeScope, name: string): string {
+    const where = scope.region ? `regions/${scope.region}` : 'global';
+    return `projects/${scope.project}/${where}/${collection}/${name}`;
+  }
+
+  async get(
+    collection: ComputeCollection,
+    scope: ComputeScope,
+    name: string,
+  ): Promise<GcpResource | undefined> {
+    const fields = FIELDS[collection];
+    const found = await callGoogle(
+      { action: `get ${fields.singular}`, resource: this.path(collection, scope, name) },
+      async () =>
+        (
+          await this.client(collection).get(
+            this.request(collection, scope, { [fields.name]: name }),
+          )
+        )[0],
+      { onNotFound: () => undefined },
+    );
+    return found === undefined ? undefined : plainJson(found);
+  }
+
+  async insert(
+    collection: ComputeCollection,
+    scope: ComputeScope,
+    body: object & { name?: string },
+    requestId: string,
+  ): Promise<OperationStatus | typeof ALREADY_EXISTS> {
+    const fields = FIELDS[collection];
+    return callGoogle(
+      {
+        action: `insert ${fields.singular}`,
+        resource: this.path(collection, scope, String(body.name)),
+      },
+      async () => {
+        const [started] = await this.client(collection).insert(
+          this.request(collection, scope, { requestId, [fields.resource]: body }),
+        );
+        return computeOperationStatus(started.latestResponse);
+      },
+      { onAlreadyExists: () => ALREADY_EXISTS },
+    );
+  }
+
+  async patch(
+    collection: ComputeCollection,
+    scope: ComputeScope,
+    name: string,
+    body: object,
+    requestId: string,
+  ): Promise<OperationStatus> {
+    const fields = FIELDS[collection];
+    return callGoogle(
+      { action: `patch ${fields.singular}`, resource: this.path(collection, scope, name) },
+      async () => {
+        const [started] = await this.client(collection).patch(
+          this.request(collection, scope, {
+            [fields.name]: name,
+            requestId,
+            [fields.resource]: body,
+          }),
+        );
+        return computeOperationStatus(started.latestResponse);
+      },
+    );
+  }
+
+  async delete(
+    collection: ComputeCollection,
+    scope: ComputeScope,
+    name: string,
+    requestId: string,
+  ): Promise<OperationStatus | typeof NOT_FOUND> {
+    const fields = FIELDS[collection];
+    return callGoogle(
+      { action: `delete ${fields.singular}`, resource: this.path(collection, scope, name) },
+      async () => {
+        const [started] = await this.client(collection).delete(
+          this.request(collection, scope, { [fields.name]: name, requestId }),
+        );
+        return computeOperationStatus(started.latestResponse);
+      },
+      { onNotFound: () => NOT_FOUND },
+    );
+  }
+
+  async getOperation(project: string, operation: PendingOperation): Promise<OperationStatus> {
+    const site = { action: 'get operation', resource: operation.name };
+    switch (operation.api) {
+      case 'compute-global':
+        return callGoogle(site, async () =>
+          computeOperationStatus(
+            (await this.clients.globalOperations.get({ project, operation: operation.name }))[0],
+          ),
+        );
+      case 'compute-regional':
+        return callGoogle(site, async () =>
+          computeOperationStatus(
+            (
+              await this.clients.regionOperations.get({
+                project,
+                region: operation.location ?? '',
+                operation: operation.name,
+              })
+            )[0],
+          ),
+        );
+      case 'compute-zonal':
+        return callGoogle(site, async () =>
+          computeOperationStatus(
+            (
+              await this.clients.zoneOperations.get({
+                project,
+                zone: operation.location ?? '',
+                operation: operation.name,
+              })
+            )[0],
+          ),
+        );
+      default:
+        throw new PermanentError(
+          'invalid-operation',
+          `operation ${operation.name} belongs to ${operation.api}, not compute`,
+        );
+    }
+  }
+}

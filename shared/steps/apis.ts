@@ -1,0 +1,44 @@
+import { missingServiceBatches } from '../plan/gcp/serviceusage.js';
+import type { StepContext, StepResult } from './contract.js';
+import {
+  POLL_SECONDS,
+  done,
+  operationFailed,
+  pendingOn,
+  resumeOperation,
+  type StepDeps,
+} from './support.js';
+
+/** Idempotency: enables only the spec's services that are not enabled yet, so a repeated call reads the enabled list and writes nothing. */
+export async function ensureApis(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
+  const { project } = ctx.environment.spec;
+  const resumed = await resumeOperation(ctx, deps);
+  if (resumed === 'running' && ctx.operation)
+    return pendingOn(ctx.operation, POLL_SECONDS.serviceUsage);
+  const enabled = await deps.gcp.serviceUsage.listEnabled(project);
+  const batches = missingServiceBatches(ctx.environment, enabled);
+  if (batches.length === 0) {
+    return done({ enabled: [...new Set(ctx.environment.spec.apis)].sort() });
+  }
+  if (typeof resumed === 'object') throw operationFailed(`projects/${project}`, resumed.failed);
+  for (const batch of batches) {
+    const op = await deps.gcp.serviceUsage.batchEnable(project, batch.serviceIds);
+    if (op.error) throw operationFailed(`projects/${project}`, op.error.message);
+    if (!op.done) {
+      return pendingOn(
+        { api: 'serviceusage', name: op.name },
+        POLL_SECONDS.serviceUsage,
+        `enabling ${batch.serviceIds.join(', ')}`,
+      );
+    }
+  }
+  return done({ enabled: [...new Set(ctx.environment.spec.apis)].sort() });
+}
+
+/**
+ * Leaves the services enabled: disabling an API would break whatever else in the project uses
+ * it, and the environment cannot know whether it was the first to enable it.
+ */
+export async function removeApis(_ctx: StepContext, _deps: StepDeps): Promise<StepResult> {
+  return done({ kept: 'services stay enabled' });
+}

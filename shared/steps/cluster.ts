@@ -1,0 +1,213 @@
+import { PermanentError, RetryableError } from '../errors.js';
+import { desiredCluster, desiredGatewayNodePool } from '../plan/gcp/container.js';
+import { compareCluster, compareNodePool } from '../plan/gcp/diff.js';
+import { clusterParent, clusterPath, ownershipLabels } from '../plan/gcp/names.js';
+import type { GcpResource, OperationStatus } from '../gcp/types.js';
+import type { StepContext, StepResult } from './contract.js';
+import {
+  POLL_SECONDS,
+  done,
+  operationFailed,
+  pendingOn,
+  raiseOnImmutableDrift,
+  resumeOperation,
+  type StepDeps,
+} from './support.js';
+
+/** Cluster fields a ClusterUpdate can bring back to the spec, one per update (GKE runs one at a time). */
+const CLUSTER_UPDATES: Readonly<Record<string, string>> = {
+  masterAuthorizedNetworksConfig: 'desiredMasterAuthorizedNetworksConfig',
+  addonsConfig: 'desiredAddonsConfig',
+  workloadIdentityConfig: 'desiredWorkloadIdentityConfig',
+  releaseChannel: 'desiredReleaseChannel',
+  controlPlaneEndpointsConfig: 'desiredControlPlaneEndpointsConfig',
+  fleet: 'desiredFleet',
+};
+
+function pendingContainer(op: OperationStatus, seconds: number, message?: string): StepResult {
+  return pendingOn({ api: 'container', name: op.name }, seconds, message);
+}
+
+/** The first drifted mutable field as one ClusterUpdate, or a PermanentError for fields no update reaches. */
+function clusterUpdateFor(resource: string, patch: Record<string, unknown>): object {
+  const [field, value] = Object.entries(patch)[0] ?? [];
+  if (!field) return {};
+  const updateField = CLUSTER_UPDATES[field];
+  if (!updateField) {
+    throw new PermanentError(
+      'drift-not-reconcilable',
+      `${resource}: field ${field} drifted from the spec and this service does not update it in place`,
+      { field, resource },
+    );
+  }
+  return { [updateField]: value };
+}
+
+function clusterOutputs(ctx: StepContext, cluster: GcpResource): Record<string, string> {
+  const endpoints = cluster.controlPlaneEndpointsConfig as
+    { dnsEndpointConfig?: { endpoint?: string } } | undefined;
+  const masterAuth = cluster.masterAuth as { clusterCaCertificate?: string } | undefined;
+  const privateConfig = cluster.privateClusterConfig as { privateEndpoint?: string } | undefined;
+  const fleet = cluster.fleet as { membership?: string } | undefined;
+  return {
+    clusterName: ctx.environment.spec.cluster.name,
+    clusterPath: clusterPath(ctx.environment),
+    location: ctx.environment.spec.zone,
+    // The DNS-based endpoint: IAM-authorized, how the service reaches the API server.
+    endpoint: endpoints?.dnsEndpointConfig?.endpoint ?? '',
+    caCertificate: masterAuth?.clusterCaCertificate ?? '',
+    privateEndpoint: privateConfig?.privateEndpoint ?? '',
+    membership: fleet?.membership ?? '',
+  };
+}
+
+/**
+ * Idempotency: the cluster is addressed by its spec name and created once (ALREADY_EXISTS means
+ * observe); a repeated call reads it and writes nothing while it matches, updates one drifted
+ * mutable field per call, and raises on immutable drift. Authorized networks are the spec's,
+ * never 0.0.0.0/0.
+ */
+export async function ensureCluster(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
+  const env = ctx.environment;
+  const name = clusterPath(env);
+  const { container } = deps.gcp;
+  const resumed = await resumeOperation(ctx, deps);
+  if (resumed === 'running' && ctx.operation)
+    return pendingOn(ctx.operation, POLL_SECONDS.cluster, 'cluster operation running');
+  const desired = desiredCluster(env).cluster;
+  const observed = await container.getCluster(name);
+  if (!observed) {
+    if (typeof resumed === 'object') throw operationFailed(name, resumed.failed);
+    const op = await container.createCluster(clusterParent(env), desired);
+    if (op === 'already-exists')
+      return { status: 'pending', retryAfterSeconds: POLL_SECONDS.cluster };
+    if (op.error) throw operationFailed(name, op.error.message);
+    if (!op.done) return pendingContainer(op, POLL_SECONDS.cluster, 'creating cluster');
+    return { status: 'pending', retryAfterSeconds: 1, message: 'cluster created; reading it back' };
+  }
+  switch (observed.status) {
+    case 'RUNNING':
+    case 'DEGRADED':
+      break;
+    case 'ERROR':
+      throw new PermanentError(
+        'cluster-error',
+        `${name}: ${String(observed.statusMessage ?? 'cluster is in ERROR')}`,
+        { resource: name },
+      );
+    case 'STOPPING':
+      throw new RetryableError('cluster-stopping', `${name} is being deleted`, {
+        retryAfterSeconds: POLL_SECONDS.cluster,
+      });
+    default:
+      return {
+        status: 'pending',
+        retryAfterSeconds: POLL_SECONDS.cluster,
+        message: `cluster ${String(observed.status)}`,
+      };
+  }
+  const comparison = compareCluster(desired, observed);
+  raiseOnImmutableDrift(name, comparison);
+  if (comparison.patch) {
+    const op = await container.updateCluster(name, clusterUpdateFor(name, comparison.patch));
+    if (!op.done) return pendingContainer(op, POLL_SECONDS.cluster, 'updating cluster');
+    return { status: 'pending', retryAfterSeconds: 1, message: 'cluster updated; reading it back' };
+  }
+  return done(clusterOutputs(ctx, observed));
+}
+
+/** Deletes the cluster by its spec name, only when its labels mark it as this environment's. */
+export async function removeCluster(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
+  const env = ctx.environment;
+  const name = clusterPath(env);
+  const resumed = await resumeOperation(ctx, deps);
+  if (resumed === 'running' && ctx.operation) return pendingOn(ctx.operation, POLL_SECONDS.cluster);
+  const observed = await deps.gcp.container.getCluster(name);
+  if (!observed) return done({});
+  const labels = (observed.resourceLabels ?? {}) as Record<string, unknown>;
+  const owned = Object.entries(ownershipLabels(env)).every(([key, value]) => labels[key] === value);
+  if (!owned) return done({ kept: name });
+  if (observed.status === 'STOPPING')
+    return { status: 'pending', retryAfterSeconds: POLL_SECONDS.cluster };
+  const op = await deps.gcp.container.deleteCluster(name);
+  if (op === 'not-found') return done({});
+  if (op.error) throw operationFailed(name, op.error.message);
+  if (!op.done) return pendingContainer(op, POLL_SECONDS.cluster, 'deleting cluster');
+  return { status: 'pending', retryAfterSeconds: 1, message: 'cluster deleted; confirming' };
+}
+
+/**
+ * Idempotency: the pool is addressed by its spec name under the cluster; a repeated call reads it
+ * and writes nothing while it matches. GKE's one-operation-at-a-time FAILED_PRECONDITION is a
+ * RetryableError('cluster-busy').
+ */
+export async function ensureGatewayPool(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
+  const env = ctx.environment;
+  const parent = clusterPath(env);
+  const name = `${parent}/nodePools/${env.spec.gatewayPool.name}`;
+  const { container } = deps.gcp;
+  const resumed = await resumeOperation(ctx, deps);
+  if (resumed === 'running' && ctx.operation)
+    return pendingOn(ctx.operation, POLL_SECONDS.nodePool);
+  const desired = desiredGatewayNodePool(env).nodePool;
+  const observed = await container.getNodePool(name);
+  if (!observed) {
+    if (typeof resumed === 'object') throw operationFailed(name, resumed.failed);
+    const op = await container.createNodePool(parent, desired);
+    if (op === 'already-exists')
+      return { status: 'pending', retryAfterSeconds: POLL_SECONDS.nodePool };
+    if (op.error) throw operationFailed(name, op.error.message);
+    if (!op.done) return pendingContainer(op, POLL_SECONDS.nodePool, 'creating node pool');
+    return {
+      status: 'pending',
+      retryAfterSeconds: 1,
+      message: 'node pool created; reading it back',
+    };
+  }
+  if (observed.status === 'ERROR') {
+    throw new PermanentError(
+      'node-pool-error',
+      `${name}: ${String(observed.statusMessage ?? 'node pool is in ERROR')}`,
+      { resource: name },
+    );
+  }
+  if (observed.status !== 'RUNNING' && observed.status !== 'RUNNING_WITH_ERROR') {
+    return {
+      status: 'pending',
+      retryAfterSeconds: POLL_SECONDS.nodePool,
+      message: `node pool ${String(observed.status)}`,
+    };
+  }
+  const comparison = compareNodePool(desired, observed);
+  raiseOnImmutableDrift(name, comparison);
+  if (comparison.patch) {
+    const config = (observed.config ?? {}) as { imageType?: string };
+    const op = await container.updateNodePool(name, {
+      nodeVersion: '-',
+      imageType: config.imageType ?? 'COS_CONTAINERD',
+      taints: { taints: desired.config.taints ?? [] },
+      workloadMetadataConfig: desired.config.workloadMetadataConfig,
+    });
+    if (!op.done) return pendingContainer(op, POLL_SECONDS.nodePool, 'updating node pool');
+  }
+  return done({ nodePool: env.spec.gatewayPool.name, nodePoolPath: name });
+}
+
+/** Deletes the gateway pool by its spec name; nothing to do once the cluster or pool is gone. */
+export async function removeGatewayPool(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
+  const env = ctx.environment;
+  const name = `${clusterPath(env)}/nodePools/${env.spec.gatewayPool.name}`;
+  const resumed = await resumeOperation(ctx, deps);
+  if (resumed === 'running' && ctx.operation)
+    return pendingOn(ctx.operation, POLL_SECONDS.nodePool);
+  const cluster = await deps.gcp.container.getCluster(clusterPath(env));
+  if (!cluster) return done({});
+  const observed = await deps.gcp.container.getNodePool(name);
+  if (!observed) return done({});
+  if (observed.status === 'STOPPING')
+    return { status: 'pending', retryAfterSeconds: POLL_SECONDS.nodePool };
+  const op = await deps.gcp.container.deleteNodePool(name);
+  if (op === 'not-found') return done({});
+  if (!op.done) return pendingContainer(op, POLL_SECONDS.nodePool, 'deleting node pool');
+  return { status: 'pending', retryAfterSeconds: 1, message: 'node pool deleted; confirming' };
+}

@@ -1,0 +1,249 @@
+import {
+  desiredFirewalls,
+  desiredNetwork,
+  desiredRouter,
+  desiredSubnetwork,
+} from '../plan/gcp/compute.js';
+import { compareResource, type DiffKind } from '../plan/gcp/diff.js';
+import { networkPath, subnetworkPath } from '../plan/gcp/names.js';
+import type { Environment } from '../spec/environment.js';
+import type { ComputeCollection, ComputeScope, OperationStatus } from '../gcp/types.js';
+import type { PendingOperation, StepContext, StepResult } from './contract.js';
+import {
+  POLL_SECONDS,
+  bodyDigest,
+  done,
+  pendingOn,
+  raiseOnImmutableDrift,
+  resumeOperation,
+  startWithFreshIds,
+  type StepDeps,
+} from './support.js';
+
+/** One compute resource a step owns: where it lives, what it should be, how to compare it. */
+interface ComputeItem {
+  collection: ComputeCollection;
+  kind: DiffKind;
+  scope: ComputeScope;
+  desired: { name: string } & object;
+}
+
+function resourcePath(item: Pick<ComputeItem, 'collection' | 'scope'>, name: string): string {
+  const where = item.scope.region ? `regions/${item.scope.region}` : 'global';
+  return `projects/${item.scope.project}/${where}/${item.collection}/${name}`;
+}
+
+function operationRef(scope: ComputeScope, op: OperationStatus): PendingOperation {
+  return scope.region
+    ? { api: 'compute-regional', name: op.name, location: scope.region }
+    : { api: 'compute-global', name: op.name };
+}
+
+/**
+ * Observe → diff → act for a set of compute resources. Returns the first unfinished operation it
+ * started (or found recorded), or undefined when every resource exists and matches the spec.
+ */
+async function reconcileCompute(
+  ctx: StepContext,
+  deps: StepDeps,
+  items: readonly ComputeItem[],
+): Promise<StepResult | undefined> {
+  const { compute } = deps.gcp;
+  const resumed = await resumeOperation(ctx, deps);
+  if (resumed === 'running' && ctx.operation) return pendingOn(ctx.operation, POLL_SECONDS.compute);
+  // A recorded operation that failed needs nothing special: the resource is re-observed below,
+  // and a new insert gets a fresh requestId (startWithFreshIds).
+  const started: { op: OperationStatus; scope: ComputeScope }[] = [];
+  await Promise.all(
+    items.map(async (item) => {
+      const path = resourcePath(item, item.desired.name);
+      const observed = await compute.get(item.collection, item.scope, item.desired.name);
+      if (!observed) {
+        const result = await startWithFreshIds(path, [ctx.runId, ctx.step, path], (requestId) =>
+          compute.insert(item.collection, item.scope, item.desired, requestId),
+        );
+        // Someone (an earlier call whose answer was lost) created it meanwhile: observe next call.
+        if (typeof result !== 'string' && !result.done)
+          started.push({ op: result, scope: item.scope });
+        return;
+      }
+      const comparison = compareResource(item.kind, item.desired, observed);
+      raiseOnImmutableDrift(path, comparison);
+      if (!comparison.patch) return;
+      // Subnetwork patches must carry the fingerprint they were computed against.
+      const body =
+        item.collection === 'subnetworks'
+          ? { ...comparison.patch, fingerprint: observed.fingerprint }
+          : comparison.patch;
+      const op = await startWithFreshIds(
+        path,
+        [ctx.runId, ctx.step, path, 'patch', bodyDigest(comparison.patch)],
+        (requestId) =>
+          compute.patch(item.collection, item.scope, item.desired.name, body, requestId),
+      );
+      if (!op.done) started.push({ op, scope: item.scope });
+    }),
+  );
+  const first = started[0];
+  if (first) {
+    return pendingOn(
+      operationRef(first.scope, first.op),
+      POLL_SECONDS.compute,
+      `${started.length} compute operation(s) running`,
+    );
+  }
+  return undefined;
+}
+
+/**
+ * Deletes compute resources by their deterministic names (never by listing), waiting for each
+ * delete; `owns` may refuse a resource that carries the name but not the environment's mark.
+ */
+async function removeCompute(
+  ctx: StepContext,
+  deps: StepDeps,
+  items: readonly Pick<ComputeItem, 'collection' | 'scope' | 'desired'>[],
+  owns: (observed: Record<string, unknown>) => boolean = () => true,
+): Promise<StepResult> {
+  const { compute } = deps.gcp;
+  const resumed = await resumeOperation(ctx, deps);
+  if (resumed === 'running' && ctx.operation) return pendingOn(ctx.operation, POLL_SECONDS.compute);
+  const started: { op: OperationStatus; scope: ComputeScope }[] = [];
+  const kept: string[] = [];
+  await Promise.all(
+    items.map(async (item) => {
+      const path = resourcePath(item, item.desired.name);
+      const observed = await compute.get(item.collection, item.scope, item.desired.name);
+      if (!observed) return;
+      if (!owns(observed)) {
+        kept.push(item.desired.name);
+        return;
+      }
+      const result = await startWithFreshIds(
+        path,
+        [ctx.runId, ctx.step, path, 'delete'],
+        (requestId) => compute.delete(item.collection, item.scope, item.desired.name, requestId),
+      );
+      if (typeof result !== 'string') started.push({ op: result, scope: item.scope });
+    }),
+  );
+  const running = started.find((entry) => !entry.op.done);
+  if (running) return pendingOn(operationRef(running.scope, running.op), POLL_SECONDS.compute);
+  if (started.length > 0) {
+    // Deletes finished within this call: confirm they are gone before answering done.
+    const left = await Promise.all(
+      items.map((item) => compute.get(item.collection, item.scope, item.desired.name)),
+    );
+    if (left.some((resource) => resource !== undefined && owns(resource))) {
+      return {
+        status: 'pending',
+        retryAfterSeconds: POLL_SECONDS.compute,
+        message: 'deletes finishing',
+      };
+    }
+  }
+  return done(kept.length > 0 ? { kept } : {});
+}
+
+const global = (env: Environment): ComputeScope => ({ project: env.spec.project });
+const regional = (env: Environment): ComputeScope => ({
+  project: env.spec.project,
+  region: env.spec.region,
+});
+
+function networkItem(env: Environment): ComputeItem {
+  return {
+    collection: 'networks',
+    kind: 'Network',
+    scope: global(env),
+    desired: desiredNetwork(env),
+  };
+}
+function subnetItem(env: Environment): ComputeItem {
+  return {
+    collection: 'subnetworks',
+    kind: 'Subnetwork',
+    scope: regional(env),
+    desired: desiredSubnetwork(env),
+  };
+}
+function routerItem(env: Environment): ComputeItem {
+  return {
+    collection: 'routers',
+    kind: 'Router',
+    scope: regional(env),
+    desired: desiredRouter(env),
+  };
+}
+function firewallItems(env: Environment): ComputeItem[] {
+  return desiredFirewalls(env).map((desired) => ({
+    collection: 'firewalls' as const,
+    kind: 'Firewall' as const,
+    scope: global(env),
+    desired,
+  }));
+}
+
+/** Idempotency: the VPC is addressed by its spec name; a repeated call observes it and, when it matches, writes nothing. */
+export async function ensureNetwork(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
+  const env = ctx.environment;
+  const pending = await reconcileCompute(ctx, deps, [networkItem(env)]);
+  return pending ?? done({ network: env.spec.network.name, networkPath: networkPath(env) });
+}
+
+/**
+ * Deletes the VPC by its spec name, and only when its description marks it as this
+ * environment's: a network someone else created under the same name is kept (output `kept`).
+ */
+export async function removeNetwork(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
+  const env = ctx.environment;
+  const mark = desiredNetwork(env).description;
+  return removeCompute(ctx, deps, [networkItem(env)], (observed) => observed.description === mark);
+}
+
+/** Idempotency: the subnet is addressed by its spec name; Private Google Access and secondary ranges are patched when they drift, the primary range is immutable. */
+export async function ensureSubnet(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
+  const env = ctx.environment;
+  const pending = await reconcileCompute(ctx, deps, [subnetItem(env)]);
+  return (
+    pending ??
+    done({
+      subnetwork: env.spec.subnet.name,
+      subnetworkPath: subnetworkPath(env),
+      ipCidrRange: env.spec.subnet.cidr,
+    })
+  );
+}
+
+/** Deletes the subnet by its spec name. */
+export async function removeSubnet(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
+  return removeCompute(ctx, deps, [subnetItem(ctx.environment)]);
+}
+
+/** Idempotency: the router is addressed by its spec name and created with its NAT; a router without the NAT (or with a drifted one) gets its `nats` patched. */
+export async function ensureNat(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
+  const env = ctx.environment;
+  const pending = await reconcileCompute(ctx, deps, [routerItem(env)]);
+  return pending ?? done({ router: env.spec.nat.routerName, nat: env.spec.nat.name });
+}
+
+/** Deletes the Cloud Router (and with it its NAT) by its spec name. */
+export async function removeNat(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
+  return removeCompute(ctx, deps, [routerItem(ctx.environment)]);
+}
+
+/** Idempotency: the nine rules are addressed by name; drifted ranges, ports, priorities and targets are patched, a changed direction, network or action is immutable drift. */
+export async function ensureFirewalls(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
+  const items = firewallItems(ctx.environment);
+  const pending = await reconcileCompute(ctx, deps, items);
+  return pending ?? done({ firewalls: items.map((item) => item.desired.name) });
+}
+
+/** Deletes the nine rules by name, only those attached to the environment's network. */
+export async function removeFirewalls(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
+  const env = ctx.environment;
+  const network = networkPath(env);
+  return removeCompute(ctx, deps, firewallItems(env), (observed) =>
+    String(observed.network ?? '').endsWith(network),
+  );
+}
