@@ -15,9 +15,13 @@ export interface RenderedFile {
 /** File names this layout writes, so a re-render can remove the files of pruned objects. */
 export const RENDERED_FILE_PATTERN = /^\d{2,}-[a-z0-9._-]+\.(yaml|json)$/;
 
-/** One object as YAML, keys in the order the builders set them; never folds long lines. */
+/**
+ * One object as YAML, keys in the order the builders set them; never folds long lines. Written
+ * so YAML 1.1 readers (kubectl, client-go) read it as we mean it: a label value `y`, `no` or
+ * `on` is quoted, else kubectl reads a boolean and refuses the object.
+ */
 export function toYaml(obj: KubeObject): string {
-  return stringify(obj, { lineWidth: 0, aliasDuplicateObjects: false });
+  return stringify(obj, { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' });
 }
 
 /** A multi-document YAML stream (`---` between documents), as `kubectl apply -f` reads it. */
