@@ -46,6 +46,9 @@ export function createGcpAdapters(target: GcpTarget): GcpApis {
     if (!client) {
       client = new DNS({
         projectId: project,
+        // The step runner owns retrying (scaled backoff, counted, visible): the library's own
+        // hidden retries of 429/5xx with real-time sleeps would double it and skew timings.
+        autoRetry: false,
         ...(options.localAuth
           ? { apiEndpoint: new URL(options.gkeHubRoot).host, authClient: options.localAuth }
           : {}),
