@@ -6,6 +6,7 @@ import { OAuth2Client, PassThroughClient } from 'google-auth-library';
 import type { StepContext, StepName, StepResult } from '../shared/steps/contract.js';
 import { createFirestoreStores } from '../shared/state/firestore.js';
 import { systemClock, type Clock, type StateStores } from '../shared/state/types.js';
+import { createStepRegistry } from './compose-steps.js';
 
 /** One step's implementation as the step functions call it. */
 export interface StepImplementation {
@@ -15,7 +16,7 @@ export interface StepImplementation {
   remove?(ctx: StepContext): Promise<StepResult>;
 }
 
-/** Step implementations by name; the steps issue fills it, a step left out answers 501. */
+/** Step implementations by name (compose-steps.ts builds the full set); a step left out answers 501. */
 export type StepRegistry = Partial<Record<StepName, StepImplementation>>;
 
 /** Publishes a message; returns its id. */
@@ -52,6 +53,37 @@ export interface FunctionsConfig {
   workflowsEndpoint?: string;
   leaseSeconds: number;
   maxBodyBytes: number;
+  /**
+   * The local GCP simulator (`http://127.0.0.1:PORT`) the steps' Google clients call; Google's
+   * own endpoints with the service's credentials when absent.
+   */
+  gcpEndpoint?: string;
+  /**
+   * Bearer token for the clusters' API servers in local mode (the Kubernetes simulator accepts
+   * any); in production the steps use the service's own access token instead.
+   */
+  kubeToken?: string;
+}
+
+/** A loopback http(s) URL, or a clear error naming the variable: steps never leave the machine locally. */
+function loopbackUrl(value: string, name: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(
+      `${name} must be a URL like http://127.0.0.1:8085, got ${JSON.stringify(value)}`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(`${name} must use http or https, got ${JSON.stringify(value)}`);
+  }
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
+    throw new Error(
+      `${name} must be a loopback address (the local GCP simulator), got ${JSON.stringify(value)}`,
+    );
+  }
+  return value.replace(/\/+$/, '');
 }
 
 function positiveInt(value: string | undefined, fallback: number, name: string): number {
@@ -69,8 +101,10 @@ function positiveInt(value: string | undefined, fallback: number, name: string):
  * (`disabled-local` turns ID-token checks off), EGRESS_AUTH_AUDIENCE, EGRESS_ALLOWED_EMAILS
  * (comma list; empty: any verified caller), EGRESS_ENVIRONMENT_REQUESTS_TOPIC
  * (environment-requests), EGRESS_RECONCILE_WORKFLOW (reconcile-tenants), WORKFLOWS_API_ENDPOINT,
- * EGRESS_LEASE_SECONDS (900), EGRESS_MAX_BODY_BYTES (262144). The emulators are found through
- * FIRESTORE_EMULATOR_HOST and PUBSUB_EMULATOR_HOST, read by the clients themselves.
+ * EGRESS_LEASE_SECONDS (900), EGRESS_MAX_BODY_BYTES (262144), EGRESS_GCP_ENDPOINT (the local GCP
+ * simulator the steps call, loopback only; Google when unset), EGRESS_KUBE_TOKEN (bearer token
+ * for local clusters; optional). The emulators are found through FIRESTORE_EMULATOR_HOST and
+ * PUBSUB_EMULATOR_HOST, read by the clients themselves.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): FunctionsConfig {
   const projectId = env.GOOGLE_CLOUD_PROJECT ?? env.GCLOUD_PROJECT;
@@ -95,6 +129,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FunctionsConfi
     ...(env.WORKFLOWS_API_ENDPOINT ? { workflowsEndpoint: env.WORKFLOWS_API_ENDPOINT } : {}),
     leaseSeconds: positiveInt(env.EGRESS_LEASE_SECONDS, 900, 'EGRESS_LEASE_SECONDS'),
     maxBodyBytes: positiveInt(env.EGRESS_MAX_BODY_BYTES, 256 * 1024, 'EGRESS_MAX_BODY_BYTES'),
+    ...(env.EGRESS_GCP_ENDPOINT
+      ? { gcpEndpoint: loopbackUrl(env.EGRESS_GCP_ENDPOINT, 'EGRESS_GCP_ENDPOINT') }
+      : {}),
+    ...(env.EGRESS_KUBE_TOKEN ? { kubeToken: env.EGRESS_KUBE_TOKEN } : {}),
   };
 }
 
@@ -147,9 +185,14 @@ export function googleIdTokenVerifier(
 
 /**
  * The composition root: real clients from the configuration. The only place that builds
- * Firestore, Pub/Sub and Workflows clients for the functions.
+ * Firestore, Pub/Sub and Workflows clients for the functions; the steps' Google and Kubernetes
+ * clients come from {@link createStepRegistry} (loaded on a step's first call). `steps`
+ * replaces that registry (tests).
  */
-export function createContext(config: FunctionsConfig, steps: StepRegistry = {}): FunctionsContext {
+export function createContext(
+  config: FunctionsConfig,
+  steps: StepRegistry = createStepRegistry(config),
+): FunctionsContext {
   const app =
     getApps().find((a) => a.name === 'egress-functions') ??
     initializeApp({ projectId: config.projectId }, 'egress-functions');

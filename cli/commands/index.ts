@@ -1,4 +1,16 @@
 import type { Command } from 'commander';
+import { registerCheckCommand } from './check.js';
+import { registerMatrixCommand } from './matrix.js';
+import { registerSchemaCommand } from './schema.js';
+import { registerValidateCommand } from './validate.js';
+import { registerPlanCommand } from './plan.js';
+import { registerRenderCommand } from './render.js';
+import { registerWorkflowsCommand } from './workflows.js';
+import { registerDeployCommand } from './deploy.js';
+import { registerLocalKubeCommand } from './local-kube.js';
+import { registerLocalCommand } from './local.js';
+import { registerStackClientCommands } from './stack-client.js';
+import { registerUpCommand } from './up.js';
 
 /**
  * Every egressctl command registers itself here; each lives in its own file under cli/commands/.
@@ -6,4 +18,17 @@ import type { Command } from 'commander';
  */
 export function registerCommands(program: Command): void {
   void program;
+  registerValidateCommand(program);
+  registerSchemaCommand(program);
+  registerPlanCommand(program);
+  registerRenderCommand(program);
+  registerCheckCommand(program);
+  registerMatrixCommand(program);
+  registerWorkflowsCommand(program);
+  registerLocalKubeCommand(program);
+  registerLocalCommand(program);
+  registerStackClientCommands(program);
+  registerDeployCommand(program);
+  // Last: it adds --steps-only to the `up` registered above (or creates `up` when there is none).
+  registerUpCommand(program);
 }

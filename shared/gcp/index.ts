@@ -12,3 +12,8 @@ export { IamAdapter, ProjectIamAdapter } from './iam.js';
 export { ServiceUsageAdapter, longRunningStatus } from './serviceusage.js';
 export { GkeHubAdapter, type AuthorizedRequester } from './gkehub.js';
 export { plainJson } from './plain.js';
+export {
+  workloadIdentityAdapter,
+  type WorkloadIdentityClients,
+  type StorageIamTarget,
+} from './workload-identity.js';

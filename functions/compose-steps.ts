@@ -1,0 +1,253 @@
+/**
+ * The step functions' composition root: the real implementation of every environment step,
+ * over the official Google clients (Google's endpoints with the service's credentials, or the
+ * local GCP simulator when EGRESS_GCP_ENDPOINT is set) and @kubernetes/client-node (the
+ * cluster's DNS-based endpoint with the service's access token, or the Kubernetes simulator the
+ * GCP simulator reports).
+ *
+ * The client libraries take seconds to load, so nothing of them is imported until a step runs:
+ * the api, finalize and tenant-events functions, the CLI and most tests never pay for them.
+ */
+import type { iam_v1 } from '@googleapis/iam';
+import type { GoogleAuth } from 'google-auth-library';
+import { PermanentError } from '../shared/errors.js';
+import type { AuthorizedRequester, GcpApis, GcpTarget } from '../shared/gcp/index.js';
+import type { ClusterAccess, KubeClientFactory, KubeObjectClient } from '../shared/kube/index.js';
+import { ENVIRONMENT_STEPS } from '../shared/plan/graph.js';
+import type { StepName } from '../shared/steps/contract.js';
+import type { WorkloadIdentityApi } from '../shared/steps/tenants.js';
+import type { FunctionsConfig, StepImplementation, StepRegistry } from './context.js';
+
+const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
+const STORAGE_ROOT = 'https://storage.googleapis.com';
+/** The token the Kubernetes simulator is sent when EGRESS_KUBE_TOKEN is unset (it checks none). */
+const LOCAL_KUBE_TOKEN = 'egress-provisioner-local';
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** Every step bound to real clients. */
+export type BoundSteps = Record<StepName, Required<StepImplementation>>;
+
+/** Where a configuration sends the steps' Google calls. */
+export function gcpTargetOf(config: Pick<FunctionsConfig, 'gcpEndpoint'>): GcpTarget {
+  return config.gcpEndpoint ? { mode: 'local', endpoint: config.gcpEndpoint } : { mode: 'google' };
+}
+
+/**
+ * The full step registry for a configuration: all thirteen steps, each building the real
+ * clients on the first call of any of them (once per instance). A failed build is not cached,
+ * so the next call tries again. `build` is the seam for a test that counts or replaces the build.
+ */
+export function createStepRegistry(
+  config: FunctionsConfig,
+  build: (config: FunctionsConfig) => Promise<BoundSteps> = buildSteps,
+): StepRegistry {
+  let built: Promise<BoundSteps> | undefined;
+  const load = (): Promise<BoundSteps> => {
+    built ??= build(config).catch((error: unknown) => {
+      built = undefined;
+      throw error;
+    });
+    return built;
+  };
+  const registry: StepRegistry = {};
+  for (const name of ENVIRONMENT_STEPS) {
+    registry[name] = {
+      ensure: async (ctx) => (await load())[name].ensure(ctx),
+      remove: async (ctx) => (await load())[name].remove(ctx),
+    };
+  }
+  return registry;
+}
+
+/** Builds the clients and binds every step to them (loads the client libraries). */
+export async function buildSteps(config: FunctionsConfig): Promise<BoundSteps> {
+  const target = gcpTargetOf(config);
+  const [{ environmentSteps }, { meshConfigStep }, { tenantsStep }, kube, gcp] = await Promise.all([
+    import('../shared/steps/index.js'),
+    import('../shared/steps/mesh-config.js'),
+    import('../shared/steps/tenants.js'),
+    import('../shared/kube/index.js'),
+    createGcpClients(target),
+  ]);
+  const kubeDeps = kube.kubeStepDependencies(
+    await kubeClientFactory(target, config.kubeToken, gcp.googleAuth),
+  );
+  return {
+    ...environmentSteps({ gcp: gcp.apis }),
+    'mesh-config': meshConfigStep(kubeDeps),
+    tenants: tenantsStep({ ...kubeDeps, workloadIdentity: gcp.workloadIdentity }),
+  };
+}
+
+/** The steps' Google side: the adapters, and the credentials the Kubernetes side reuses. */
+export interface GcpClients {
+  apis: GcpApis;
+  workloadIdentity: WorkloadIdentityApi;
+  /** Application Default Credentials (production only). */
+  googleAuth?: GoogleAuth;
+}
+
+/**
+ * The official clients for a target, wrapped in shared/gcp's adapters (the functions'
+ * counterpart of cli/compose.ts createGcpAdapters, with lazy imports).
+ */
+export async function createGcpClients(target: GcpTarget): Promise<GcpClients> {
+  const [compute, { ClusterManagerClient }, { DNS }, { ProjectsClient }, serviceUsage, iamLib] =
+    await Promise.all([
+      import('@google-cloud/compute'),
+      import('@google-cloud/container'),
+      import('@google-cloud/dns'),
+      import('@google-cloud/resource-manager'),
+      import('@google-cloud/service-usage'),
+      import('@googleapis/iam'),
+    ]);
+  const { GoogleAuth: GoogleAuthClass } = await import('google-auth-library');
+  const adapters = await import('../shared/gcp/index.js');
+
+  const options = adapters.clientOptions(target);
+  // The clients' constructor types differ per library; the options are the same for all.
+  const gax = options.gax as ConstructorParameters<typeof compute.NetworksClient>[0];
+  const googleAuth =
+    target.mode === 'google' ? new GoogleAuthClass({ scopes: [CLOUD_PLATFORM] }) : undefined;
+  const requester = (options.localAuth ?? googleAuth) as AuthorizedRequester;
+  const iamClient: iam_v1.Iam = iamLib.iam({
+    version: 'v1',
+    ...(options.iamRootUrl ? { rootUrl: options.iamRootUrl } : {}),
+    auth: (options.localAuth ?? googleAuth) as never,
+  });
+  const projectIam = new adapters.ProjectIamAdapter(
+    new ProjectsClient(gax as ConstructorParameters<typeof ProjectsClient>[0]),
+  );
+
+  const dnsClients = new Map<string, InstanceType<typeof DNS>>();
+  const dnsFor = (project: string) => {
+    let client = dnsClients.get(project);
+    if (!client) {
+      client = new DNS({
+        projectId: project,
+        ...(options.localAuth
+          ? { apiEndpoint: new URL(options.gkeHubRoot).host, authClient: options.localAuth }
+          : {}),
+      } as ConstructorParameters<typeof DNS>[0]);
+      // The library builds `https://${apiEndpoint}/dns/v1`: plain http needs its base URL set.
+      if (options.dnsBaseUrl)
+        (client as unknown as { baseUrl: string }).baseUrl = options.dnsBaseUrl;
+      dnsClients.set(project, client);
+    }
+    return client;
+  };
+
+  const apis: GcpApis = {
+    compute: new adapters.ComputeAdapter({
+      networks: new compute.NetworksClient(gax),
+      subnetworks: new compute.SubnetworksClient(gax),
+      routers: new compute.RoutersClient(gax),
+      firewalls: new compute.FirewallsClient(gax),
+      globalOperations: new compute.GlobalOperationsClient(gax),
+      regionOperations: new compute.RegionOperationsClient(gax),
+      zoneOperations: new compute.ZoneOperationsClient(gax),
+    }),
+    container: new adapters.ContainerAdapter(
+      new ClusterManagerClient(gax as ConstructorParameters<typeof ClusterManagerClient>[0]),
+    ),
+    dns: new adapters.DnsAdapter(dnsFor),
+    iam: new adapters.IamAdapter(iamClient),
+    projectIam,
+    serviceUsage: new adapters.ServiceUsageAdapter(
+      new serviceUsage.ServiceUsageClient(
+        gax as ConstructorParameters<typeof serviceUsage.ServiceUsageClient>[0],
+      ),
+    ),
+    gkeHub: new adapters.GkeHubAdapter(requester, options.gkeHubRoot),
+  };
+  const workloadIdentity = adapters.workloadIdentityAdapter({
+    iam: iamClient,
+    projectIam,
+    // The simulator serves no Cloud Storage: locally a bucket grant is an 'unsupported-resource'.
+    ...(googleAuth ? { storage: { requester: googleAuth, root: STORAGE_ROOT } } : {}),
+  });
+  return { apis, workloadIdentity, ...(googleAuth ? { googleAuth } : {}) };
+}
+
+/**
+ * The Kubernetes client factory. Production: the cluster's DNS-based endpoint over https with
+ * the service's own access token, fetched per call (google-auth-library caches and refreshes
+ * it), so no credential is stored anywhere. Local: only a loopback endpoint (the Kubernetes
+ * simulator the GCP simulator reports) with any bearer token; a cluster the simulator created
+ * without a Kubernetes simulator reports a `*.gke.goog` name, which is refused rather than called.
+ */
+export async function kubeClientFactory(
+  target: GcpTarget,
+  kubeToken: string | undefined,
+  googleAuth: GoogleAuth | undefined,
+): Promise<KubeClientFactory> {
+  const [{ KubeConfig, KubernetesObjectApi }, { kubeConfigOptions, kubeObjectClient }] =
+    await Promise.all([import('@kubernetes/client-node'), import('../shared/kube/index.js')]);
+  const tokenFor = async (access: ClusterAccess): Promise<string> => {
+    if (target.mode === 'local') {
+      assertLocalEndpoint(access);
+      return kubeToken ?? LOCAL_KUBE_TOKEN;
+    }
+    return serviceAccessToken(access, googleAuth);
+  };
+  return async (access: ClusterAccess): Promise<KubeObjectClient> => {
+    const config = new KubeConfig();
+    config.loadFromOptions(kubeConfigOptions(access, await tokenFor(access)));
+    return kubeObjectClient(KubernetesObjectApi.makeApiClient(config));
+  };
+}
+
+/** Refuses to send a local run's Kubernetes calls anywhere but this machine. */
+function assertLocalEndpoint(access: ClusterAccess): void {
+  let host: string | undefined;
+  try {
+    host = new URL(
+      /^https?:\/\//.test(access.endpoint) ? access.endpoint : `https://${access.endpoint}`,
+    ).hostname;
+  } catch {
+    host = undefined;
+  }
+  if (host === undefined || !LOOPBACK_HOSTS.has(host)) {
+    throw new PermanentError(
+      'non-local-cluster-endpoint',
+      `cluster ${access.clusterName} reports endpoint ${access.endpoint}, which is not on this machine: the GCP simulator runs without a Kubernetes simulator for its clusters (start the stack with one, e.g. egressctl local up)`,
+      { field: 'upstream.cluster.endpoint' },
+    );
+  }
+}
+
+/** The service's own OAuth access token, which the DNS-based endpoint authorizes through IAM. */
+async function serviceAccessToken(
+  access: ClusterAccess,
+  googleAuth: GoogleAuth | undefined,
+): Promise<string> {
+  if (!googleAuth) {
+    throw new PermanentError(
+      'no-credentials',
+      `no Google credentials to reach cluster ${access.clusterName}`,
+    );
+  }
+  let token: string | null | undefined;
+  try {
+    token = await googleAuth.getAccessToken();
+  } catch (error) {
+    const { classifyGcpError } = await import('../shared/gcp/index.js');
+    const classified = classifyGcpError(error, {
+      action: 'get an access token for',
+      resource: access.clusterName,
+    });
+    if (classified instanceof Error && classified !== error) throw classified;
+    throw new PermanentError(
+      'no-credentials',
+      `cannot get an access token for cluster ${access.clusterName}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  if (!token) {
+    throw new PermanentError(
+      'no-credentials',
+      `Application Default Credentials gave no access token for cluster ${access.clusterName}`,
+    );
+  }
+  return token;
+}

@@ -1,0 +1,351 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { PubSub } from '@google-cloud/pubsub';
+import {
+  SDK_PLATFORM_DIR,
+  findFreePort,
+  startEmulators,
+  type RunningEmulators,
+} from '../emulators.js';
+import {
+  createPushSubscription,
+  executionsClientStarter,
+  startEventarcBridge,
+  type EventarcBridge,
+} from '../eventarc/index.js';
+import {
+  localExecutionsClient,
+  startExecutionsServer,
+  type ExecutionsServer,
+} from '../executions/index.js';
+import { startGcpSimulator, type GcpSimulator } from '../gcp/index.js';
+import { startClusterFleet, type ClusterFleet } from './clusters.js';
+import { startFunctionsProcess, type FunctionsProcess } from './functions-process.js';
+import {
+  DEFAULT_STATE_DIR,
+  DEFAULT_TIME_SCALE,
+  ENVIRONMENT_REQUESTS_TOPIC,
+  STACK_PARTS,
+  StackStartError,
+  TENANT_REQUESTS_TOPIC,
+  removeStackFiles,
+  runningStack,
+  stackPaths,
+  writeStackFiles,
+  type StackInfo,
+  type StackPart,
+} from './state-files.js';
+
+/** Ports of the stack's servers; a free one for each left out. */
+export interface StackPorts {
+  firestore?: number;
+  pubsub?: number;
+  gcp?: number;
+  functions?: number;
+  executions?: number;
+  eventarc?: number;
+}
+
+/** Options of {@link startLocalStack}. */
+export interface LocalStackOptions {
+  /** Directory of stack.json, env, kubeconfig, logs. Default `.local`. */
+  stateDir?: string;
+  /**
+   * Multiplier of Google's real durations: 0 = instant operations, 1 = real time. Workflows
+   * sleep `timeScale` times as long (time inside executions runs 1/timeScale times faster).
+   */
+  timeScale?: number;
+  /** Parts to start (with the parts they need); default all. */
+  only?: readonly StackPart[];
+  ports?: StackPorts;
+  /** The service's own project (Firestore, Pub/Sub, Workflows). Default `egress-local`. */
+  projectId?: string;
+  /** Project gcloud defaults to in `local env`. Default `tutorial-project`. */
+  gcloudProject?: string;
+  /** Workflows location. Default `us-central1`. */
+  location?: string;
+  /** Receives progress lines ("gcp simulator listening on ..."). */
+  log?: (line: string) => void;
+  /** The gcloud SDK's `platform` directory holding the emulators (default: the preinstalled SDK's). */
+  sdkPlatformDir?: string;
+}
+
+/** A running local stack. */
+export interface LocalStack {
+  info: StackInfo;
+  /** The GCP simulator, when started (in this process). */
+  gcp?: GcpSimulator;
+  /** The Kubernetes simulators, when started. */
+  fleet?: ClusterFleet;
+  executions?: ExecutionsServer;
+  /** Stops every part in reverse order and removes stack.json; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** What each part needs running first. */
+const NEEDS: Record<StackPart, StackPart[]> = {
+  emulators: [],
+  gcp: [],
+  kube: [],
+  functions: ['emulators'],
+  workflows: ['functions', 'emulators'],
+};
+
+/** The parts to start: the ones asked for plus what they need, in {@link STACK_PARTS} order. */
+export function resolveParts(only?: readonly StackPart[]): StackPart[] {
+  if (!only || only.length === 0) return [...STACK_PARTS];
+  const wanted = new Set<StackPart>();
+  const visit = (part: StackPart) => {
+    if (wanted.has(part)) return;
+    wanted.add(part);
+    NEEDS[part].forEach(visit);
+  };
+  only.forEach(visit);
+  return STACK_PARTS.filter((p) => wanted.has(p));
+}
+
+/**
+ * The speed-up of time inside workflow executions for a time scale: its inverse, or 100 for 0
+ * (instant operations), so that step deadlines (3600 simulated s = 36 real s) keep a margin.
+ */
+export function workflowSpeedUp(timeScale: number): number {
+  return timeScale > 0 ? 1 / timeScale : 100;
+}
+
+/** Fails with the missing paths named, before anything is started. */
+export function checkRequiredPaths(paths: readonly string[]): void {
+  const missing = paths.filter((p) => !existsSync(p));
+  if (missing.length > 0) {
+    throw new StackStartError(
+      `cannot start the local stack: ${missing.join(', ')} ${missing.length === 1 ? 'does' : 'do'} not exist. ` +
+        'The Firestore and Pub/Sub emulators ship with the preinstalled gcloud SDK ' +
+        '(/usr/lib/google-cloud-sdk), which cannot be reinstalled on this machine; ' +
+        'start without them with --only gcp,kube.',
+    );
+  }
+}
+
+/**
+ * Starts the local stack, in order: the Firestore and Pub/Sub emulators, the GCP simulator
+ * (each cluster it creates served by its own Kubernetes simulator), the functions host (every
+ * function of functions/ under one URL), the local Executions API over workflows/, and the
+ * Eventarc bridge with the topics and push subscriptions (environment-requests → bridge →
+ * provision/teardown workflow; tenant-requests → tenant-events function). Writes
+ * `<stateDir>/stack.json`, `<stateDir>/env` (export lines) and `<stateDir>/kubeconfig`.
+ *
+ * Child processes (emulators, functions host) lead their own process groups and die with this
+ * process even when it is killed; `stop()` ends them and every server.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const timeScale = options.timeScale ?? DEFAULT_TIME_SCALE;
+  if (!(timeScale >= 0) || !Number.isFinite(timeScale)) {
+    throw new StackStartError(`timeScale must be a number >= 0, got ${timeScale}`);
+  }
+  const parts = resolveParts(options.only);
+  const has = (part: StackPart) => parts.includes(part);
+  const paths = stackPaths(options.stateDir ?? DEFAULT_STATE_DIR);
+  const log = options.log ?? (() => {});
+  // No metadata server exists here: without this, google-auth-library probes for one slowly.
+  process.env.METADATA_SERVER_DETECTION ??= 'none';
+  const ports = options.ports ?? {};
+  const projectId = options.projectId ?? 'egress-local';
+  const location = options.location ?? 'us-central1';
+
+  const other = runningStack(paths.stateDir);
+  if (other && other.pid !== process.pid) {
+    throw new StackStartError(
+      `a local stack already runs with state dir ${paths.stateDir} (pid ${other.pid}); ` +
+        `stop it with: egressctl local down --state-dir ${paths.stateDir}`,
+    );
+  }
+  if (has('emulators')) {
+    const platformDir = options.sdkPlatformDir ?? SDK_PLATFORM_DIR;
+    checkRequiredPaths([
+      `${platformDir}/cloud-firestore-emulator/cloud_firestore_emulator`,
+      `${platformDir}/pubsub-emulator/bin/cloud-pubsub-emulator`,
+    ]);
+  }
+  await mkdir(paths.stateDir, { recursive: true });
+
+  const info: StackInfo = {
+    version: 1,
+    pid: process.pid,
+    processGroups: [],
+    startedAt: new Date().toISOString(),
+    stateDir: paths.stateDir,
+    projectId,
+    gcloudProject: options.gcloudProject ?? 'tutorial-project',
+    location,
+    timeScale,
+    parts,
+    endpoints: { clusters: {} },
+    ready: false,
+  };
+  const stops: Array<() => Promise<void>> = [];
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    for (const step of stops.reverse()) {
+      try {
+        await step();
+      } catch (error) {
+        log(`stop: ${(error as Error).message}`);
+      }
+    }
+    await removeStackFiles(paths.stateDir);
+  };
+  const save = () => (stopped ? Promise.resolve() : writeStackFiles(info));
+  const stack: LocalStack = { info, stop };
+
+  try {
+    await save();
+    let emulators: RunningEmulators | undefined;
+    if (has('emulators')) {
+      emulators = await startEmulators({
+        ...(options.sdkPlatformDir ? { sdkPlatformDir: options.sdkPlatformDir } : {}),
+        ...(ports.firestore ? { firestorePort: ports.firestore } : {}),
+        ...(ports.pubsub ? { pubsubPort: ports.pubsub } : {}),
+      });
+      stops.push(() => emulators!.stop());
+      info.endpoints.firestoreHost = emulators.firestoreHost;
+      info.endpoints.pubsubHost = emulators.pubsubHost;
+      log(`firestore emulator listening on ${emulators.firestoreHost}`);
+      log(`pubsub emulator listening on ${emulators.pubsubHost}`);
+    }
+
+    if (has('kube')) {
+      const fleet = startClusterFleet({
+        kubeconfigPath: paths.kubeconfig,
+        log,
+        onChange: async (clusters) => {
+          info.endpoints.clusters = Object.fromEntries(
+            [...clusters].map(([name, sim]) => [name, sim.url]),
+          );
+          await save();
+        },
+      });
+      stops.push(() => fleet.close());
+      stack.fleet = fleet;
+      // Without the GCP simulator nobody creates clusters: serve one right away.
+      if (!has('gcp')) await fleet.add('kube-simulator');
+    }
+
+    if (has('gcp')) {
+      const gcp = await startGcpSimulator({
+        timeScale,
+        ...(ports.gcp ? { port: ports.gcp } : {}),
+        ...(stack.fleet ? { hooks: stack.fleet.hooks } : {}),
+      });
+      stops.push(() => gcp.close());
+      stack.gcp = gcp;
+      info.endpoints.gcp = gcp.url;
+      log(`gcp simulator listening on ${gcp.url}`);
+    }
+
+    // The functions need the Executions API's address when they start, before it runs.
+    const executionsPort = has('workflows')
+      ? (ports.executions ?? (await findFreePort()))
+      : undefined;
+    let functions: FunctionsProcess | undefined;
+    if (has('functions')) {
+      functions = await startFunctionsProcess({
+        port: ports.functions ?? (await findFreePort()),
+        logFile: paths.functionsLog,
+        tag: paths.stateDir,
+        env: {
+          GOOGLE_CLOUD_PROJECT: projectId,
+          EGRESS_LOCATION: location,
+          EGRESS_AUTH: 'disabled-local',
+          FIRESTORE_EMULATOR_HOST: info.endpoints.firestoreHost!,
+          PUBSUB_EMULATOR_HOST: info.endpoints.pubsubHost!,
+          METADATA_SERVER_DETECTION: 'none',
+          EGRESS_ENVIRONMENT_REQUESTS_TOPIC: ENVIRONMENT_REQUESTS_TOPIC,
+          ...(info.endpoints.gcp ? { EGRESS_GCP_ENDPOINT: info.endpoints.gcp } : {}),
+          ...(executionsPort
+            ? { WORKFLOWS_API_ENDPOINT: `http://127.0.0.1:${executionsPort}` }
+            : {}),
+        },
+      });
+      stops.push(() => functions!.stop());
+      info.processGroups.push(functions.pgid);
+      info.endpoints.functions = functions.url;
+      info.endpoints.api = `${functions.url}/api`;
+      log(`functions listening on ${functions.url}/{${functions.functions.join(',')}}`);
+      log(`api (EGRESS_API_URL) listening on ${info.endpoints.api}`);
+    }
+    await save();
+
+    if (executionsPort !== undefined) {
+      const executions = await startExecutionsServer({
+        port: executionsPort,
+        timeScale: workflowSpeedUp(timeScale),
+        env: {
+          STEP_BASE_URL: functions!.url,
+          GOOGLE_CLOUD_PROJECT_ID: projectId,
+          GOOGLE_CLOUD_LOCATION: location,
+          WORKFLOW_EXECUTIONS_URL: `http://127.0.0.1:${executionsPort}`,
+        },
+        log,
+      });
+      stops.push(() => executions.close());
+      stack.executions = executions;
+      info.endpoints.executions = executions.url;
+      log(`workflows executions API listening on ${executions.url}`);
+
+      const client = localExecutionsClient(executions.url);
+      stops.push(() => client.close());
+      const bridge: EventarcBridge = await startEventarcBridge({
+        starter: executionsClientStarter(client, { projectId, location }),
+        projectId,
+        topic: ENVIRONMENT_REQUESTS_TOPIC,
+        ...(ports.eventarc ? { port: ports.eventarc } : {}),
+        log,
+      });
+      stops.push(() => bridge.close());
+      info.endpoints.eventarc = bridge.url;
+      log(`eventarc bridge listening on ${bridge.url}`);
+    }
+
+    if (has('functions')) {
+      const pubsub = new PubSub({
+        projectId,
+        apiEndpoint: info.endpoints.pubsubHost!,
+        emulatorMode: true,
+      });
+      // Closed after the functions and the bridge stopped: the stop list runs backwards.
+      stops.splice(0, 0, () => pubsub.close());
+      if (info.endpoints.eventarc) {
+        await createPushSubscription(
+          pubsub,
+          ENVIRONMENT_REQUESTS_TOPIC,
+          `${info.endpoints.eventarc}/projects/${projectId}/topics/${ENVIRONMENT_REQUESTS_TOPIC}`,
+        );
+      } else {
+        await pubsub
+          .topic(ENVIRONMENT_REQUESTS_TOPIC)
+          .create()
+          .catch((e: { code?: number }) => {
+            if (e.code !== 6) throw e;
+          });
+      }
+      // functions-framework turns a push to /projects/P/topics/T into a messagePublished CloudEvent.
+      await createPushSubscription(
+        pubsub,
+        TENANT_REQUESTS_TOPIC,
+        `${functions!.url}/tenant-events/projects/${projectId}/topics/${TENANT_REQUESTS_TOPIC}`,
+        { subscription: `${TENANT_REQUESTS_TOPIC}-tenant-events` },
+      );
+      log(
+        `topics ${ENVIRONMENT_REQUESTS_TOPIC} (→ eventarc bridge), ${TENANT_REQUESTS_TOPIC} (→ tenant-events)`,
+      );
+    }
+
+    info.ready = true;
+    await save();
+    return stack;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,364 @@
+/**
+ * The functions' composition root with every part real: functions-framework's HTTP stack
+ * (getTestServer), Firestore and Pub/Sub emulators, the GCP simulator (timeScale 0) whose cluster
+ * creation starts a Kubernetes simulator, and the default step registry built from the
+ * environment variables (EGRESS_GCP_ENDPOINT). A small loop stands in for the workflow.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { GoogleAuth } from 'google-auth-library';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { parse } from 'yaml';
+import { startGcpSimulator, type GcpSimulator } from '../../local/gcp/index.js';
+import { startKubeSimulator, type KubeSimulator } from '../../local/kube/index.js';
+import {
+  buildSteps,
+  createStepRegistry,
+  kubeClientFactory,
+  type BoundSteps,
+} from '../../functions/compose-steps.js';
+import { STEP_FAMILIES } from '../../functions/lib/step-handler.js';
+import { getTestServer, loadConfig, type FunctionsContext } from '../../functions/testing.js';
+import type { FunctionsConfig } from '../../functions/context.js';
+import { PermanentError } from '../../shared/errors.js';
+import { ENVIRONMENT_STEPS } from '../../shared/plan/graph.js';
+import { parseTenant, type Tenant } from '../../shared/spec/index.js';
+import type { StepContext, StepName } from '../../shared/steps/contract.js';
+import { startFunctionsTestEnv, type FunctionsTestEnv } from '../support/functions-env.js';
+
+// The emulators run on two cores shared by many suites: contention makes them slow, not wrong.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
+
+const ROOT = new URL('../../', import.meta.url);
+const example = (name: string): unknown =>
+  parse(readFileSync(new URL(`examples/tutorial/${name}.yaml`, ROOT), 'utf8'));
+const environmentDoc = example('environment') as { spec: { project: string } };
+const PROJECT = environmentDoc.spec.project;
+
+/**
+ * team-x with its Cloud Storage grant moved to the project: the GCP simulator serves no Cloud
+ * Storage, and the adapter refuses bucket grants there (covered in test/gcp).
+ */
+function localTeamX(): Tenant {
+  const tenant = parseTenant(example('team-x'));
+  return {
+    ...tenant,
+    spec: {
+      ...tenant.spec,
+      workloadIdentity: tenant.spec.workloadIdentity.map((wi) => ({
+        ...wi,
+        grants: wi.grants.map((g) => ({
+          ...g,
+          resource: `//cloudresourcemanager.googleapis.com/projects/${PROJECT}`,
+        })),
+      })),
+    },
+  };
+}
+
+const familyOf = (step: StepName): string =>
+  Object.entries(STEP_FAMILIES).find(([, steps]) =>
+    (steps as readonly string[]).includes(step),
+  )![0];
+
+let env: FunctionsTestEnv;
+let ctx: FunctionsContext;
+let gcp: GcpSimulator;
+const clusters = new Map<string, KubeSimulator>();
+const savedGcpEndpoint = process.env.EGRESS_GCP_ENDPOINT;
+
+/** Calls one step's function until it answers done; returns how many calls it took. */
+async function driveStep(runId: string, step: StepName): Promise<number> {
+  for (let call = 1; call <= 40; call++) {
+    const response = await request(getTestServer(`step-${familyOf(step)}`))
+      .post('/')
+      .send({ runId, step });
+    // 503 is the workflow's cue to retry; anything else but 200 ends the run.
+    if (response.status === 503) continue;
+    expect(response.status, `${step}: ${JSON.stringify(response.body)}`).toBe(200);
+    if ((response.body as { status: string }).status === 'done') return call;
+  }
+  throw new Error(`step ${step} was not done after 40 calls`);
+}
+
+/** Starts a provision run through the api function, drives every step, then finalizes. */
+async function provision(): Promise<string> {
+  const created = await request(getTestServer('api')).post('/v1/environments').send(environmentDoc);
+  expect(created.status, JSON.stringify(created.body)).toBe(202);
+  const runId = (created.body as { runId: string }).runId;
+  for (const step of ENVIRONMENT_STEPS) await driveStep(runId, step);
+  const finalized = await request(getTestServer('finalize'))
+    .post('/')
+    .send({ runId, outcome: 'succeeded' });
+  expect(finalized.status, JSON.stringify(finalized.body)).toBe(200);
+  return runId;
+}
+
+const kubeWrites = () => [...clusters.values()].reduce((n, sim) => n + sim.counters.writes, 0);
+
+beforeAll(async () => {
+  gcp = await startGcpSimulator({
+    port: 0,
+    timeScale: 0,
+    hooks: {
+      // What the local stack does: each cluster that becomes RUNNING gets its own API server.
+      async onClusterCreated(cluster) {
+        const name = String(cluster.name);
+        const sim = clusters.get(name) ?? (await startKubeSimulator({ port: 0, name }));
+        clusters.set(name, sim);
+        return { endpoint: `127.0.0.1:${sim.port}`, dnsEndpoint: sim.url };
+      },
+      async onClusterDeleted(cluster) {
+        const name = String(cluster.name);
+        await clusters.get(name)?.close();
+        clusters.delete(name);
+      },
+    },
+  });
+  // Read by loadConfig when startFunctionsTestEnv builds the context: the path production takes.
+  process.env.EGRESS_GCP_ENDPOINT = gcp.url;
+  env = await startFunctionsTestEnv();
+  ctx = env.ctx;
+  await env.emulators.clear(env.projectId);
+  await ctx.stores.tenants.put('tutorial', localTeamX());
+  await ctx.stores.tenants.put('tutorial', parseTenant(example('team-y')));
+});
+
+afterAll(async () => {
+  if (savedGcpEndpoint === undefined) delete process.env.EGRESS_GCP_ENDPOINT;
+  else process.env.EGRESS_GCP_ENDPOINT = savedGcpEndpoint;
+  await env?.close();
+  await Promise.allSettled([...clusters.values()].map((sim) => sim.close()));
+  await gcp?.close();
+});
+
+describe('the default step registry against the simulators', () => {
+  let firstRun: string;
+
+  it('provisions the tutorial environment: every step done, GCP and Kubernetes state in place', async () => {
+    // Never let this suite reach Google: the context must point at the simulator.
+    expect(ctx.config.gcpEndpoint).toBe(gcp.url);
+    expect(Object.keys(ctx.steps).sort()).toEqual([...ENVIRONMENT_STEPS].sort());
+
+    firstRun = await provision();
+
+    const steps = await ctx.stores.runs.listSteps(firstRun);
+    expect(Object.fromEntries(steps.map((s) => [s.step, s.status]))).toEqual(
+      Object.fromEntries(ENVIRONMENT_STEPS.map((s) => [s, 'DONE'])),
+    );
+    expect((await ctx.stores.runs.get(firstRun))?.status).toBe('SUCCEEDED');
+    expect((await ctx.stores.environments.get('tutorial'))?.status).toBe('READY');
+
+    const resources = gcp.state().resources;
+    expect(Object.keys(resources['compute.networks'] ?? {})).toEqual([
+      expect.stringMatching(/networks\/vpc-network$/),
+    ]);
+    expect(Object.keys(resources['container.clusters'] ?? {})).toEqual([
+      expect.stringMatching(/clusters\/cluster1$/),
+    ]);
+    const accounts = Object.values(resources['iam.serviceAccounts'] ?? {}).map((a) => a.email);
+    expect(accounts).toContain(`sa-test-app-team-x@${PROJECT}.iam.gserviceaccount.com`);
+
+    // The cluster step reported the Kubernetes simulator the hook started, and the Kubernetes
+    // steps applied through it.
+    const kube = clusters.get('cluster1');
+    expect(kube).toBeDefined();
+    const clusterOutputs = (await ctx.stores.runs.getStep(firstRun, 'cluster'))?.outputs;
+    expect(clusterOutputs?.endpoint).toBe(kube!.url);
+    const namespaces = kube!
+      .objects()
+      .filter((o) => o.kind === 'Namespace')
+      .map((o) => (o.metadata as { name: string }).name);
+    expect(namespaces).toEqual(expect.arrayContaining(['istio-egress', 'team-x', 'team-y']));
+    const gateway = kube!
+      .objects()
+      .find(
+        (o) =>
+          o.kind === 'Deployment' &&
+          (o.metadata as { namespace?: string }).namespace === 'istio-egress',
+      );
+    expect(gateway).toBeDefined();
+    expect((await ctx.stores.tenants.list('tutorial')).map((t) => [t.id, t.status]).sort()).toEqual(
+      [
+        ['team-x', 'APPLIED'],
+        ['team-y', 'APPLIED'],
+      ],
+    );
+  });
+
+  it('a second run of the same spec observes everything and writes nothing', async () => {
+    expect(firstRun).toBeDefined();
+    const gcpWrites = gcp.counters.writes;
+    const kubeBefore = kubeWrites();
+    const secondRun = await provision();
+    expect(secondRun).not.toBe(firstRun);
+    expect((await ctx.stores.runs.get(secondRun))?.status).toBe('SUCCEEDED');
+    expect(gcp.counters.writes).toBe(gcpWrites);
+    expect(kubeWrites()).toBe(kubeBefore);
+  });
+});
+
+describe('createStepRegistry', () => {
+  const config = (): FunctionsConfig =>
+    loadConfig({ GOOGLE_CLOUD_PROJECT: 'demo-compose', EGRESS_GCP_ENDPOINT: 'http://127.0.0.1:9' });
+  const stepContext = (step: StepName): StepContext => ({
+    runId: 'run-00000000-compose',
+    step,
+    environment: {} as StepContext['environment'],
+    tenants: [],
+    upstream: {},
+    attempt: 1,
+  });
+
+  /** Bound steps that record their calls. */
+  const recordingSteps = (calls: string[]): BoundSteps => {
+    const bound = {} as BoundSteps;
+    for (const name of ENVIRONMENT_STEPS) {
+      bound[name] = {
+        ensure: async () => {
+          calls.push(`ensure ${name}`);
+          return { status: 'done', outputs: { step: name } };
+        },
+        remove: async () => {
+          calls.push(`remove ${name}`);
+          return { status: 'done', outputs: {} };
+        },
+      };
+    }
+    return bound;
+  };
+
+  it('builds nothing until a step runs, then builds once for every step', async () => {
+    const calls: string[] = [];
+    let builds = 0;
+    const registry = createStepRegistry(config(), async () => {
+      builds += 1;
+      return recordingSteps(calls);
+    });
+    expect(Object.keys(registry)).toEqual([...ENVIRONMENT_STEPS]);
+    expect(builds).toBe(0);
+    await expect(registry.network!.ensure(stepContext('network'))).resolves.toEqual({
+      status: 'done',
+      outputs: { step: 'network' },
+    });
+    await registry.tenants!.remove!(stepContext('tenants'));
+    await Promise.all([
+      registry.apis!.ensure(stepContext('apis')),
+      registry.cluster!.ensure(stepContext('cluster')),
+    ]);
+    expect(builds).toBe(1);
+    expect(calls).toEqual(['ensure network', 'remove tenants', 'ensure apis', 'ensure cluster']);
+  });
+
+  it('tries the build again on the next call after a failed one', async () => {
+    const calls: string[] = [];
+    let builds = 0;
+    const registry = createStepRegistry(config(), async () => {
+      builds += 1;
+      if (builds === 1) throw new Error('client library failed to load');
+      return recordingSteps(calls);
+    });
+    await expect(registry.apis!.ensure(stepContext('apis'))).rejects.toThrow(
+      'client library failed to load',
+    );
+    await expect(registry.apis!.ensure(stepContext('apis'))).resolves.toMatchObject({
+      status: 'done',
+    });
+    expect(builds).toBe(2);
+    expect(calls).toEqual(['ensure apis']);
+  });
+});
+
+describe('the production composition', () => {
+  it('binds all thirteen steps to clients of the Google endpoints', async () => {
+    const steps = await buildSteps(loadConfig({ GOOGLE_CLOUD_PROJECT: 'demo-compose' }));
+    expect(Object.keys(steps).sort()).toEqual([...ENVIRONMENT_STEPS].sort());
+    for (const step of Object.values(steps)) {
+      expect(typeof step.ensure).toBe('function');
+      expect(typeof step.remove).toBe('function');
+    }
+  });
+
+  it("sends the service's own access token to the cluster's API server", async () => {
+    const authorizations: (string | undefined)[] = [];
+    const apiServer = createServer((req, res) => {
+      authorizations.push(req.headers.authorization);
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ kind: 'Status', code: 404, message: 'not found' }));
+    });
+    await new Promise<void>((resolve) => apiServer.listen(0, '127.0.0.1', resolve));
+    try {
+      let tokens = 0;
+      const googleAuth = {
+        getAccessToken: async () => `ya29.token-${++tokens}`,
+      } as unknown as GoogleAuth;
+      const factory = await kubeClientFactory({ mode: 'google' }, 'ignored', googleAuth);
+      const endpoint = `http://127.0.0.1:${(apiServer.address() as AddressInfo).port}`;
+      for (let i = 0; i < 2; i++) {
+        const client = await factory({ clusterName: 'cluster1', endpoint });
+        await client
+          .read({ apiVersion: 'v1', kind: 'Namespace', name: 'team-x' })
+          .catch(() => undefined);
+      }
+      expect(authorizations.length).toBeGreaterThanOrEqual(2);
+      // A token per client: google-auth-library caches and refreshes it, the factory keeps none.
+      expect(new Set(authorizations)).toEqual(
+        new Set(['Bearer ya29.token-1', 'Bearer ya29.token-2']),
+      );
+    } finally {
+      await new Promise<void>((resolve) => apiServer.close(() => resolve()));
+    }
+  });
+
+  it('fails permanently when there are no Google credentials to reach a cluster', async () => {
+    const factory = await kubeClientFactory({ mode: 'google' }, undefined, {
+      getAccessToken: async () => null,
+    } as unknown as GoogleAuth);
+    await expect(
+      factory({ clusterName: 'cluster1', endpoint: 'gke-0123.us-central1.gke.goog' }),
+    ).rejects.toMatchObject({ name: 'PermanentError', reason: 'no-credentials' });
+  });
+});
+
+describe('configuration and the local Kubernetes guard', () => {
+  it('reads EGRESS_GCP_ENDPOINT and EGRESS_KUBE_TOKEN, refusing a non-loopback endpoint', () => {
+    const base = { GOOGLE_CLOUD_PROJECT: 'demo-compose' };
+    expect(loadConfig(base)).not.toHaveProperty('gcpEndpoint');
+    expect(
+      loadConfig({
+        ...base,
+        EGRESS_GCP_ENDPOINT: 'http://127.0.0.1:8085/',
+        EGRESS_KUBE_TOKEN: 't',
+      }),
+    ).toMatchObject({ gcpEndpoint: 'http://127.0.0.1:8085', kubeToken: 't' });
+    expect(() =>
+      loadConfig({ ...base, EGRESS_GCP_ENDPOINT: 'http://compute.example.com' }),
+    ).toThrow(
+      'EGRESS_GCP_ENDPOINT must be a loopback address (the local GCP simulator), got "http://compute.example.com"',
+    );
+    expect(() => loadConfig({ ...base, EGRESS_GCP_ENDPOINT: 'not a url' })).toThrow(
+      'EGRESS_GCP_ENDPOINT must be a URL like http://127.0.0.1:8085, got "not a url"',
+    );
+  });
+
+  it('refuses, without calling it, a cluster endpoint off this machine in local mode', async () => {
+    const factory = await kubeClientFactory(
+      { mode: 'local', endpoint: 'http://127.0.0.1:9' },
+      undefined,
+      undefined,
+    );
+    const refused = factory({
+      clusterName: 'cluster1',
+      endpoint: 'gke-0123456789.us-central1.gke.goog',
+    });
+    await expect(refused).rejects.toBeInstanceOf(PermanentError);
+    await expect(refused).rejects.toMatchObject({
+      reason: 'non-local-cluster-endpoint',
+      options: { field: 'upstream.cluster.endpoint' },
+    });
+    const local = await factory({ clusterName: 'cluster1', endpoint: 'http://127.0.0.1:9' });
+    expect(typeof local.apply).toBe('function');
+  });
+});
