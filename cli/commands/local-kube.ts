@@ -1,7 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { startKubeSimulator } from '../../local/kube/index.js';
 import { CliError, ExitCode } from '../errors.js';
 
 interface LocalKubeOptions {
@@ -39,6 +38,8 @@ export function registerLocalKubeCommand(program: Command): void {
       const port = parsePort(options.port);
       let simulator;
       try {
+        // Loaded on use: the simulator reads the Istio CRDs, which every other command would pay for.
+        const { startKubeSimulator } = await import('../../local/kube/index.js');
         simulator = await startKubeSimulator({
           port,
           name: options.name,

@@ -7,7 +7,6 @@ import {
   type ProgressEvent,
   type RunReport,
 } from '../../shared/steps/runner.js';
-import { createGcpAdapters } from '../compose.js';
 import { CliError, ExitCode } from '../errors.js';
 import { loadAndValidateSpecs } from '../load-specs.js';
 
@@ -98,6 +97,8 @@ export async function runStepsOnlyUp(
   const environment = await loadEnvironment(options.file, options.environment);
   let gcp;
   try {
+    // The Google client libraries take seconds to load: only this path pays for them.
+    const { createGcpAdapters } = await import('../compose.js');
     gcp = createGcpAdapters({ mode: 'local', endpoint });
   } catch (error) {
     throw new CliError(`--gcp-endpoint: ${(error as Error).message}`, ExitCode.usage);
