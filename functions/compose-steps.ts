@@ -163,8 +163,11 @@ export async function createGcpClients(target: GcpTarget): Promise<GcpClients> {
   const workloadIdentity = adapters.workloadIdentityAdapter({
     iam: iamClient,
     projectIam,
-    // The simulator serves no Cloud Storage: locally a bucket grant is an 'unsupported-resource'.
-    ...(googleAuth ? { storage: { requester: googleAuth, root: STORAGE_ROOT } } : {}),
+    // Locally the simulator serves the Storage JSON API's bucket subset under its own origin.
+    storage: {
+      requester,
+      root: target.mode === 'local' ? new URL(target.endpoint).origin : STORAGE_ROOT,
+    },
   });
   return { apis, workloadIdentity, ...(googleAuth ? { googleAuth } : {}) };
 }

@@ -2,11 +2,13 @@
  * Google's error bodies, as recorded in real traffic (reference gcp-golden): compute answers
  * `{error: {code, message, errors: [{domain, message, reason}]}}` without `status`; the
  * One-Platform APIs (container, dns, iam, serviceusage, resourcemanager) add `status`, and
- * gkehub answers only `{code, message, status}`.
+ * gkehub answers only `{code, message, status}`. Cloud Storage's JSON API answers like compute
+ * (`{error: {code, message, errors: [{domain, message, reason}]}}`, no `status`) and never adds
+ * google.rpc `details`.
  */
 
 /** How an API family shapes its error body. */
-export type ErrorStyle = 'compute' | 'one-platform' | 'status-only';
+export type ErrorStyle = 'compute' | 'one-platform' | 'status-only' | 'storage';
 
 /** The canonical status names Google pairs with HTTP codes. */
 const statusByCode: Record<number, string> = {
@@ -66,8 +68,8 @@ export class GoogleApiError extends Error {
     if (style !== 'status-only') {
       error.errors = [{ domain: 'global', message: this.message, reason: this.reason }];
     }
-    if (style !== 'compute') error.status = this.status;
-    if (this.violations.length > 0) {
+    if (style !== 'compute' && style !== 'storage') error.status = this.status;
+    if (this.violations.length > 0 && style !== 'storage') {
       error.details = [
         { '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: this.violations },
       ];

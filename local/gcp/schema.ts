@@ -71,6 +71,7 @@ const apiFiles: { file: string; style: ErrorStyle }[] = [
   { file: 'cloudresourcemanager-v3.json', style: 'one-platform' },
   { file: 'serviceusage-v1.json', style: 'one-platform' },
   { file: 'gkehub-v1.json', style: 'status-only' },
+  { file: 'storage-v1.json', style: 'storage' },
 ];
 
 /** Query parameters every Google API accepts (system parameters). */

@@ -23,6 +23,8 @@ import { resourceManagerHandlers } from './services/resourcemanager.js';
 import { containerCompletion, containerHandlers } from './services/container.js';
 import { dnsHandlers } from './services/dns.js';
 import { gkehubHandlers } from './services/gkehub.js';
+import { storageHandlers } from './services/storage.js';
+import { SeedError, applySeed, parseSeed, type SimSeed } from './seed.js';
 
 /** Options of {@link startGcpSimulator}. */
 export interface GcpSimulatorOptions {
@@ -38,6 +40,11 @@ export interface GcpSimulatorOptions {
   hooks?: ClusterHooks;
   /** The clock operations are timed by; tests inject a ManualClock. */
   clock?: Clock;
+  /**
+   * Resources that exist before anything runs (buckets the tutorial's user makes by hand).
+   * Applied at start (after `stateFile` is loaded: only what is missing) and after `reset()`.
+   */
+  seed?: SimSeed;
 }
 
 /** Calls served, split into reads and writes, in total and per method id. */
@@ -90,6 +97,8 @@ export interface GcpSimulator {
   setFaults(script: FaultScript | undefined): void;
   /** Finishes every operation whose time has come (after advancing an injected clock). */
   settle(): Promise<void>;
+  /** Creates what the seed holds and the state lacks (idempotent); returns what it created. */
+  seed(seed: SimSeed): Promise<string[]>;
 }
 
 const handlers: HandlerTable = {
@@ -100,6 +109,7 @@ const handlers: HandlerTable = {
   ...containerHandlers,
   ...dnsHandlers,
   ...gkehubHandlers,
+  ...storageHandlers,
 };
 
 /** Methods that change nothing, although some are POSTs. */
@@ -135,7 +145,8 @@ class Mutex {
 
 /**
  * Starts the GCP API simulator: compute, container, dns, iam, cloudresourcemanager,
- * serviceusage and gkehub on one HTTP server, reachable by gcloud and the official clients.
+ * serviceusage, gkehub and a Cloud Storage subset on one HTTP server, reachable by gcloud and
+ * the official clients. Throws {@link SeedError} for a seed that does not validate.
  */
 export async function startGcpSimulator(options: GcpSimulatorOptions = {}): Promise<GcpSimulator> {
   const clock = options.clock ?? systemClock;
@@ -155,6 +166,9 @@ export async function startGcpSimulator(options: GcpSimulatorOptions = {}): Prom
   if (stateFile && existsSync(stateFile)) {
     store.state = JSON.parse(readFileSync(stateFile, 'utf8')) as SimState;
   }
+  // Validated before the server listens, so a bad seed fails the start, not a later request.
+  const seed = options.seed ? parseSeed(options.seed) : undefined;
+  if (seed) applySeed(store, seed);
   const save = (): Promise<void> => {
     if (!stateFile) return Promise.resolve();
     const text = JSON.stringify(store.state);
@@ -281,6 +295,19 @@ export async function startGcpSimulator(options: GcpSimulatorOptions = {}): Prom
         };
       }
     }
+    if (method === 'POST' && path === '/__admin/seed') {
+      try {
+        const body: unknown = rawBody.trim() ? JSON.parse(rawBody) : {};
+        const created = await mutex.run(() => Promise.resolve(applySeed(store, parseSeed(body))));
+        return { status: 200, body: { created } };
+      } catch (err) {
+        const message = err instanceof SeedError ? err.message : 'body is not JSON';
+        return {
+          status: 400,
+          body: new GoogleApiError(400, `Invalid seed: ${message}`).toBody('one-platform'),
+        };
+      }
+    }
     if (method === 'GET' && path === '/__admin/health') return { status: 200, body: { ok: true } };
     return {
       status: 404,
@@ -400,6 +427,8 @@ export async function startGcpSimulator(options: GcpSimulatorOptions = {}): Prom
 
   function reset(): void {
     store.state = emptyState();
+    // The seed is the world before the product: a reset returns to it, not to nothing.
+    if (seed) applySeed(store, seed);
     counters.reset();
     faults.set(undefined);
     store.onChange();
@@ -413,6 +442,7 @@ export async function startGcpSimulator(options: GcpSimulatorOptions = {}): Prom
     reset,
     setFaults: (script) => faults.set(script),
     settle: () => mutex.run(() => store.settle()),
+    seed: (more) => mutex.run(() => Promise.resolve(applySeed(store, more))),
     close: async () => {
       if (saveTimer) {
         clearTimeout(saveTimer);

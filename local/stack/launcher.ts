@@ -18,7 +18,7 @@ import {
   startExecutionsServer,
   type ExecutionsServer,
 } from '../executions/index.js';
-import { startGcpSimulator, type GcpSimulator } from '../gcp/index.js';
+import { SeedError, startGcpSimulator, type GcpSimulator, type SimSeed } from '../gcp/index.js';
 import { startClusterFleet, type ClusterFleet } from './clusters.js';
 import { startFunctionsProcess, type FunctionsProcess } from './functions-process.js';
 import {
@@ -68,6 +68,11 @@ export interface LocalStackOptions {
   log?: (line: string) => void;
   /** The gcloud SDK's `platform` directory holding the emulators (default: the preinstalled SDK's). */
   sdkPlatformDir?: string;
+  /**
+   * Resources the GCP simulator starts with (buckets the tutorial's user makes by hand): see
+   * local/gcp/seed.ts. A seed that does not validate fails the start with a StackStartError.
+   */
+  seed?: SimSeed;
 }
 
 /** A running local stack. */
@@ -232,15 +237,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
 
     if (has('gcp')) {
-      const gcp = await startGcpSimulator({
-        timeScale,
-        ...(ports.gcp ? { port: ports.gcp } : {}),
-        ...(stack.fleet ? { hooks: stack.fleet.hooks } : {}),
-      });
+      let gcp: GcpSimulator;
+      try {
+        gcp = await startGcpSimulator({
+          timeScale,
+          ...(ports.gcp ? { port: ports.gcp } : {}),
+          ...(stack.fleet ? { hooks: stack.fleet.hooks } : {}),
+          ...(options.seed ? { seed: options.seed } : {}),
+        });
+      } catch (error) {
+        if (error instanceof SeedError) throw new StackStartError(error.message);
+        throw error;
+      }
       stops.push(() => gcp.close());
       stack.gcp = gcp;
       info.endpoints.gcp = gcp.url;
       log(`gcp simulator listening on ${gcp.url}`);
+      const buckets = options.seed?.buckets ?? [];
+      if (buckets.length > 0) {
+        log(`gcp simulator seeded with bucket(s) ${buckets.map((b) => b.name).join(', ')}`);
+      }
     }
 
     // The functions need the Executions API's address when they start, before it runs.

@@ -19,8 +19,16 @@ export function readPolicy(store: SimStore, resource: string, initial: Json[] = 
 const memberPattern =
   /^(allUsers|allAuthenticatedUsers|(user|serviceAccount|group|domain|principal|principalSet|deleted:user|deleted:serviceAccount|deleted:group):.+)$/;
 
-/** Service accounts become usable in policies only after IAM's propagation delay. */
-function checkServiceAccountMember(store: SimStore, member: string, field: string): void {
+/**
+ * Service accounts become usable in policies only after IAM's propagation delay. `fail` shapes
+ * the refusal (Storage words it without a field violation).
+ */
+export function checkServiceAccountMember(
+  store: SimStore,
+  member: string,
+  field: string,
+  fail: (message: string) => GoogleApiError = (message) => invalidField(field, message),
+): void {
   const email = member.slice('serviceAccount:'.length);
   const match = /^[^@]+@([^.]+)\.iam\.gserviceaccount\.com$/.exec(email);
   if (!match) return;
@@ -28,9 +36,7 @@ function checkServiceAccountMember(store: SimStore, member: string, field: strin
   const createdMs = Number(account?.__createdMs ?? 0);
   const consistent =
     createdMs + durationMs('service-account-consistency', store.timeScale) <= store.clock.now();
-  if (!account || !consistent) {
-    throw invalidField(field, `Service account ${email} does not exist.`);
-  }
+  if (!account || !consistent) throw fail(`Service account ${email} does not exist.`);
 }
 
 /** Applies `setIamPolicy` to a resource; returns the new policy. */
