@@ -3,12 +3,20 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import {
+  formatSpecError,
   validateDocuments,
   type RawDocument,
   type SpecError,
   type ValidationResult,
 } from '../shared/spec/index.js';
 import { CliError } from './errors.js';
+import {
+  SeedError,
+  isLocalSeedDocument,
+  mergeSeeds,
+  parseSeedDocument,
+  type SimSeed,
+} from '../local/gcp/seed.js';
 
 /** File extensions picked up when a directory is given. */
 export const SPEC_FILE_EXTENSIONS = ['.yaml', '.yml', '.json'] as const;
@@ -21,6 +29,11 @@ export interface LoadedSpecs {
   errors: SpecError[];
   /** The files read, in order. */
   files: string[];
+  /**
+   * `kind: LocalSeed` documents (local/gcp/seed.ts): what the local GCP simulator starts with.
+   * They are not specs, so they are set aside here and never validated or sent as specs.
+   */
+  seeds: RawDocument[];
 }
 
 /**
@@ -32,13 +45,44 @@ export async function loadSpecFiles(paths: ReadonlyArray<string>): Promise<Loade
   const files: string[] = [];
   for (const path of paths) files.push(...(await expandPath(path)));
   const documents: RawDocument[] = [];
+  const seeds: RawDocument[] = [];
   const errors: SpecError[] = [];
   for (const file of files) {
     const parsed = parseSpecText(file, await readFile(file, 'utf8'));
-    documents.push(...parsed.documents);
+    for (const document of parsed.documents) {
+      (isLocalSeedDocument(document.doc) ? seeds : documents).push(document);
+    }
     errors.push(...parsed.errors);
   }
-  return { documents, errors, files };
+  return { documents, errors, files, seeds };
+}
+
+/** Validates the seed documents found among spec files; one SpecError per problem. */
+function seedProblems(seeds: ReadonlyArray<RawDocument>): SpecError[] {
+  const errors: SpecError[] = [];
+  for (const { source, doc } of seeds) {
+    try {
+      parseSeedDocument(doc, source);
+    } catch (error) {
+      if (!(error instanceof SeedError)) throw error;
+      for (const issue of error.issues) {
+        errors.push({ source, path: issue.path, rule: 'local-seed', message: issue.message });
+      }
+    }
+  }
+  return errors;
+}
+
+/**
+ * The local GCP simulator's seed from the `kind: LocalSeed` documents among spec paths (all of
+ * them merged), or undefined when there is none. An invalid one is a CliError naming the field.
+ */
+export async function loadLocalSeed(paths: ReadonlyArray<string>): Promise<SimSeed | undefined> {
+  const { seeds } = await loadSpecFiles(paths);
+  if (seeds.length === 0) return undefined;
+  const problems = seedProblems(seeds);
+  if (problems.length > 0) throw new CliError(problems.map(formatSpecError).join('\n'));
+  return mergeSeeds(seeds.map(({ source, doc }) => parseSeedDocument(doc, source)));
 }
 
 /**
@@ -50,11 +94,14 @@ export async function loadAndValidateSpecs(
 ): Promise<ValidationResult> {
   const loaded = await loadSpecFiles(paths);
   const result = validateDocuments(loaded.documents);
-  const problems = result.ok ? compilationProblems(result.specs) : [];
+  const problems = [
+    ...seedProblems(loaded.seeds),
+    ...(result.ok ? compilationProblems(result.specs) : []),
+  ];
   if (loaded.errors.length === 0 && problems.length === 0) return result;
   return {
     ok: false,
-    errors: [...loaded.errors, ...(result.ok ? problems : result.errors)],
+    errors: [...loaded.errors, ...problems, ...(result.ok ? [] : result.errors)],
   };
 }
 

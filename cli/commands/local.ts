@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 // which every other egressctl command would otherwise pay for at start-up.
 import { stopProcessGroup } from '../../local/stack/functions-process.js';
 import type { LocalStack, StackPorts } from '../../local/stack/launcher.js';
+import type { SimSeed } from '../../local/gcp/seed.js';
 import {
   DEFAULT_STATE_DIR,
   DEFAULT_TIME_SCALE,
@@ -58,6 +59,17 @@ function parsePort(text: string, option: string): number {
   return port;
 }
 
+/** `--seed FILE`: a LocalSeed file, or a CliError naming the file, field and rule. */
+async function readSeedForCli(path: string): Promise<SimSeed> {
+  const { readSeedFile, SeedError } = await import('../../local/gcp/seed.js');
+  try {
+    return await readSeedFile(path);
+  } catch (error) {
+    if (error instanceof SeedError) throw new CliError(`--seed: ${error.message}`, ExitCode.usage);
+    throw error;
+  }
+}
+
 /** Starts a stack for the CLI, turning start failures into a message without a stack trace. */
 export async function startStackForCli(options: {
   stateDir: string;
@@ -65,6 +77,8 @@ export async function startStackForCli(options: {
   only?: StackPart[];
   gcloudProject?: string;
   ports?: StackPorts;
+  /** What the GCP simulator starts with (local/gcp/seed.ts). */
+  seed?: SimSeed;
   log: (line: string) => void;
 }): Promise<LocalStack> {
   const { startLocalStack } = await import('../../local/stack/launcher.js');
@@ -75,6 +89,7 @@ export async function startStackForCli(options: {
       ...(options.only ? { only: options.only } : {}),
       ...(options.gcloudProject ? { gcloudProject: options.gcloudProject } : {}),
       ...(options.ports ? { ports: options.ports } : {}),
+      ...(options.seed ? { seed: options.seed } : {}),
       log: options.log,
     });
   } catch (error) {
@@ -174,6 +189,10 @@ export function registerLocalCommand(program: Command): void {
       'port of the functions host (the API is at /api; 0 picks a free one)',
       '0',
     )
+    .option(
+      '--seed <file>',
+      'a LocalSeed YAML file: buckets the GCP simulator starts with (e.g. examples/tutorial/local-seed.yaml)',
+    )
     .action(
       async (
         options: StateDirOption & {
@@ -182,13 +201,16 @@ export function registerLocalCommand(program: Command): void {
           project: string;
           port: string;
           apiPort: string;
+          seed?: string;
         },
       ) => {
         const timeScale = parseTimeScale(options.timeScale);
         const gcpPort = parsePort(options.port, '--port');
         const functionsPort = parsePort(options.apiPort, '--api-port');
         const only = options.only === undefined ? undefined : parseParts(options.only);
+        const seed = options.seed === undefined ? undefined : await readSeedForCli(options.seed);
         const stack = await startStackForCli({
+          ...(seed ? { seed } : {}),
           stateDir: options.stateDir,
           timeScale,
           ...(only ? { only } : {}),

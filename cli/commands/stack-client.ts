@@ -17,7 +17,8 @@ import {
   type StackInfo,
 } from '../../local/stack/state-files.js';
 import { CliError, ExitCode } from '../errors.js';
-import { loadAndValidateSpecs } from '../load-specs.js';
+import { loadAndValidateSpecs, loadLocalSeed } from '../load-specs.js';
+import type { SimSeed } from '../../local/gcp/seed.js';
 import { formatSpecError } from '../../shared/spec/index.js';
 import { parseTimeScale, startStackForCli, stopOnSignal } from './local.js';
 import { runMatrix } from './matrix.js';
@@ -238,6 +239,24 @@ async function simulatedResources(gcpUrl: string): Promise<Record<string, number
   }
 }
 
+/** Seeds an already running GCP simulator (idempotent: it creates only what is missing). */
+async function seedRunningSimulator(
+  gcpUrl: string,
+  seed: SimSeed,
+  write: (text: string) => void,
+): Promise<void> {
+  const res = await fetch(`${gcpUrl}/__admin/seed`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(seed),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = (await res.json()) as { created?: string[]; error?: { message?: string } };
+  if (!res.ok)
+    throw new CliError(body.error?.message ?? `seeding the GCP simulator: HTTP ${res.status}`);
+  if (body.created?.length) write(`seeded the GCP simulator: ${body.created.join(', ')}\n`);
+}
+
 interface UpOptions extends TargetOptions {
   file: string[];
   target: string;
@@ -316,6 +335,8 @@ async function runUp(options: UpOptions): Promise<void> {
   const tenants = validated.specs.tenants.filter(
     (t) => t.spec.environment === environment.metadata.name,
   );
+  // What exists before the product runs (the tutorial's hand-made bucket): see local/gcp/seed.ts.
+  const seed = await loadLocalSeed(options.file);
 
   let stack = options.apiUrl ? undefined : runningStack(options.stateDir);
   let stopOwnStack: (() => Promise<void>) | undefined;
@@ -329,12 +350,14 @@ async function runUp(options: UpOptions): Promise<void> {
       stateDir: options.stateDir,
       timeScale,
       gcloudProject: environment.spec.project,
+      ...(seed ? { seed } : {}),
       log: (line) => write(`  ${line}\n`),
     });
     stack = started.info;
     stopOwnStack = started.stop;
   } else if (stack) {
     write(`attached to the local stack of ${stack.stateDir} (pid ${stack.pid})\n`);
+    if (seed && stack.endpoints.gcp) await seedRunningSimulator(stack.endpoints.gcp, seed, write);
   }
   const apiUrl = options.apiUrl ?? stack?.endpoints.api;
   if (!apiUrl) throw new CliError('the local stack runs no API (see --only)');

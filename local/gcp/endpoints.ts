@@ -1,7 +1,7 @@
 /**
  * How the real `gcloud` CLI reaches the simulator: one `CLOUDSDK_API_ENDPOINT_OVERRIDES_*`
- * variable per API (LOCAL-STACK.md). compute and dns carry their version path, the others are
- * served from the root.
+ * variable per API (LOCAL-STACK.md). compute, dns and storage carry their version path, the
+ * others are served from the root.
  */
 export function gcloudEndpointOverrides(url: string): Record<string, string> {
   const root = url.replace(/\/+$/, '');
@@ -13,5 +13,7 @@ export function gcloudEndpointOverrides(url: string): Record<string, string> {
     CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER: `${root}/`,
     CLOUDSDK_API_ENDPOINT_OVERRIDES_SERVICEUSAGE: `${root}/`,
     CLOUDSDK_API_ENDPOINT_OVERRIDES_GKEHUB: `${root}/`,
+    // `gcloud storage buckets describe|get-iam-policy gs://B` (the JSON API's bucket subset).
+    CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE: `${root}/storage/v1/`,
   };
 }

@@ -153,6 +153,7 @@ export function stackVariables(info: StackInfo): Array<[string, string]> {
       ['CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER', `${gcp}/`],
       ['CLOUDSDK_API_ENDPOINT_OVERRIDES_SERVICEUSAGE', `${gcp}/`],
       ['CLOUDSDK_API_ENDPOINT_OVERRIDES_GKEHUB', `${gcp}/`],
+      ['CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE', `${gcp}/storage/v1/`],
     );
   }
   if (info.parts.includes('kube')) {

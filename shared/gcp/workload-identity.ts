@@ -38,8 +38,8 @@ export interface WorkloadIdentityClients {
   /** Project policies: shared/gcp's ProjectIamAdapter over the resource manager. */
   projectIam: ProjectIamApi;
   /**
-   * Bucket policies. Absent where no Cloud Storage exists (the local GCP simulator has none):
-   * a bucket grant is then a PermanentError('unsupported-resource'), never a silent skip.
+   * Bucket policies (the Storage JSON API; the local GCP simulator serves its bucket IAM subset).
+   * Absent: a bucket grant is a PermanentError('unsupported-resource'), never a silent skip.
    */
   storage?: StorageIamTarget;
 }
@@ -73,7 +73,7 @@ export function workloadIdentityAdapter(clients: WorkloadIdentityClients): Workl
       if (!clients.storage) {
         throw new PermanentError(
           'unsupported-resource',
-          `cannot grant on ${resource}: this deployment has no Cloud Storage API (the local GCP simulator serves none); grant on a project instead`,
+          `cannot grant on ${resource}: this deployment has no Cloud Storage API configured; grant on a project instead`,
           { resource, field: GRANT_FIELD },
         );
       }

@@ -178,7 +178,7 @@ describe('workloadIdentityAdapter: resources it cannot grant on', () => {
     await expect(read).rejects.toBeInstanceOf(PermanentError);
     await expect(read).rejects.toMatchObject({
       reason: 'unsupported-resource',
-      message: `cannot grant on ${BUCKET}: this deployment has no Cloud Storage API (the local GCP simulator serves none); grant on a project instead`,
+      message: `cannot grant on ${BUCKET}: this deployment has no Cloud Storage API configured; grant on a project instead`,
       options: { resource: BUCKET, field: 'spec.workloadIdentity[].grants[].resource' },
     });
     expect(seen).toEqual([]);

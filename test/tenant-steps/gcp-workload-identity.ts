@@ -1,8 +1,8 @@
 /**
  * The product's WorkloadIdentityApi adapter (shared/gcp/workload-identity.ts) over official
  * clients pointed at the GCP simulator, built through the same client options the composition
- * roots use. The simulator has no Cloud Storage, so no storage target is given: a bucket grant
- * is refused with PermanentError('unsupported-resource').
+ * roots use. No storage target is given here, so these tests also show that a bucket grant
+ * without one is refused with PermanentError('unsupported-resource').
  */
 import { ProjectsClient } from '@google-cloud/resource-manager';
 import { iam } from '@googleapis/iam';
