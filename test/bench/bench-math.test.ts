@@ -296,11 +296,14 @@ describe('the benchmark on the simulator', { timeout: 90_000 }, () => {
     const run = await measureProvisioning({ scenario: { name: 'fault-free' }, timeScale });
     expect(run.status).toBe('succeeded');
     expect(run.wallModelSeconds).toBeGreaterThanOrEqual(run.model.critical.seconds);
-    // Every step on the critical path took at least its model duration.
+    // Every step on the critical path took about its model duration at least. Not exactly: a
+    // step's model clock can start before the runner starts the step (mesh ACTIVE counts from the
+    // membership, made when the cluster operation ends, which the runner sees a poll later), and
+    // at this scale one millisecond of timer slack is half a model second.
     for (const step of run.model.critical.steps) {
       const timing = run.timings.get(step);
       const took = (timing?.finishedAt ?? 0) - (timing?.startedAt ?? 0);
-      expect(took, step).toBeGreaterThanOrEqual((run.model.stepSeconds[step] ?? 0) * 0.99);
+      expect(took, step).toBeGreaterThanOrEqual((run.model.stepSeconds[step] ?? 0) * 0.95);
     }
     expect(run.calls.operationPolls).toBeGreaterThan(0);
   });
