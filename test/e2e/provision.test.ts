@@ -123,16 +123,23 @@ describe('provisioning the tutorial environment on the local stack', { timeout: 
     expect(created.status, JSON.stringify(created.body)).toBe(202);
     firstRun = await waitForEnd(created.body.runId);
     // The run was driven by a workflow execution the bridge started from the Pub/Sub message.
-    const executions = stack.executions!.list();
-    expect(executions.map((e) => e.workflowId)).toContain('provision-environment');
-    const execution = executions.find((e) =>
-      Buffer.from(
-        (JSON.parse(e.argument) as { data: { message: { data: string } } }).data.message.data,
-        'base64',
-      )
-        .toString()
-        .includes(created.body.runId),
-    );
+    // The run record ends when the workflow calls finalize; the execution ends a moment later.
+    const executionOfRun = () =>
+      stack.executions!.list().find(
+        (e) =>
+          e.workflowId === 'provision-environment' &&
+          Buffer.from(
+            (JSON.parse(e.argument) as { data: { message: { data: string } } }).data.message.data,
+            'base64',
+          )
+            .toString()
+            .includes(created.body.runId),
+      );
+    let execution = executionOfRun();
+    for (let i = 0; i < 300 && execution?.state === 'ACTIVE'; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      execution = executionOfRun();
+    }
     expect(execution?.state).toBe('SUCCEEDED');
     await expectReady(firstRun);
   });
