@@ -8,17 +8,16 @@
  * The client libraries take seconds to load, so nothing of them is imported until a step runs:
  * the api, finalize and tenant-events functions, the CLI and most tests never pay for them.
  */
-import type { iam_v1 } from '@googleapis/iam';
 import type { GoogleAuth } from 'google-auth-library';
 import { PermanentError } from '../shared/errors.js';
-import type { AuthorizedRequester, GcpApis, GcpTarget } from '../shared/gcp/index.js';
+import type { GcpApis, GcpTarget } from '../shared/gcp/index.js';
 import type { ClusterAccess, KubeClientFactory, KubeObjectClient } from '../shared/kube/index.js';
 import { ENVIRONMENT_STEPS } from '../shared/plan/graph.js';
 import type { StepName } from '../shared/steps/contract.js';
 import type { WorkloadIdentityApi } from '../shared/steps/tenants.js';
 import type { FunctionsConfig, StepImplementation, StepRegistry } from './context.js';
+import { buildGcpClients } from './gcp-clients.js';
 
-const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
 const STORAGE_ROOT = 'https://storage.googleapis.com';
 /** The token the Kubernetes simulator is sent when EGRESS_KUBE_TOKEN is unset (it checks none). */
 const LOCAL_KUBE_TOKEN = 'egress-provisioner-local';
@@ -87,12 +86,9 @@ export interface GcpClients {
   googleAuth?: GoogleAuth;
 }
 
-/**
- * The official clients for a target, wrapped in shared/gcp's adapters (the functions'
- * counterpart of cli/compose.ts createGcpAdapters, with lazy imports).
- */
+/** The official clients for a target, wrapped in shared/gcp's adapters; libraries load lazily. */
 export async function createGcpClients(target: GcpTarget): Promise<GcpClients> {
-  const [compute, { ClusterManagerClient }, { DNS }, { ProjectsClient }, serviceUsage, iamLib] =
+  const [compute, container, dns, resourceManager, serviceUsage, iam, auth, adapters] =
     await Promise.all([
       import('@google-cloud/compute'),
       import('@google-cloud/container'),
@@ -100,76 +96,27 @@ export async function createGcpClients(target: GcpTarget): Promise<GcpClients> {
       import('@google-cloud/resource-manager'),
       import('@google-cloud/service-usage'),
       import('@googleapis/iam'),
+      import('google-auth-library'),
+      import('../shared/gcp/index.js'),
     ]);
-  const { GoogleAuth: GoogleAuthClass } = await import('google-auth-library');
-  const adapters = await import('../shared/gcp/index.js');
-
-  const options = adapters.clientOptions(target);
-  // The clients' constructor types differ per library; the options are the same for all.
-  const gax = options.gax as ConstructorParameters<typeof compute.NetworksClient>[0];
-  const googleAuth =
-    target.mode === 'google' ? new GoogleAuthClass({ scopes: [CLOUD_PLATFORM] }) : undefined;
-  const requester = (options.localAuth ?? googleAuth) as AuthorizedRequester;
-  const iamClient: iam_v1.Iam = iamLib.iam({
-    version: 'v1',
-    ...(options.iamRootUrl ? { rootUrl: options.iamRootUrl } : {}),
-    auth: (options.localAuth ?? googleAuth) as never,
-  });
-  const projectIam = new adapters.ProjectIamAdapter(
-    new ProjectsClient(gax as ConstructorParameters<typeof ProjectsClient>[0]),
+  const built = buildGcpClients(
+    { compute, container, dns, resourceManager, serviceUsage, iam, auth, adapters },
+    target,
   );
-
-  const dnsClients = new Map<string, InstanceType<typeof DNS>>();
-  const dnsFor = (project: string) => {
-    let client = dnsClients.get(project);
-    if (!client) {
-      client = new DNS({
-        projectId: project,
-        ...(options.localAuth
-          ? { apiEndpoint: new URL(options.gkeHubRoot).host, authClient: options.localAuth }
-          : {}),
-      } as ConstructorParameters<typeof DNS>[0]);
-      // The library builds `https://${apiEndpoint}/dns/v1`: plain http needs its base URL set.
-      if (options.dnsBaseUrl)
-        (client as unknown as { baseUrl: string }).baseUrl = options.dnsBaseUrl;
-      dnsClients.set(project, client);
-    }
-    return client;
-  };
-
-  const apis: GcpApis = {
-    compute: new adapters.ComputeAdapter({
-      networks: new compute.NetworksClient(gax),
-      subnetworks: new compute.SubnetworksClient(gax),
-      routers: new compute.RoutersClient(gax),
-      firewalls: new compute.FirewallsClient(gax),
-      globalOperations: new compute.GlobalOperationsClient(gax),
-      regionOperations: new compute.RegionOperationsClient(gax),
-      zoneOperations: new compute.ZoneOperationsClient(gax),
-    }),
-    container: new adapters.ContainerAdapter(
-      new ClusterManagerClient(gax as ConstructorParameters<typeof ClusterManagerClient>[0]),
-    ),
-    dns: new adapters.DnsAdapter(dnsFor),
-    iam: new adapters.IamAdapter(iamClient),
-    projectIam,
-    serviceUsage: new adapters.ServiceUsageAdapter(
-      new serviceUsage.ServiceUsageClient(
-        gax as ConstructorParameters<typeof serviceUsage.ServiceUsageClient>[0],
-      ),
-    ),
-    gkeHub: new adapters.GkeHubAdapter(requester, options.gkeHubRoot),
-  };
   const workloadIdentity = adapters.workloadIdentityAdapter({
-    iam: iamClient,
-    projectIam,
+    iam: built.iamClient,
+    projectIam: built.projectIam,
     // Locally the simulator serves the Storage JSON API's bucket subset under its own origin.
     storage: {
-      requester,
+      requester: built.requester,
       root: target.mode === 'local' ? new URL(target.endpoint).origin : STORAGE_ROOT,
     },
   });
-  return { apis, workloadIdentity, ...(googleAuth ? { googleAuth } : {}) };
+  return {
+    apis: built.apis,
+    workloadIdentity,
+    ...(built.googleAuth ? { googleAuth: built.googleAuth } : {}),
+  };
 }
 
 /**
