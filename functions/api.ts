@@ -4,7 +4,14 @@ import { ENVIRONMENT_STEPS } from '../shared/steps/contract.js';
 import { hashOf } from '../shared/state/hash.js';
 import type { RunKind, StartRunResult } from '../shared/state/types.js';
 import { getContext, type FunctionsContext } from './context.js';
-import { HttpError, documentBody, invalidRequest, jsonHandler } from './lib/http.js';
+import {
+  HttpError,
+  documentBody,
+  invalidRequest,
+  jsonHandler,
+  specErrorsResponse,
+} from './lib/http.js';
+import { specSetProblems } from './lib/spec-set-problems.js';
 import { diffDocuments } from './lib/spec-diff.js';
 
 /** What the API publishes to `environment-requests` (the provisioning workflow's argument). */
@@ -163,6 +170,13 @@ async function createEnvironment(ctx: FunctionsContext, req: Request, res: Respo
   const key = idempotencyKey(req);
   const spec = parseEnvironment(documentBody(req, ctx.config.maxBodyBytes));
   const id = spec.metadata.name;
+  // A changed environment must still express every tenant it already has.
+  const storedTenants = await ctx.stores.tenants.list(id);
+  const problems = specSetProblems(
+    spec,
+    storedTenants.map((record) => record.spec),
+  );
+  if (problems.length > 0) throw specErrorsResponse(problems);
   const result = await ctx.stores.runs.startRun({
     kind: 'provision',
     environmentId: id,

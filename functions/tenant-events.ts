@@ -1,12 +1,18 @@
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import YAML from 'yaml';
 import type { ErrorBody } from '../shared/errors.js';
-import { dnsLabel, parseTenant, SpecValidationError } from '../shared/spec/index.js';
+import {
+  dnsLabel,
+  parseTenant,
+  SpecValidationError,
+  type SpecError,
+} from '../shared/spec/index.js';
 import { runIdFor } from '../shared/state/hash.js';
 import type { MessageRecord } from '../shared/state/types.js';
 import { specHash } from '../shared/spec/index.js';
 import { getContext, type FunctionsContext } from './context.js';
 import type { MessagePublishedData } from './lib/message-published-data.js';
+import { specSetProblems } from './lib/spec-set-problems.js';
 
 /** The topic this function is subscribed to (DESIGN.md: `tenant-requests`), recorded with each message. */
 export const TENANT_EVENTS_TOPIC = 'tenant-requests';
@@ -28,6 +34,15 @@ function reject(reason: string, message: string, field?: string): Rejection {
   return new Rejection([
     { kind: 'invalid-request', reason, message, ...(field !== undefined ? { field } : {}) },
   ]);
+}
+
+function rejectionBody(error: SpecError): ErrorBody {
+  return {
+    kind: 'invalid-request',
+    reason: error.rule,
+    message: error.path ? `${error.path}: ${error.message}` : error.message,
+    field: error.path || 'message.data',
+  };
 }
 
 function decode(data: string | undefined): unknown {
@@ -73,14 +88,7 @@ async function accept(
     tenant = parseTenant(decode(data.message.data), env.spec);
   } catch (error) {
     if (!(error instanceof SpecValidationError)) throw error;
-    throw new Rejection(
-      error.errors.map((e) => ({
-        kind: 'invalid-request',
-        reason: e.rule,
-        message: e.path ? `${e.path}: ${e.message}` : e.message,
-        field: e.path || 'message.data',
-      })),
-    );
+    throw new Rejection(error.errors.map(rejectionBody));
   }
   if (tenant.spec.environment !== environmentId) {
     throw reject(
@@ -89,6 +97,13 @@ async function accept(
       'spec.environment',
     );
   }
+  const stored = await ctx.stores.tenants.list(environmentId);
+  const problems = specSetProblems(
+    env.spec,
+    stored.map((record) => record.spec),
+    tenant,
+  );
+  if (problems.length > 0) throw new Rejection(problems.map(rejectionBody));
   await ctx.stores.tenants.put(environmentId, tenant);
   const key = attributes.idempotencyKey ?? `pubsub:${messageId}`;
   const started = await ctx.stores.runs.startRun({

@@ -9,6 +9,7 @@ import {
   setContext,
   type FunctionsContext,
 } from '../../functions/testing.js';
+import { parseTenant } from '../../shared/spec/index.js';
 import { dumpFirestore } from '../support/firestore-dump.js';
 import { pullAll, startFunctionsTestEnv, type FunctionsTestEnv } from '../support/functions-env.js';
 
@@ -252,6 +253,30 @@ describe('malformed requests', () => {
     expect(await dumpFirestore(env.db)).toEqual(before);
     expect(await pullAll(env.pubsub, env.requests)).toHaveLength(1);
   }, 60_000);
+
+  it('refuses an environment that cannot express a tenant it already has, and stores nothing', async () => {
+    await base.stores.tenants.put(
+      'tutorial',
+      parseTenant({
+        apiVersion: 'egress.provisioner.dev/v1alpha1',
+        kind: 'Tenant',
+        metadata: { name: 'team-x' },
+        spec: { environment: 'tutorial', namespace: 'team-x', egress: [{ host: 'example.com' }] },
+      }),
+    );
+    const before = await dumpFirestore(env.db);
+    // Moving the egress gateway into team-x's namespace passes the schema, but the compiler
+    // reserves the gateway's namespace for the platform.
+    const res = await request(server())
+      .post('/v1/environments')
+      .send(envDoc('tutorial', { mesh: { egressGateway: { namespace: 'team-x' } } }));
+    const body = res.body as { reason?: string; field?: string; message?: string };
+    expect(res.status, JSON.stringify(body)).toBe(400);
+    expect(body).toMatchObject({ reason: 'gateway-cannot-express', field: 'spec.namespace' });
+    expect(body.message).toContain('team-x');
+    expect(await dumpFirestore(env.db)).toEqual(before);
+    expect(await pullAll(env.pubsub, env.requests)).toHaveLength(0);
+  });
 
   it('answers 413 above the body limit, naming the limit', async () => {
     const res = await request(server())

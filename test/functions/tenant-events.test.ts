@@ -10,6 +10,7 @@ import {
   type FunctionsContext,
 } from '../../functions/testing.js';
 import { tenantRunId } from '../../functions/tenant-events.js';
+import { parseTenant } from '../../shared/spec/index.js';
 import { environmentDoc } from '../state/store-contract.js';
 import { startFunctionsTestEnv, type FunctionsTestEnv } from '../support/functions-env.js';
 
@@ -169,6 +170,49 @@ describe('tenant-events', () => {
       expect(fields, JSON.stringify(record)).toContain(c.field);
     }
     expect(await base.stores.tenants.list('tutorial')).toEqual([]);
+    expect(env.executionCalls).toEqual([]);
+  });
+
+  it('rejects a tenant the gateway cannot express, or one that conflicts with a stored tenant', async () => {
+    await readyEnvironment();
+    await base.stores.tenants.put(
+      'tutorial',
+      parseTenant({
+        ...tenant('team-x', 'httpbin.org'),
+        spec: { environment: 'tutorial', egress: [{ host: 'httpbin.org', mode: 'http' }] },
+      }),
+    );
+    const cases = [
+      {
+        name: 'wildcard host through the gateway',
+        doc: {
+          ...tenant('team-z'),
+          spec: {
+            environment: 'tutorial',
+            egress: [{ host: '*.example.org', mode: 'passthrough' }],
+          },
+        },
+      },
+      {
+        name: 'httpbin.org as tls-origination while team-x has it as http',
+        doc: {
+          ...tenant('team-z'),
+          spec: {
+            environment: 'tutorial',
+            egress: [{ host: 'httpbin.org', mode: 'tls-origination' }],
+          },
+        },
+      },
+    ];
+    for (const [index, c] of cases.entries()) {
+      const id = `${counter}8${index}`;
+      const res = await deliver(pushBody(c.doc, { environment: 'tutorial' }, id));
+      expect(res.status, c.name).toBe(204);
+      const record = await base.stores.runs.getMessage(id);
+      expect(record?.outcome, `${c.name}: ${JSON.stringify(record)}`).toBe('rejected');
+      expect(record?.error?.field, `${c.name}: ${JSON.stringify(record)}`).toMatch(/^spec\.egress/);
+    }
+    expect((await base.stores.tenants.list('tutorial')).map((t) => t.id)).toEqual(['team-x']);
     expect(env.executionCalls).toEqual([]);
   });
 
