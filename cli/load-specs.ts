@@ -58,7 +58,7 @@ export async function loadSpecFiles(paths: ReadonlyArray<string>): Promise<Loade
 }
 
 /** Validates the seed documents found among spec files; one SpecError per problem. */
-function seedProblems(seeds: ReadonlyArray<RawDocument>): SpecError[] {
+export function seedProblems(seeds: ReadonlyArray<RawDocument>): SpecError[] {
   const errors: SpecError[] = [];
   for (const { source, doc } of seeds) {
     try {

@@ -9,7 +9,7 @@ import {
 } from '../../shared/spec/index.js';
 import { compilationProblems } from '../../shared/plan/mesh/index.js';
 import { CliError, ExitCode } from '../errors.js';
-import { loadSpecFiles } from '../load-specs.js';
+import { loadSpecFiles, seedProblems } from '../load-specs.js';
 
 /** `egressctl validate -f PATH... [-o text|json]`: parses and checks spec files, offline. */
 export function registerValidateCommand(program: Command): void {
@@ -29,7 +29,11 @@ export function registerValidateCommand(program: Command): void {
     )
     .action(async (options: { filename: string[]; output: 'text' | 'json' }) => {
       const loaded = await loadSpecFiles(options.filename);
-      if (loaded.documents.length === 0 && loaded.errors.length === 0) {
+      if (
+        loaded.documents.length === 0 &&
+        loaded.seeds.length === 0 &&
+        loaded.errors.length === 0
+      ) {
         throw new CliError(`egressctl: no spec documents in ${options.filename.join(', ')}`);
       }
       const { documents, errors: specErrors } = validateSourcedDocuments(loaded.documents);
@@ -41,7 +45,13 @@ export function registerValidateCommand(program: Command): void {
               tenants: documents.flatMap((d) => (d.kind === 'Tenant' ? [d.spec] : [])),
             })
           : [];
-      const errors = inFileOrder(loaded.files, [...loaded.errors, ...specErrors, ...compileErrors]);
+      // LocalSeed documents are not specs, but a file given to validate is checked whole.
+      const errors = inFileOrder(loaded.files, [
+        ...loaded.errors,
+        ...specErrors,
+        ...compileErrors,
+        ...seedProblems(loaded.seeds),
+      ]);
       if (options.output === 'json') {
         const report = {
           ok: errors.length === 0,
@@ -51,11 +61,17 @@ export function registerValidateCommand(program: Command): void {
             name: d.spec.metadata.name,
             hash: specHash(d.spec),
           })),
+          localSeeds: loaded.seeds.map((seed) => ({ source: seed.source, kind: 'LocalSeed' })),
           errors,
         };
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       } else if (errors.length === 0) {
         for (const document of documents) process.stdout.write(`${summarize(document)}\n`);
+        for (const seed of loaded.seeds) {
+          process.stdout.write(
+            `${seed.source}: LocalSeed valid (read by the local GCP simulator only; never sent to the API)\n`,
+          );
+        }
       } else {
         for (const error of errors) process.stderr.write(`${formatSpecError(error)}\n`);
         const sources = new Set(errors.map((e) => e.source ?? ''));

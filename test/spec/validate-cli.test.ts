@@ -36,7 +36,21 @@ describe('egressctl validate', () => {
       'examples/tutorial/environment.yaml#1: Environment "tutorial" valid (project tutorial-project, zone us-central1-a, cluster cluster1, 4+1 nodes)',
       'examples/tutorial/team-x.yaml#1: Tenant "team-x" valid (environment tutorial, namespace team-x, 2 egress rules, state present)',
       'examples/tutorial/team-y.yaml#1: Tenant "team-y" valid (environment tutorial, namespace team-y, 1 egress rule, state present)',
+      'examples/tutorial/local-seed.yaml#1: LocalSeed valid (read by the local GCP simulator only; never sent to the API)',
     ]);
+  });
+
+  it('checks a LocalSeed document among the specs instead of skipping it', async () => {
+    const badSeed = join(scratch, 'bad-seed.yaml');
+    writeFileSync(
+      badSeed,
+      'apiVersion: egress.provisioner.dev/v1alpha1\nkind: LocalSeed\nmetadata: {name: x}\nspec:\n  buckets:\n    - {name: ok-bucket, project: NOT_A_PROJECT}\n',
+    );
+    const { code, stdout, stderr } = await egressctl('validate', '-f', badSeed);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toContain(`${badSeed}#1: spec.buckets.0.project: must be a project id`);
+    expect(stderr).toContain('[local-seed]');
   });
 
   it('exits 1 listing every error as SOURCE: PATH: MESSAGE [rule], without a stack trace', async () => {
