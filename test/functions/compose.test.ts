@@ -11,7 +11,7 @@ import type { GoogleAuth } from 'google-auth-library';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
-import { startGcpSimulator, type GcpSimulator } from '../../local/gcp/index.js';
+import { readSeedFile, startGcpSimulator, type GcpSimulator } from '../../local/gcp/index.js';
 import { startKubeSimulator, type KubeSimulator } from '../../local/kube/index.js';
 import {
   buildSteps,
@@ -24,7 +24,7 @@ import { getTestServer, loadConfig, type FunctionsContext } from '../../function
 import type { FunctionsConfig } from '../../functions/context.js';
 import { PermanentError } from '../../shared/errors.js';
 import { ENVIRONMENT_STEPS } from '../../shared/plan/graph.js';
-import { parseTenant, type Tenant } from '../../shared/spec/index.js';
+import { parseTenant } from '../../shared/spec/index.js';
 import type { StepContext, StepName } from '../../shared/steps/contract.js';
 import { startFunctionsTestEnv, type FunctionsTestEnv } from '../support/functions-env.js';
 
@@ -36,27 +36,6 @@ const example = (name: string): unknown =>
   parse(readFileSync(new URL(`examples/tutorial/${name}.yaml`, ROOT), 'utf8'));
 const environmentDoc = example('environment') as { spec: { project: string } };
 const PROJECT = environmentDoc.spec.project;
-
-/**
- * team-x with its Cloud Storage grant moved to the project: the GCP simulator serves no Cloud
- * Storage, and the adapter refuses bucket grants there (covered in test/gcp).
- */
-function localTeamX(): Tenant {
-  const tenant = parseTenant(example('team-x'));
-  return {
-    ...tenant,
-    spec: {
-      ...tenant.spec,
-      workloadIdentity: tenant.spec.workloadIdentity.map((wi) => ({
-        ...wi,
-        grants: wi.grants.map((g) => ({
-          ...g,
-          resource: `//cloudresourcemanager.googleapis.com/projects/${PROJECT}`,
-        })),
-      })),
-    },
-  };
-}
 
 const familyOf = (step: StepName): string =>
   Object.entries(STEP_FAMILIES).find(([, steps]) =>
@@ -102,6 +81,8 @@ beforeAll(async () => {
   gcp = await startGcpSimulator({
     port: 0,
     timeScale: 0,
+    // The tutorial's hand-made bucket, which team-x's Workload Identity grant names.
+    seed: await readSeedFile('examples/tutorial/local-seed.yaml'),
     hooks: {
       // What the local stack does: each cluster that becomes RUNNING gets its own API server.
       async onClusterCreated(cluster) {
@@ -122,7 +103,7 @@ beforeAll(async () => {
   env = await startFunctionsTestEnv();
   ctx = env.ctx;
   await env.emulators.clear(env.projectId);
-  await ctx.stores.tenants.put('tutorial', localTeamX());
+  await ctx.stores.tenants.put('tutorial', parseTenant(example('team-x')));
   await ctx.stores.tenants.put('tutorial', parseTenant(example('team-y')));
 });
 
@@ -160,6 +141,13 @@ describe('the default step registry against the simulators', () => {
     ]);
     const accounts = Object.values(resources['iam.serviceAccounts'] ?? {}).map((a) => a.email);
     expect(accounts).toContain(`sa-test-app-team-x@${PROJECT}.iam.gserviceaccount.com`);
+    // team-x's grant lands on the tutorial's bucket itself, through the Storage API.
+    const bucketPolicy = (await (
+      await fetch(`${gcp.url}/storage/v1/b/${PROJECT}-bucket/iam`)
+    ).json()) as { bindings?: { role: string; members: string[] }[] };
+    expect(bucketPolicy.bindings?.flatMap((b) => b.members)).toContain(
+      `serviceAccount:sa-test-app-team-x@${PROJECT}.iam.gserviceaccount.com`,
+    );
 
     // The cluster step reported the Kubernetes simulator the hook started, and the Kubernetes
     // steps applied through it.
