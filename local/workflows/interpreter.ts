@@ -54,7 +54,11 @@ export interface LogEntry {
 export interface ExecutionLimits {
   /** Maximum call stack depth (subworkflow calls, predicates, expression calls). */
   maxCallDepth: number;
-  /** Maximum size of one variable's value, in bytes of JSON (approximate). */
+  /**
+   * Maximum memory of all live variables and arguments of the execution, together, in bytes as
+   * syntax/variables#memory-usage counts them ("The maximum amount of memory that you can use, in
+   * total, for all variables that you define in a single workflow execution").
+   */
   maxVariableBytes: number;
   /** Maximum number of steps one execution may run. */
   maxSteps: number;
@@ -159,6 +163,8 @@ class Execution {
   private readonly logs: LogEntry[] = [];
   private steps = 0;
   private readonly stdlibEnv: StdlibEnvironment;
+  /** Every scope still in use, across the call stack and parallel branches: the memory limit counts them all. */
+  private readonly liveScopes = new Set<Scope>();
 
   constructor(
     private readonly workflow: Workflow,
@@ -233,7 +239,7 @@ class Execution {
         );
     }
     const frame: Frame = { subworkflow: sub, scope, depth: depth + 1, parallelDepth };
-    const completion = await this.runSteps(sub.steps, frame);
+    const completion = await this.withScope(scope, () => this.runSteps(sub.steps, frame));
     switch (completion.type) {
       case 'return':
         return completion.value;
@@ -342,15 +348,17 @@ class Execution {
     const items = await this.loopItems(loop, frame);
     // Loop variables and variables first assigned in the body stay local to the loop (iteration page).
     const loopFrame: Frame = { ...frame, scope: new Scope(frame.scope) };
-    for (let i = 0; i < items.length; i++) {
-      if (loop.value) loopFrame.scope.vars.set(loop.value, items[i]!);
-      if (loop.index) loopFrame.scope.vars.set(loop.index, BigInt(i));
-      const completion = await this.runSteps(loop.steps, loopFrame);
-      if (completion.type === 'break') break;
-      if (completion.type === 'continue' || completion.type === 'normal') continue;
-      return completion;
-    }
-    return NORMAL;
+    return this.withScope(loopFrame.scope, async () => {
+      for (let i = 0; i < items.length; i++) {
+        if (loop.value) loopFrame.scope.vars.set(loop.value, items[i]!);
+        if (loop.index) loopFrame.scope.vars.set(loop.index, BigInt(i));
+        const completion = await this.runSteps(loop.steps, loopFrame);
+        if (completion.type === 'break') break;
+        if (completion.type === 'continue' || completion.type === 'normal') continue;
+        return completion;
+      }
+      return NORMAL;
+    });
   }
 
   private async loopItems(loop: ForLoop, frame: Frame): Promise<WfValue[]> {
@@ -435,7 +443,9 @@ class Execution {
         const scope = new Scope(frame.scope, shared);
         job.bind?.(scope);
         try {
-          const completion = await job.run({ ...frame, scope, parallelDepth });
+          const completion = await this.withScope(scope, () =>
+            job.run({ ...frame, scope, parallelDepth }),
+          );
           if (completion.type === 'break') stopped = true;
           else if (completion.type !== 'normal' && completion.type !== 'continue') {
             throw workflowError(
@@ -502,7 +512,9 @@ class Execution {
         if (!action.except) throw err;
         const scope = new Scope(frame.scope);
         if (action.except.as) scope.vars.set(action.except.as, err.value);
-        return this.runSteps(action.except.steps, { ...frame, scope });
+        return this.withScope(scope, () =>
+          this.runSteps(action.except!.steps, { ...frame, scope }),
+        );
       }
     }
   }
@@ -669,16 +681,45 @@ class Execution {
     };
   }
 
-  /** Assigns to `name`, `name.key` or `name[i]` (chained); the root variable may be new. */
-  private assign(target: Expr, value: WfValue, frame: Frame): void {
-    if (approximateSize(value) > this.limits.maxVariableBytes) {
+  /** Runs `body` with `scope` counted by the memory limit until it ends. */
+  private async withScope<T>(scope: Scope, body: () => Promise<T>): Promise<T> {
+    this.liveScopes.add(scope);
+    try {
+      return await body();
+    } finally {
+      this.liveScopes.delete(scope);
+    }
+  }
+
+  /** Bytes held by every live variable and argument (syntax/variables#memory-usage). */
+  private memoryInUse(): number {
+    let total = 0;
+    for (const scope of this.liveScopes)
+      for (const [, value] of scope.vars) total += approximateSize(value);
+    return total;
+  }
+
+  /** Raises ResourceLimitError when growing the variables by `delta` bytes would pass the limit. */
+  private ensureMemoryFor(delta: number): void {
+    if (this.memoryInUse() + delta > this.limits.maxVariableBytes) {
       throw workflowError(
         'ResourceLimitError',
-        `a variable exceeds the memory limit of ${this.limits.maxVariableBytes} bytes`,
+        `the variables of this execution exceed the memory limit of ${this.limits.maxVariableBytes} bytes`,
       );
     }
+  }
+
+  /** Assigns to `name`, `name.key` or `name[i]` (chained); the root variable may be new. */
+  private assign(target: Expr, value: WfValue, frame: Frame): void {
     if (target.kind === 'variable') {
-      frame.scope.writable(target.name).vars.set(target.name, value);
+      const owner = frame.scope.writable(target.name);
+      const replaced = owner.vars.has(target.name)
+        ? approximateSize(owner.vars.get(target.name) as WfValue)
+        : 0;
+      // The limit is on the total of all variables, checked before the write so a failed
+      // assignment leaves the old value in place.
+      this.ensureMemoryFor(approximateSize(value) - replaced);
+      owner.vars.set(target.name, value);
       return;
     }
     const path: Array<{ key: string } | { index: Expr }> = [];
@@ -705,15 +746,21 @@ class Execution {
       if (isMap(container)) {
         if (typeof key !== 'string')
           throw workflowError('TypeError', `map keys must be strings, got ${typeName(key)}`);
-        if (last) container.set(key, value);
-        else {
+        if (last) {
+          const replaced = container.has(key)
+            ? approximateSize(container.get(key) as WfValue)
+            : approximateSize(key);
+          this.ensureMemoryFor(approximateSize(value) - replaced);
+          container.set(key, value);
+        } else {
           // Assigning a nested key creates the intermediate maps (syntax cheat sheet: maps).
           if (!container.has(key)) container.set(key, new Map());
           container = container.get(key) as WfValue;
         }
       } else if (isList(container)) {
         if (last) {
-          indexOf(container, key);
+          const replaced = approximateSize(indexOf(container, key));
+          this.ensureMemoryFor(approximateSize(value) - replaced);
           container[Number(key)] = value;
         } else container = indexOf(container, key);
       } else {

@@ -87,6 +87,11 @@ function charset(fn: string, v: WfValue | undefined): BufferEncoding {
   return encoding;
 }
 
+/**
+ * int(): "Accepts an attribute of type string or double and returns an integer"
+ * (stdlib/expression-helpers). An integer passes through unchanged; a boolean, not listed, is a
+ * TypeError like every other unlisted type.
+ */
 function toInt(value: WfValue): bigint {
   if (typeof value === 'bigint') return value;
   if (typeof value === 'number') {
@@ -105,7 +110,6 @@ function toInt(value: WfValue): bigint {
     if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) return toInt(Number(text));
     throw workflowError('ValueError', `int: cannot convert "${value}" to an integer`);
   }
-  if (typeof value === 'boolean') return value ? 1n : 0n;
   throw workflowError('TypeError', `int: cannot convert a ${typeName(value)}`);
 }
 
@@ -449,9 +453,14 @@ export const STDLIB: ReadonlyMap<string, StdlibFunction> = new Map<string, Stdli
   // json
   [
     'json.encode',
-    fn(['data', 'indent'], 1, ([d, i]) => new TextEncoder().encode(jsonEncode(d ?? null, i))),
+    fn(['data', 'indent'], 1, ([d, i]) =>
+      new TextEncoder().encode(jsonEncode('json.encode', d ?? null, i)),
+    ),
   ],
-  ['json.encode_to_string', fn(['data', 'indent'], 1, ([d, i]) => jsonEncode(d ?? null, i))],
+  [
+    'json.encode_to_string',
+    fn(['data', 'indent'], 1, ([d, i]) => jsonEncode('json.encode_to_string', d ?? null, i)),
+  ],
   [
     'json.decode',
     fn(['data'], 1, ([d]) => {
@@ -549,13 +558,35 @@ export const STDLIB: ReadonlyMap<string, StdlibFunction> = new Map<string, Stdli
   ],
 ]);
 
-function jsonEncode(data: WfValue, indent: WfValue | undefined): string {
+/**
+ * json.encode / json.encode_to_string. `indent` "must be either a boolean, or a dictionary with
+ * two optional string attributes: prefix (defaulting to an empty string), and indent (defaulting
+ * to four spaces)"; data that cannot be JSON-encoded (bytes) raises ValueError (stdlib/json/encode).
+ */
+function jsonEncode(fnName: string, data: WfValue, indent: WfValue | undefined): string {
+  let unit = '';
+  let prefix = '';
+  if (indent === true) unit = '    ';
+  else if (isMap(indent ?? null)) {
+    const options = indent as WfMap;
+    for (const key of options.keys()) {
+      if (key !== 'prefix' && key !== 'indent')
+        throw workflowError('TypeError', `${fnName}: "indent" has no attribute "${key}"`);
+    }
+    const option = (name: string, fallback: string): string =>
+      options.has(name) ? str(fnName, `indent.${name}`, options.get(name) ?? null) : fallback;
+    prefix = option('prefix', '');
+    unit = option('indent', '    ');
+  } else if (indent !== undefined && indent !== null && indent !== false) {
+    throw workflowError(
+      'TypeError',
+      `${fnName}: "indent" must be a boolean or a map with "prefix" and "indent", got ${typeName(indent)}`,
+    );
+  }
   try {
-    if (indent === undefined || indent === null) return encodeJson(data);
-    if (typeof indent === 'bigint') return encodeJson(data, Number(indent));
-    return encodeJson(data, str('json.encode', 'indent', indent));
+    return encodeJson(data, unit, prefix);
   } catch (err) {
-    if (err instanceof TypeError) throw workflowError('TypeError', `json.encode: ${err.message}`);
+    if (err instanceof TypeError) throw workflowError('ValueError', `${fnName}: ${err.message}`);
     throw err;
   }
 }

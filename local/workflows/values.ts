@@ -118,12 +118,16 @@ export function formatDouble(value: number): string {
   return /[.eE]/.test(text) ? text : `${text}.0`;
 }
 
-/** JSON text of a value (json.encode_to_string, error messages, logs). */
-export function encodeJson(value: WfValue, indent?: number | string): string {
-  return serialize(value, typeof indent === 'number' ? ' '.repeat(indent) : (indent ?? ''), '');
+/**
+ * JSON text of a value (json.encode_to_string, error messages, logs). With `indent` or `prefix`,
+ * every element after the first line starts a new line with `prefix` then one `indent` per level.
+ */
+export function encodeJson(value: WfValue, indent?: number | string, prefix = ''): string {
+  const unit = typeof indent === 'number' ? ' '.repeat(indent) : (indent ?? '');
+  return serialize(value, unit, prefix, prefix !== '' || unit !== '');
 }
 
-function serialize(value: WfValue, indent: string, current: string): string {
+function serialize(value: WfValue, indent: string, current: string, pretty: boolean): string {
   if (value === null) return 'null';
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (typeof value === 'bigint') return value.toString();
@@ -133,18 +137,20 @@ function serialize(value: WfValue, indent: string, current: string): string {
   }
   if (typeof value === 'string') return JSON.stringify(value);
   if (isBytes(value)) throw new TypeError('bytes cannot be JSON-encoded');
+  // `current` is the start of the current line (prefix plus indentation); the first line carries
+  // no prefix, as the encoder the json.encode page describes does.
   const inner = current + indent;
-  const open = indent ? `\n${inner}` : '';
-  const close = indent ? `\n${current}` : '';
-  const sep = indent ? `,\n${inner}` : ',';
+  const open = pretty ? `\n${inner}` : '';
+  const close = pretty ? `\n${current}` : '';
+  const sep = pretty ? `,\n${inner}` : ',';
   if (isList(value)) {
     if (value.length === 0) return '[]';
-    return `[${open}${value.map((v) => serialize(v, indent, inner)).join(sep)}${close}]`;
+    return `[${open}${value.map((v) => serialize(v, indent, inner, pretty)).join(sep)}${close}]`;
   }
   if (value.size === 0) return '{}';
-  const colon = indent ? ': ' : ':';
+  const colon = pretty ? ': ' : ':';
   const entries = [...value].map(
-    ([k, v]) => `${JSON.stringify(k)}${colon}${serialize(v, indent, inner)}`,
+    ([k, v]) => `${JSON.stringify(k)}${colon}${serialize(v, indent, inner, pretty)}`,
   );
   return `{${open}${entries.join(sep)}${close}}`;
 }

@@ -260,3 +260,178 @@ describe('error maps (syntax/error-types)', () => {
     expect(typeof error.message).toBe('string');
   });
 });
+
+// https://cloud.google.com/workflows/docs/reference/syntax/expressions: "You can use expressions
+// to: ... Call subworkflows" (links to syntax/subworkflows#call-subworkflow-expression). The
+// program is Google's own syntax cheat sheet (GoogleCloudPlatform/workflows-samples
+// cheatsheet.yaml, steps call_subworkflow and call_subworkflow2).
+describe('subworkflow calls inside expressions (syntax/expressions, syntax cheat sheet)', () => {
+  it('a call step and an expression call give the same result; a missing argument takes its default', async () => {
+    expect(
+      await resultOf(`
+main:
+  steps:
+    - call_subworkflow:
+        call: subworkflow_name_message
+        args:
+          first_name: "Ada"
+          last_name: "Lovelace"
+        result: output
+    - call_subworkflow2:
+        assign:
+          - output2: \${subworkflow_name_message("Sherlock","Holmes")}
+    - done:
+        return:
+          - \${output}
+          - \${output2}
+subworkflow_name_message:
+  params: [first_name, last_name, country: "England"]
+  steps:
+    - prepareMessage:
+        return: \${"Hello " + first_name + " " + last_name + " from " + country + "."}
+`),
+    ).toEqual(['Hello Ada Lovelace from England.', 'Hello Sherlock Holmes from England.']);
+  });
+  it('a subworkflow without parameters is called as f(), as the product workflows do', async () => {
+    expect(
+      await resultOf(`
+main:
+  steps:
+    - urls:
+        assign:
+          - template: \${url_template()}
+    - done:
+        return: \${template.base + "/step-" + "network"}
+url_template:
+  steps:
+    - build:
+        return:
+          base: http://127.0.0.1:1
+`),
+    ).toBe('http://127.0.0.1:1/step-network');
+  });
+  it('more arguments than parameters is a TypeError', async () => {
+    const error = await errorOf(`
+main:
+  steps:
+    - r:
+        return: \${one(1, 2)}
+one:
+  params: [a]
+  steps:
+    - r:
+        return: \${a}
+`);
+    expect(error.tags).toEqual(['TypeError']);
+  });
+});
+
+// https://cloud.google.com/workflows/docs/reference/syntax/expressions ("Supported elements"):
+// "/ : float division", "% : remainder division", "// : floor division".
+describe('division operators (syntax/expressions)', () => {
+  it('"/" is float division even between integers', async () => {
+    expect(await evalExpr('get_type(4 / 2)')).toBe('double');
+    expect(await evalExpr('7 / 2')).toBe(3.5);
+  });
+  it('"//" is floor division: it rounds toward negative infinity', async () => {
+    expect(await evalExpr('7 // 2')).toBe(3);
+    expect(await evalExpr('-7 // 2')).toBe(-4);
+    expect(await evalExpr('get_type(7 // 2)')).toBe('integer');
+  });
+});
+
+// https://cloud.google.com/workflows/docs/reference/stdlib/expression-helpers: "int() Accepts an
+// attribute of type string or double and returns an integer." The cheat sheet converts
+// int(2.7) ("string, double to integer").
+describe('int() (stdlib/expression-helpers)', () => {
+  it('converts a double (truncating) and a string', async () => {
+    expect(await evalExpr('int(2.7)')).toBe(2);
+    expect(await evalExpr('int("42")')).toBe(42);
+  });
+  it('refuses a boolean, which the page does not list', async () => {
+    expect((await evalError('int(true)')).tags).toEqual(['TypeError']);
+  });
+});
+
+// https://cloud.google.com/workflows/docs/reference/stdlib/time/format: the page's own examples.
+describe('time.format (stdlib/time/format)', () => {
+  it('UTC by default and for "GMT"; an offset for a named zone; microsecond precision', async () => {
+    expect(await evalExpr('time.format(1720788633, "GMT")')).toBe('2024-07-12T12:50:33.000000Z');
+    expect(await evalExpr('time.format(1720788633)')).toBe('2024-07-12T12:50:33.000000Z');
+    expect(await evalExpr('time.format(1720788633, "Europe/Paris")')).toBe(
+      '2024-07-12T14:50:33.000000+02:00',
+    );
+  });
+});
+
+// https://cloud.google.com/workflows/docs/reference/stdlib/json/encode and json/encode_to_string:
+// indent "must be either a boolean, or a dictionary with two optional string attributes: prefix
+// (defaulting to an empty string), and indent (defaulting to four spaces)"; ValueError "If the
+// input contains types that cannot be JSON-encoded. Examples of such types include callable and
+// bytes."
+describe('json.encode / json.encode_to_string (stdlib/json/encode)', () => {
+  it('indent: true is four spaces; false is compact', async () => {
+    expect(await evalExpr('json.encode_to_string({"a": [1]}, true)')).toBe(
+      '{\n    "a": [\n        1\n    ]\n}',
+    );
+    expect(await evalExpr('json.encode_to_string({"a": [1]}, false)')).toBe('{"a":[1]}');
+  });
+  it('indent as a map: prefix starts every new line, indent repeats per level', async () => {
+    expect(
+      await evalExpr('json.encode_to_string({"a": 1}, {"prefix": "> ", "indent": "\\t"})'),
+    ).toBe('{\n> \t"a": 1\n> }');
+    expect(await evalExpr('json.encode_to_string([1], {})')).toBe('[\n    1\n]');
+  });
+  it('indent of another type is a TypeError; bytes in the data are a ValueError', async () => {
+    expect((await evalError('json.encode_to_string(1, 2)')).tags).toEqual(['TypeError']);
+    expect((await evalError('json.encode(base64.decode("YQ=="))')).tags).toEqual(['ValueError']);
+  });
+});
+
+// https://cloud.google.com/workflows/docs/reference/syntax/variables#memory-usage: "The maximum
+// amount of memory that you can use, in total, for all variables that you define in a single
+// workflow execution" — the limit is on the sum, not on one variable.
+describe('memory limit over all variables (syntax/variables#memory-usage)', () => {
+  it('two variables under the limit each but over it together raise ResourceLimitError', async () => {
+    // Each 28-byte string uses 36 bytes: 72 in total.
+    const program = `
+- a:
+    assign:
+      - s1: "This is a string of 28 bytes"
+      - s2: "This is a string of 28 bytes"
+- done:
+    return: \${s1 + s2}
+`;
+    expect((await errorOf(program, null, { limits: { maxVariableBytes: 71 } })).tags).toEqual([
+      'ResourceLimitError',
+    ]);
+    expect(await resultOf(program, null, { limits: { maxVariableBytes: 72 } })).toHaveLength(56);
+  });
+  it('the variables of a subworkflow that returned no longer count', async () => {
+    const program = `
+main:
+  steps:
+    - first:
+        call: make
+        result: a
+    - second:
+        call: make
+        result: b
+    - done:
+        return: \${a == b}
+make:
+  steps:
+    - build:
+        assign:
+          - s: "This is a string of 28 bytes"
+    - out:
+        return: \${s}
+`;
+    // Peak 72: a (36) plus the second call's own s (36), then a plus b. Were the first call's s
+    // still counted, the second call would need 108.
+    expect(await resultOf(program, null, { limits: { maxVariableBytes: 72 } })).toBe(true);
+    expect((await errorOf(program, null, { limits: { maxVariableBytes: 71 } })).tags).toEqual([
+      'ResourceLimitError',
+    ]);
+  });
+});
