@@ -37,12 +37,15 @@ const cname = (name: string, target: string) => ({
   rrdatas: [target],
 });
 
-/** The tutorial's two zones, plus pkg.dev (Artifact Registry), which current Google docs add. */
+/**
+ * The tutorial's two zones, with its own descriptions (test/steps/tutorial-gcloud-parity.test.ts
+ * compares), plus pkg.dev (Artifact Registry), which current Google docs add.
+ */
 export const DEFAULT_DNS_ZONES: z.input<typeof DnsZoneSchema>[] = [
   {
     name: 'private-google-apis',
     dnsName: 'googleapis.com.',
-    description: 'Private Google Access for Google APIs',
+    description: 'Private DNS zone for Google APIs',
     records: [
       cname('*.googleapis.com.', 'private.googleapis.com.'),
       privateAccessA('private.googleapis.com.'),
@@ -51,7 +54,7 @@ export const DEFAULT_DNS_ZONES: z.input<typeof DnsZoneSchema>[] = [
   {
     name: 'private-gcr-io',
     dnsName: 'gcr.io.',
-    description: 'Private Google Access for Container Registry',
+    description: 'private zone for Container Registry',
     records: [cname('*.gcr.io.', 'gcr.io.'), privateAccessA('gcr.io.')],
   },
   {

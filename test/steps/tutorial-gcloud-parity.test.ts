@@ -304,12 +304,6 @@ const DELIBERATE_DIFFERENCES: DeliberateDifference[] = [
       'the product describes what it creates and names its environment; the tutorial sets no description',
   },
   {
-    resource: /^managedZone\/private-(google-apis|gcr-io)$/,
-    path: /^description$/,
-    reason:
-      "the spec's default zone descriptions (shared/spec DEFAULT_DNS_ZONES) are the product's wording, not the tutorial's",
-  },
-  {
     resource: /^(managedZone\/private-(google-apis|gcr-io|pkg-dev)|cluster\/cluster1)$/,
     path: /^(labels|resourceLabels)\./,
     reason: 'ownership labels, so that teardown deletes only what the environment created',
