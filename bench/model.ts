@@ -59,7 +59,32 @@ export function classifyOperation(op: ObservedOperation): ModelOperation | undef
     if (op.targetPath.includes('/memberships/')) return place('cluster', 'membership');
     if (op.targetPath.includes('/features/')) return place('fleet-mesh', 'feature');
   }
+  // A record change is pending for the model's dns-change time and private-dns waits for it.
+  if (op.api === 'dns' && verb === 'change' && op.targetPath.includes('/managedZones/'))
+    return place('private-dns', 'dns-change');
   return undefined;
+}
+
+/** Where the simulator keeps dns changes (not operations: Cloud DNS has none). */
+const DNS_CHANGES = 'dns.changes';
+
+/**
+ * The dns changes the simulator recorded, as operations for {@link provisioningModel}: each
+ * targets its zone, so changes to distinct zones overlap and changes to one zone chain.
+ * A change that only deletes records is teardown's (`operationType: 'delete'`, not placed).
+ * `resources` is the simulator state's `resources` (collection → key → resource).
+ */
+export function dnsChangeOperations(
+  resources: Readonly<Record<string, Readonly<Record<string, unknown>>>>,
+): ObservedOperation[] {
+  return Object.entries(resources[DNS_CHANGES] ?? {}).map(([key, change]) => {
+    const additions = (change as { additions?: unknown[] } | undefined)?.additions ?? [];
+    return {
+      api: 'dns',
+      operationType: additions.length > 0 ? 'change' : 'delete',
+      targetPath: key.replace(/\/changes\/[^/]+$/, ''),
+    };
+  });
 }
 
 /**

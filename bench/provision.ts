@@ -19,6 +19,7 @@ import {
 import type { StepName } from '../shared/steps/contract.js';
 import {
   countOperationPolls,
+  dnsChangeOperations,
   modelSecondsFromReal,
   provisioningModel,
   stepTimings,
@@ -130,7 +131,10 @@ export async function measureProvisioning(options: {
       ...(report.failure ? { failure: report.failure } : {}),
       wallRealMs,
       ...(wallModelSeconds !== undefined ? { wallModelSeconds } : {}),
-      model: provisioningModel(Object.values(sim.state().operations)),
+      model: provisioningModel([
+        ...Object.values(sim.state().operations),
+        ...dnsChangeOperations(sim.state().resources),
+      ]),
       timings,
       calls: { reads: counters.reads, writes: counters.writes, operationPolls },
       pendings: events.filter((event) => event.type === 'pending').length,

@@ -72,9 +72,8 @@ export function buildGcpClients(libs: GcpLibraries, target: GcpTarget): BuiltGcp
     if (!client) {
       client = new DNS({
         projectId: project,
-        // The step runner owns retrying (scaled backoff, counted, visible): the library's own
-        // hidden retries of 429/5xx with real-time sleeps would double it and skew timings.
-        autoRetry: false,
+        // No retry options here: the constructor's are ignored; shared/gcp/dns.ts turns the
+        // library's own retries off per request, so the step runner owns retrying.
         ...(options.localAuth
           ? { apiEndpoint: new URL(options.gkeHubRoot).host, authClient: options.localAuth }
           : {}),

@@ -10,12 +10,15 @@ import {
 import { CliError, ExitCode } from '../errors.js';
 import { loadAndValidateSpecs } from '../load-specs.js';
 
-/** Options of `egressctl up --steps-only`. */
+/** Options of `egressctl up --steps-only` and `egressctl down ENV --steps-only`. */
 export interface StepsOnlyOptions {
   file: string[];
   environment?: string;
   gcpEndpoint?: string;
 }
+
+/** What a steps-only run does: provision (ensure, the graph in order) or teardown (remove, reversed). */
+export type StepsOnlyMode = 'provision' | 'teardown';
 
 /** One progress event as a timestamped line. */
 export function progressLine(event: ProgressEvent): string {
@@ -62,18 +65,20 @@ async function loadEnvironment(files: string[], name?: string): Promise<Environm
 }
 
 /** The end of a run as the user reads it. */
-export function reportSummary(report: RunReport): string {
+export function reportSummary(report: RunReport, mode: StepsOnlyMode = 'provision'): string {
   const lines: string[] = [];
   if (report.skipped.length > 0) {
     lines.push(`skipped (not implemented in this build): ${report.skipped.join(', ')}`);
   }
   if (report.failure) {
     const { step, reason, message, resource, field } = report.failure;
-    lines.push(`provisioning failed at step ${step} (${reason}): ${message}`);
+    lines.push(
+      `${mode === 'provision' ? 'provisioning' : 'teardown'} failed at step ${step} (${reason}): ${message}`,
+    );
     if (resource) lines.push(`  resource: ${resource}`);
     if (field) lines.push(`  field: ${field}`);
   } else {
-    lines.push('provisioning succeeded');
+    lines.push(`${mode === 'provision' ? 'provisioning' : 'teardown'} succeeded`);
   }
   return lines.join('\n');
 }
@@ -83,9 +88,36 @@ export function reportSummary(report: RunReport): string {
  * without workflows or functions: `egressctl up -f PATH --target local --steps-only`.
  * Returns the exit code.
  */
-export async function runStepsOnlyUp(
+export function runStepsOnlyUp(
   options: StepsOnlyOptions,
   write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+): Promise<number> {
+  return runStepsOnly('provision', options, write);
+}
+
+/**
+ * Runs the remove side of the environment's Google Cloud steps (the reverse graph) in this
+ * process against a running GCP simulator: `egressctl down ENV --steps-only -f PATH`. Deletes
+ * only what the environment owns. Returns the exit code.
+ */
+export function runStepsOnlyDown(
+  environmentName: string,
+  options: StepsOnlyOptions,
+  write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+): Promise<number> {
+  if (options.environment && options.environment !== environmentName) {
+    throw new CliError(
+      `down ${environmentName} --environment ${options.environment}: the two names differ`,
+      ExitCode.usage,
+    );
+  }
+  return runStepsOnly('teardown', { ...options, environment: environmentName }, write);
+}
+
+async function runStepsOnly(
+  mode: StepsOnlyMode,
+  options: StepsOnlyOptions,
+  write: (line: string) => void,
 ): Promise<number> {
   const endpoint = options.gcpEndpoint ?? process.env.EGRESS_GCP_ENDPOINT;
   if (!endpoint) {
@@ -105,11 +137,11 @@ export async function runStepsOnlyUp(
   }
   const runId = `run-cli-${Date.now().toString(16)}`;
   write(
-    `environment ${environment.metadata.name}: provisioning against ${endpoint} (run ${runId}, steps only)`,
+    `environment ${environment.metadata.name}: ${mode === 'provision' ? 'provisioning' : 'tearing down'} against ${endpoint} (run ${runId}, steps only)`,
   );
   const report = await runSteps({
     runId,
-    mode: 'provision',
+    mode,
     environment,
     registry: environmentSteps({
       gcp,
@@ -120,7 +152,7 @@ export async function runStepsOnlyUp(
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     onEvent: (event) => write(progressLine(event)),
   });
-  reportSummary(report)
+  reportSummary(report, mode)
     .split('\n')
     .forEach((line) => write(line));
   return report.status === 'succeeded' ? ExitCode.ok : ExitCode.invalid;
@@ -144,12 +176,79 @@ function addStepsOnly(command: Command): void {
   });
 }
 
+/** Adds an option unless the command already has one with that long flag (another file's). */
+function addOptionOnce(command: Command, option: Option): void {
+  if (command.options.some((existing) => existing.long === option.long)) return;
+  command.addOption(option);
+}
+
 /**
- * `egressctl up ... --steps-only`. Register it after any other `up` command: when one exists
- * (the HTTP API client), the steps-only options are added to it; otherwise `up` is created here
- * and, without `--steps-only`, explains that it needs the API.
+ * Adds `--steps-only`, `-f`, `--target` and `--gcp-endpoint` to a `down <environment>` command:
+ * with `--steps-only` it tears the environment down in this process, through the steps'
+ * remove side, instead of asking the HTTP API.
+ */
+function addStepsOnlyDown(command: Command): void {
+  addOptionOnce(
+    command,
+    new Option(
+      '--steps-only',
+      'run the remove side of the Google Cloud steps in this process against the GCP simulator (no workflows, no functions); needs -f',
+    ),
+  );
+  addOptionOnce(
+    command,
+    new Option('-f, --file <paths...>', 'with --steps-only: the Environment spec files'),
+  );
+  addOptionOnce(
+    command,
+    new Option('--target <target>', 'where the environment lives')
+      .choices(['local'])
+      .default('local'),
+  );
+  addOptionOnce(
+    command,
+    new Option(
+      '--gcp-endpoint <url>',
+      'the GCP simulator, e.g. http://127.0.0.1:8085 (default: EGRESS_GCP_ENDPOINT)',
+    ),
+  );
+  command.hook('preAction', async (thisCommand) => {
+    const options = thisCommand.opts<Partial<StepsOnlyOptions> & { stepsOnly?: boolean }>();
+    if (!options.stepsOnly) return;
+    const [environmentName] = thisCommand.args;
+    if (!options.file?.length) {
+      throw new CliError('down --steps-only needs -f PATH: the Environment spec', ExitCode.usage);
+    }
+    process.exit(
+      await runStepsOnlyDown(String(environmentName), { ...options, file: options.file }),
+    );
+  });
+}
+
+/**
+ * `egressctl up ... --steps-only` and `egressctl down ENV --steps-only -f PATH`. Register it
+ * after any other `up`/`down` command: when one exists (the HTTP API client), the steps-only
+ * options are added to it; otherwise the command is created here and, without `--steps-only`,
+ * explains that it needs the API.
  */
 export function registerUpCommand(program: Command): void {
+  const down = program.commands.find((command) => command.name() === 'down');
+  if (down) addStepsOnlyDown(down);
+  else {
+    const created = program
+      .command('down')
+      .description(
+        'Tear an environment down (with --steps-only: its Google Cloud steps, in this process)',
+      )
+      .argument('<environment>', 'environment name');
+    addStepsOnlyDown(created);
+    created.action(() => {
+      throw new CliError(
+        'down without --steps-only goes through the HTTP API, which this build does not include; add --steps-only',
+        ExitCode.usage,
+      );
+    });
+  }
   const existing = program.commands.find((command) => command.name() === 'up');
   if (existing) {
     addStepsOnly(existing);

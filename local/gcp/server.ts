@@ -41,6 +41,12 @@ export interface GcpSimulatorOptions {
   /** The clock operations are timed by; tests inject a ManualClock. */
   clock?: Clock;
   /**
+   * Seconds of the simulator's clock a new service account answers 404 to `get` and 400 "does
+   * not exist" to a binding naming it (IAM's eventual consistency). Default: the latency model's
+   * 10 s times `timeScale` (so none at time scale 0).
+   */
+  serviceAccountDelaySeconds?: number;
+  /**
    * Resources that exist before anything runs (buckets the tutorial's user makes by hand).
    * Applied at start (after `stateFile` is loaded: only what is missing) and after `reset()`.
    */
@@ -159,6 +165,9 @@ export async function startGcpSimulator(options: GcpSimulatorOptions = {}): Prom
   const store: SimStore = new SimStore(clock, timeScale, (completion, op): Promise<void> =>
     containerCompletion(store, hooks, completion, op),
   );
+  if (options.serviceAccountDelaySeconds !== undefined) {
+    store.serviceAccountDelayMs = options.serviceAccountDelaySeconds * 1000;
+  }
 
   let saveTimer: NodeJS.Timeout | undefined;
   let saving: Promise<void> = Promise.resolve();

@@ -82,12 +82,20 @@ export class SimStore {
   state: SimState = emptyState();
   /** Called after every change (persistence). */
   onChange: () => void = () => {};
+  /**
+   * Milliseconds of this store's clock a new service account stays invisible to `get` and
+   * unusable in IAM bindings (IAM's eventual consistency). Defaults to the latency model's
+   * figure under the time scale, so it is 0 at time scale 0; the server's options override it.
+   */
+  serviceAccountDelayMs: number;
 
   constructor(
     readonly clock: Clock,
     readonly timeScale: number,
     private readonly runCompletion: CompletionRunner,
-  ) {}
+  ) {
+    this.serviceAccountDelayMs = durationMs('service-account-consistency', timeScale);
+  }
 
   /** A unique, increasing numeric id (string, as Google's uint64 ids are). */
   nextId(): string {

@@ -1,4 +1,4 @@
-import type { ClusterManagerClient } from '@google-cloud/container';
+import type { ClusterManagerClient, protos } from '@google-cloud/container';
 import { callGoogle } from './errors.js';
 import { plainJson } from './plain.js';
 import {
@@ -60,6 +60,37 @@ export class ContainerAdapter implements ContainerApi {
     return callGoogle({ action: 'update cluster', resource: name }, async () =>
       containerOperationStatus(
         (await this.client.updateCluster({ name, update }))[0],
+        locationOf(name),
+      ),
+    );
+  }
+
+  async setClusterLabels(
+    name: string,
+    resourceLabels: Record<string, string>,
+    labelFingerprint: string,
+  ): Promise<OperationStatus> {
+    return callGoogle({ action: 'set labels of cluster', resource: name }, async () =>
+      containerOperationStatus(
+        (await this.client.setLabels({ name, resourceLabels, labelFingerprint }))[0],
+        locationOf(name),
+      ),
+    );
+  }
+
+  async setClusterNetworkPolicy(
+    name: string,
+    networkPolicy: { provider?: string; enabled?: boolean },
+  ): Promise<OperationStatus> {
+    return callGoogle({ action: 'set network policy of cluster', resource: name }, async () =>
+      containerOperationStatus(
+        (
+          await this.client.setNetworkPolicy({
+            name,
+            // The spec's provider is the enum's name, which the client accepts as well.
+            networkPolicy: networkPolicy as protos.google.container.v1.INetworkPolicy,
+          })
+        )[0],
         locationOf(name),
       ),
     );

@@ -1,7 +1,13 @@
 import type { DNS } from '@google-cloud/dns';
 import type { RecordSetBody } from '../plan/gcp/dns.js';
 import { callGoogle } from './errors.js';
-import { ALREADY_EXISTS, NOT_FOUND, type DnsApi, type GcpResource } from './types.js';
+import {
+  ALREADY_EXISTS,
+  NOT_FOUND,
+  type DnsApi,
+  type DnsChangeStatus,
+  type GcpResource,
+} from './types.js';
 
 /** The part of a dns Zone the adapter uses (the library's types are loose about metadata). */
 interface ZoneHandle {
@@ -12,19 +18,51 @@ interface ZoneHandle {
   createChange(config: {
     add?: unknown[];
     delete?: unknown[];
-  }): Promise<[{ metadata?: { status?: string } }, ...unknown[]]>;
+  }): Promise<[{ id?: string; metadata?: { id?: string; status?: string } }, ...unknown[]]>;
+  change(id: string): {
+    getMetadata(): Promise<[{ id?: string; status?: string }, ...unknown[]]>;
+  };
   request(
     options: { method: string; uri: string; json: object },
     callback: (error: unknown) => void,
   ): void;
 }
 
+type Interceptor = DNS['interceptors'][number];
+
+const withoutOwnRetries = new WeakSet<DNS>();
+
+/**
+ * Turns off `@google-cloud/dns`'s own retries of 408/429/5xx answers, so a failure reaches the
+ * step at once and the runner owns retrying (scaled, counted, visible), as DESIGN.md says. The
+ * constructor's `autoRetry`/`maxRetries` options do nothing here: `@google-cloud/common`'s
+ * Service keeps only its own config when building the request function, so the library retried
+ * 3 times with real-time backoff whatever the caller passed. A request's `maxRetries` is still
+ * read, so every request gets `maxRetries: 0` through the client's request interceptors.
+ * Connection failures before any answer stay the library's (its `noResponseRetries` cannot be
+ * reached per request). Idempotent per client.
+ */
+export function disableLibraryRetries(client: DNS): DNS {
+  if (withoutOwnRetries.has(client)) return client;
+  // The library's interceptor type mixes its request options with `request`'s; the options
+  // object passes through unchanged but for `maxRetries` (mutated, as its own interceptors do).
+  const noRetries = (options: object) => Object.assign(options, { maxRetries: 0 });
+  client.interceptors.push({ request: noRetries as Interceptor['request'] });
+  withoutOwnRetries.add(client);
+  return client;
+}
+
 /**
  * {@link DnsApi} over `@google-cloud/dns`. One client per project: the library binds its
- * `projectId` at construction, so the composition root passes a factory.
+ * `projectId` at construction, so the composition root passes a factory. The adapter turns the
+ * library's own retries off on every client it gets ({@link disableLibraryRetries}).
  */
 export class DnsAdapter implements DnsApi {
-  constructor(private readonly clientFor: (project: string) => DNS) {}
+  private readonly clientFor: (project: string) => DNS;
+
+  constructor(clientFor: (project: string) => DNS) {
+    this.clientFor = (project) => disableLibraryRetries(clientFor(project));
+  }
 
   private zone(project: string, name: string): ZoneHandle {
     return this.clientFor(project).zone(name) as unknown as ZoneHandle;
@@ -97,7 +135,7 @@ export class DnsAdapter implements DnsApi {
     project: string,
     zoneName: string,
     change: { additions?: RecordSetBody[]; deletions?: RecordSetBody[] },
-  ): Promise<string> {
+  ): Promise<DnsChangeStatus> {
     const zone = this.zone(project, zoneName);
     const toRecord = (set: RecordSetBody) =>
       zone.record(set.type.toLowerCase(), { name: set.name, ttl: set.ttl, data: [...set.rrdatas] });
@@ -108,8 +146,29 @@ export class DnsAdapter implements DnsApi {
           ...(change.additions?.length ? { add: change.additions.map(toRecord) } : {}),
           ...(change.deletions?.length ? { delete: change.deletions.map(toRecord) } : {}),
         });
-        return created.metadata?.status ?? 'done';
+        return {
+          id: String(created.metadata?.id ?? created.id ?? ''),
+          status: created.metadata?.status ?? 'done',
+        };
       },
+    );
+  }
+
+  async getChange(
+    project: string,
+    zoneName: string,
+    id: string,
+  ): Promise<DnsChangeStatus | undefined> {
+    return callGoogle(
+      {
+        action: 'get change',
+        resource: `projects/${project}/managedZones/${zoneName}/changes/${id}`,
+      },
+      async () => {
+        const [metadata] = await this.zone(project, zoneName).change(id).getMetadata();
+        return { id: String(metadata.id ?? id), status: metadata.status ?? 'done' };
+      },
+      { onNotFound: () => undefined },
     );
   }
 }

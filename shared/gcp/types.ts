@@ -71,6 +71,20 @@ export interface ContainerApi {
   createCluster(parent: string, cluster: object): Promise<OperationStatus | typeof ALREADY_EXISTS>;
   /** `update` is a ClusterUpdate (`desiredMasterAuthorizedNetworksConfig`...). */
   updateCluster(name: string, update: object): Promise<OperationStatus>;
+  /**
+   * `clusters.setResourceLabels`: replaces the cluster's labels; `labelFingerprint` is the one
+   * the last read returned (a stale one is a RetryableError('precondition-failed')).
+   */
+  setClusterLabels(
+    name: string,
+    resourceLabels: Record<string, string>,
+    labelFingerprint: string,
+  ): Promise<OperationStatus>;
+  /** `clusters.setNetworkPolicy`: network policy enforcement on the nodes (`{provider, enabled}`). */
+  setClusterNetworkPolicy(
+    name: string,
+    networkPolicy: { provider?: string; enabled?: boolean },
+  ): Promise<OperationStatus>;
   deleteCluster(name: string): Promise<OperationStatus | typeof NOT_FOUND>;
   getNodePool(name: string): Promise<GcpResource | undefined>;
   createNodePool(
@@ -95,12 +109,24 @@ export interface DnsApi {
   patchZone(project: string, name: string, body: object): Promise<void>;
   deleteZone(project: string, name: string): Promise<'deleted' | typeof NOT_FOUND>;
   listRecordSets(project: string, zone: string): Promise<RecordSetBody[]>;
-  /** Applies additions and deletions atomically; returns the change's status (`pending`/`done`). */
+  /**
+   * Applies additions and deletions atomically; returns the change's id and status (`pending`
+   * until Cloud DNS has applied it, then `done`).
+   */
   applyChange(
     project: string,
     zone: string,
     change: { additions?: RecordSetBody[]; deletions?: RecordSetBody[] },
-  ): Promise<string>;
+  ): Promise<DnsChangeStatus>;
+  /** Reads a change by id; undefined when it (or its zone) is gone. */
+  getChange(project: string, zone: string, id: string): Promise<DnsChangeStatus | undefined>;
+}
+
+/** A Cloud DNS change as the steps see it. */
+export interface DnsChangeStatus {
+  id: string;
+  /** `pending` or `done`. */
+  status: string;
 }
 
 /** iam v1 service accounts. */

@@ -28,19 +28,61 @@ function pendingContainer(op: OperationStatus, seconds: number, message?: string
   return pendingOn({ api: 'container', name: op.name }, seconds, message);
 }
 
-/** The first drifted mutable field as one ClusterUpdate, or a PermanentError for fields no update reaches. */
-function clusterUpdateFor(resource: string, patch: Record<string, unknown>): object {
-  const [field, value] = Object.entries(patch)[0] ?? [];
-  if (!field) return {};
-  const updateField = CLUSTER_UPDATES[field];
-  if (!updateField) {
-    throw new PermanentError(
-      'drift-not-reconcilable',
-      `${resource}: field ${field} drifted from the spec and this service does not update it in place`,
-      { field, resource },
-    );
+type Json = Record<string, unknown>;
+
+/**
+ * The drifted field to restore first. GKE requires the NetworkPolicy addon before enforcement is
+ * turned on and refuses to remove it while enforcement is on, so when both drifted and the spec
+ * enables the policy the addon goes first; otherwise the field order of the rules holds (it puts
+ * `networkPolicy` before `addonsConfig`, the order that turning both off needs).
+ */
+function firstDriftedField(patch: Json): string | undefined {
+  const enablesPolicy = (patch.networkPolicy as { enabled?: boolean } | undefined)?.enabled;
+  if (enablesPolicy && 'addonsConfig' in patch) return 'addonsConfig';
+  return Object.keys(patch)[0];
+}
+
+/**
+ * Restores the first drifted mutable field with the one call GKE has for it: a ClusterUpdate
+ * field, `setResourceLabels` (other writers' labels kept, with the fingerprint just read),
+ * `setNetworkPolicy`, or for the cluster-level `nodeConfig` (the default pool's, as GKE reports
+ * it) a `nodePools.update` of that pool. A field no call reaches is a PermanentError.
+ */
+async function restoreClusterField(
+  resource: string,
+  patch: Json,
+  observed: GcpResource,
+  container: StepDeps['gcp']['container'],
+): Promise<OperationStatus> {
+  const field = firstDriftedField(patch);
+  const value = field === undefined ? undefined : patch[field];
+  const updateField = field === undefined ? undefined : CLUSTER_UPDATES[field];
+  if (updateField) return container.updateCluster(resource, { [updateField]: value });
+  if (field === 'resourceLabels') {
+    const labels = {
+      ...((observed.resourceLabels ?? {}) as Record<string, string>),
+      ...(value as Record<string, string>),
+    };
+    return container.setClusterLabels(resource, labels, String(observed.labelFingerprint ?? ''));
   }
-  return { [updateField]: value };
+  if (field === 'networkPolicy') {
+    return container.setClusterNetworkPolicy(resource, value as { enabled?: boolean });
+  }
+  const defaultPool = (observed.nodePools as { name?: string; config?: Json }[] | undefined)?.[0];
+  const workloadMetadataConfig = (value as { workloadMetadataConfig?: object } | undefined)
+    ?.workloadMetadataConfig;
+  if (field === 'nodeConfig' && defaultPool?.name && workloadMetadataConfig) {
+    return container.updateNodePool(`${resource}/nodePools/${defaultPool.name}`, {
+      nodeVersion: '-',
+      imageType: defaultPool.config?.imageType ?? 'COS_CONTAINERD',
+      workloadMetadataConfig,
+    });
+  }
+  throw new PermanentError(
+    'drift-not-reconcilable',
+    `${resource}: field ${String(field)} drifted from the spec and this service does not update it in place`,
+    { field: String(field), resource },
+  );
 }
 
 function clusterOutputs(ctx: StepContext, cluster: GcpResource): Record<string, string> {
@@ -63,8 +105,8 @@ function clusterOutputs(ctx: StepContext, cluster: GcpResource): Record<string, 
 
 /**
  * Idempotency: the cluster is addressed by its spec name and created once (ALREADY_EXISTS means
- * observe); a repeated call reads it and writes nothing while it matches, updates one drifted
- * mutable field per call, and raises on immutable drift. Authorized networks are the spec's,
+ * observe); a repeated call reads it and writes nothing while it matches, restores one drifted
+ * mutable field per call (GKE runs one operation at a time), and raises on immutable drift. Authorized networks are the spec's,
  * never 0.0.0.0/0.
  */
 export async function ensureCluster(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
@@ -109,7 +151,8 @@ export async function ensureCluster(ctx: StepContext, deps: StepDeps): Promise<S
   const comparison = compareCluster(desired, observed);
   raiseOnImmutableDrift(name, comparison);
   if (comparison.patch) {
-    const op = await container.updateCluster(name, clusterUpdateFor(name, comparison.patch));
+    const op = await restoreClusterField(name, comparison.patch, observed, container);
+    if (op.error) throw operationFailed(name, op.error.message);
     if (!op.done) return pendingContainer(op, POLL_SECONDS.cluster, 'updating cluster');
     return { status: 'pending', retryAfterSeconds: 1, message: 'cluster updated; reading it back' };
   }
@@ -188,7 +231,13 @@ export async function ensureGatewayPool(ctx: StepContext, deps: StepDeps): Promi
       taints: { taints: desired.config.taints ?? [] },
       workloadMetadataConfig: desired.config.workloadMetadataConfig,
     });
+    if (op.error) throw operationFailed(name, op.error.message);
     if (!op.done) return pendingContainer(op, POLL_SECONDS.nodePool, 'updating node pool');
+    return {
+      status: 'pending',
+      retryAfterSeconds: 1,
+      message: 'node pool updated; reading it back',
+    };
   }
   return done({ nodePool: env.spec.gatewayPool.name, nodePoolPath: name });
 }

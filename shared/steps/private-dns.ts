@@ -1,8 +1,44 @@
 import { compareManagedZone } from '../plan/gcp/diff.js';
 import { desiredManagedZone, desiredRecordSets, recordChangeFor } from '../plan/gcp/dns.js';
 import { ownershipLabels } from '../plan/gcp/names.js';
+import type { DnsApi } from '../gcp/types.js';
 import type { StepContext, StepResult } from './contract.js';
-import { POLL_SECONDS, done, raiseOnImmutableDrift, type StepDeps } from './support.js';
+import { POLL_SECONDS, done, pendingOn, raiseOnImmutableDrift, type StepDeps } from './support.js';
+
+/**
+ * Operation api of the private-dns step: Cloud DNS record changes still `pending`. Its name lists
+ * them as `projects/P/managedZones/Z/changes/ID`, comma-separated (one step, up to one change per
+ * zone), so a restarted caller resumes them by name with `changes.get`.
+ */
+export const DNS_CHANGE_API = 'dns-change';
+
+const CHANGE_NAME = /^projects\/([^/]+)\/managedZones\/([^/]+)\/changes\/([^/]+)$/;
+
+function changeName(project: string, zone: string, id: string): string {
+  return `projects/${project}/managedZones/${zone}/changes/${id}`;
+}
+
+/**
+ * The recorded changes that Cloud DNS still reports `pending`. A change that is gone (its zone
+ * was deleted) or that cannot be parsed no longer holds anything up: the step re-observes.
+ */
+async function stillPending(dns: DnsApi, recorded: string): Promise<string[]> {
+  const names = recorded.split(',').filter(Boolean);
+  const states = await Promise.all(
+    names.map(async (name) => {
+      const parts = CHANGE_NAME.exec(name);
+      if (!parts) return undefined;
+      const [, project, zone, id] = parts as unknown as [string, string, string, string];
+      const change = await dns.getChange(project, zone, id);
+      return change?.status === 'pending' ? name : undefined;
+    }),
+  );
+  return states.filter((name): name is string => name !== undefined);
+}
+
+function pendingChanges(names: string[], message: string): StepResult {
+  return pendingOn({ api: DNS_CHANGE_API, name: names.join(',') }, POLL_SECONDS.dns, message);
+}
 
 /** True when a zone carries this environment's ownership labels. */
 function ownedBy(zone: Record<string, unknown>, labels: Record<string, string>): boolean {
@@ -13,13 +49,18 @@ function ownedBy(zone: Record<string, unknown>, labels: Record<string, string>):
 /**
  * Idempotency: zones are addressed by their spec names (ALREADY_EXISTS means observe), and each
  * zone's records are brought to the spec by at most one atomic change, none when they match;
- * records the spec does not name (SOA, NS) are left alone.
+ * records the spec does not name (SOA, NS) are left alone. A change Cloud DNS reports `pending`
+ * is recorded as the step's operation and resumed by id (`changes.get`) before anything else.
  */
 export async function ensurePrivateDns(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
   const env = ctx.environment;
   const { project } = env.spec;
   const { dns } = deps.gcp;
-  const statuses = await Promise.all(
+  if (ctx.operation?.api === DNS_CHANGE_API) {
+    const waiting = await stillPending(dns, ctx.operation.name);
+    if (waiting.length > 0) return pendingChanges(waiting, 'record changes propagating');
+  }
+  const started = await Promise.all(
     env.spec.privateDns.zones.map(async (zone) => {
       const desired = desiredManagedZone(env, zone);
       const resource = `projects/${project}/managedZones/${zone.name}`;
@@ -32,16 +73,13 @@ export async function ensurePrivateDns(ctx: StepContext, deps: StepDeps): Promis
         if (comparison.patch) await dns.patchZone(project, zone.name, comparison.patch);
       }
       const change = recordChangeFor(zone, await dns.listRecordSets(project, zone.name));
-      return change ? dns.applyChange(project, zone.name, change) : 'done';
+      if (!change) return undefined;
+      const applied = await dns.applyChange(project, zone.name, change);
+      return applied.status === 'done' ? undefined : changeName(project, zone.name, applied.id);
     }),
   );
-  if (statuses.some((status) => status !== 'done')) {
-    return {
-      status: 'pending',
-      retryAfterSeconds: POLL_SECONDS.dns,
-      message: 'record changes propagating',
-    };
-  }
+  const pending = started.filter((name): name is string => name !== undefined);
+  if (pending.length > 0) return pendingChanges(pending, 'record changes submitted');
   return done({ zones: env.spec.privateDns.zones.map((zone) => zone.name) });
 }
 

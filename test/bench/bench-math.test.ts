@@ -7,6 +7,7 @@ import { runBenchmark } from '../../bench/benchmark.js';
 import {
   classifyOperation,
   countOperationPolls,
+  dnsChangeOperations,
   median,
   modelSecondsFromReal,
   provisioningModel,
@@ -41,6 +42,8 @@ const TUTORIAL_OPERATIONS: ObservedOperation[] = [
   op('gkehub', 'create', `${p}/locations/global/features/servicemesh`),
   op('container', 'CREATE_CLUSTER', `${p}/locations/z/clusters/c1`),
   op('container', 'CREATE_NODE_POOL', `${p}/locations/z/clusters/c1/nodePools/gateway`),
+  op('dns', 'change', `${p}/managedZones/private-google-apis`),
+  op('dns', 'change', `${p}/managedZones/private-gcr-io`),
 ];
 
 const d = realDurationsSeconds;
@@ -62,6 +65,8 @@ describe('the latency model applied to a run', () => {
       ['fleet-mesh', 'feature'],
       ['cluster', 'cluster'],
       ['gateway-pool', 'node-pool'],
+      ['private-dns', 'dns-change'],
+      ['private-dns', 'dns-change'],
     ]);
     expect(classifyOperation(op('compute', 'patch', `${p}/regions/r/routers/router`))?.kind).toBe(
       'nat',
@@ -81,6 +86,7 @@ describe('the latency model applied to a run', () => {
       d.feature +
       d.cluster +
       d['node-pool'] +
+      2 * d['dns-change'] +
       d['service-account-consistency'] +
       d['mesh-active'];
     expect(model.serialSeconds).toBe(serial);
@@ -88,12 +94,36 @@ describe('the latency model applied to a run', () => {
     expect(model.stepSeconds.firewalls).toBe(d.firewall);
     expect(model.stepSeconds['service-accounts']).toBe(d['service-account-consistency']);
     expect(model.stepSeconds['mesh-ready']).toBe(d['mesh-active']);
-    expect(model.stepSeconds['private-dns']).toBe(0);
+    // The two zones' changes are pending side by side: the step waits for one.
+    expect(model.stepSeconds['private-dns']).toBe(d['dns-change']);
     expect(model.critical.steps).toEqual(['apis', 'network', 'firewalls', 'cluster', 'mesh-ready']);
     expect(model.critical.seconds).toBe(
       d['service-enable'] + d.network + d.firewall + d.cluster + d['mesh-active'],
     );
     expect(model.unclassified).toEqual([]);
+  });
+
+  it('reads the dns changes the simulator recorded as operations on their zones', () => {
+    const zone = `${p}/managedZones/private-google-apis`;
+    const record = { name: 'googleapis.com.', type: 'A', ttl: 300, rrdatas: ['199.36.153.8'] };
+    const observed = dnsChangeOperations({
+      'dns.changes': {
+        [`${zone}/changes/0`]: { id: '0', additions: [record] },
+        [`${zone}/changes/1`]: { id: '1', additions: [record], deletions: [record] },
+        [`${zone}/changes/2`]: { id: '2', deletions: [record] },
+      },
+      'dns.managedZones': { [zone]: { name: 'private-google-apis' } },
+    });
+    expect(observed).toEqual([
+      op('dns', 'change', zone),
+      op('dns', 'change', zone),
+      op('dns', 'delete', zone),
+    ]);
+    const model = provisioningModel(observed);
+    // Two changes to one zone chain; the teardown's deletion is not placed.
+    expect(model.stepSeconds['private-dns']).toBe(2 * d['dns-change']);
+    expect(model.unclassified).toEqual([op('dns', 'delete', zone)]);
+    expect(dnsChangeOperations({})).toEqual([]);
   });
 
   it('chains operations on one target: a router and its NAT patch', () => {
@@ -289,6 +319,11 @@ describe('the benchmark on the simulator', { timeout: 90_000 }, () => {
     expect(result.runs[0]?.model.unclassified).toEqual([]);
     // Nine tutorial firewall rules, inserted together.
     expect(result.runs[0]?.model.operations.filter((o) => o.kind === 'firewall')).toHaveLength(9);
+    // The private zones' record changes, which private-dns waits for.
+    expect(
+      result.runs[0]?.model.operations.filter((o) => o.kind === 'dns-change').length,
+    ).toBeGreaterThan(0);
+    expect(result.runs[0]?.model.stepSeconds['private-dns']).toBeGreaterThan(0);
   });
 
   it('never beats the critical path at a small time scale (the model is a lower bound)', async () => {

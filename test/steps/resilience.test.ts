@@ -6,6 +6,7 @@ import {
   type FaultScript,
   type GcpSimulator,
 } from '../../local/gcp/index.js';
+import { clusterPath } from '../../shared/plan/gcp/names.js';
 import { ENVIRONMENT_GRAPH } from '../../shared/plan/graph.js';
 import type { StepContext } from '../../shared/steps/contract.js';
 import {
@@ -49,6 +50,54 @@ const FAULTS: Record<GcpStepName, FaultScript> = {
   'mesh-ready': [{ method: 'features.get', respond: 503, times: 1 }],
 };
 
+/**
+ * The error each step's fault must reach it as: the classification of the injected failure.
+ * The network's fault is inside its operation: the step sees the failed operation, no error.
+ */
+const FAULT_REASONS: Record<Exclude<GcpStepName, 'network'>, string> = {
+  apis: 'unavailable',
+  subnet: 'unavailable',
+  nat: 'rate-limited',
+  'service-accounts': 'unavailable',
+  firewalls: 'unavailable',
+  'private-dns': 'unavailable',
+  'fleet-mesh': 'unavailable',
+  cluster: 'unavailable',
+  'gateway-pool': 'rate-limited',
+  'mesh-ready': 'unavailable',
+};
+
+/**
+ * The same steps, recording every error a call throws: a fault a client library retried by
+ * itself never shows here, so the record proves the fault reached the step (and the runner).
+ */
+function recordingFailures(
+  implementations: Record<GcpStepName, StepImplementation>,
+  failures: { name: string; reason?: string }[],
+): Record<GcpStepName, StepImplementation> {
+  const record =
+    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await call(...args);
+      } catch (error) {
+        const { name, reason } = error as { name: string; reason?: string };
+        failures.push({ name, ...(reason ? { reason } : {}) });
+        throw error;
+      }
+    };
+  return Object.fromEntries(
+    Object.entries(implementations).map(([step, implementation]) => [
+      step,
+      {
+        ...implementation,
+        ensure: record(implementation.ensure),
+        remove: record(implementation.remove),
+      },
+    ]),
+  ) as Record<GcpStepName, StepImplementation>;
+}
+
 describe(
   'a step failing midway converges when called again, without duplicates',
   { timeout: 120_000 },
@@ -64,12 +113,21 @@ describe(
 
     it.each(GCP_STEPS)('%s', async (step) => {
       sim.setFaults(FAULTS[step]);
-      const { result, calls } = await driveStep(steps, step, env, { runId: 'run-faults' });
+      const failures: { name: string; reason?: string }[] = [];
+      const { result } = await driveStep(() => recordingFailures(steps(), failures), step, env, {
+        runId: 'run-faults',
+      });
       sim.setFaults(undefined);
       expect(result.status).toBe('done');
-      // The fault cost at least one failed call (or, for a failed operation, a second insert).
-      const retried = calls > 1 || sim.counters.byMethod['compute.networks.insert']?.writes === 2;
-      expect(retried).toBe(true);
+      if (step === 'network') {
+        // The failed operation made the step insert again.
+        expect(sim.counters.byMethod['compute.networks.insert']?.writes).toBe(2);
+      } else {
+        // The fault reached the step as a retryable failure of its call (no client retried it
+        // unseen), and the next calls converged.
+        expect(failures).toContainEqual({ name: 'RetryableError', reason: FAULT_REASONS[step] });
+      }
+      expect(failures.every((failure) => failure.name === 'RetryableError')).toBe(true);
       // Called once more, the step finds everything in place.
       const before = sim.counters.writes;
       expect((await driveStep(steps, step, env, { runId: 'run-faults-2' })).calls).toBe(1);
@@ -100,6 +158,28 @@ describe(
     });
   },
 );
+
+describe('the DNS client leaves retrying to the runner', { timeout: 60_000 }, () => {
+  it('a 503 reaches the adapter after one request, not after hidden retries', async () => {
+    // Three failures in a row: the library's own retries (3, with real-time backoff) would hide
+    // them all and succeed on the fourth request.
+    const sim = await startGcpSimulator({
+      port: 0,
+      timeScale: 0,
+      faults: [{ method: 'dns.managedZones.get', respond: 503, times: 3 }],
+    });
+    try {
+      const gcp = createGcpAdapters({ mode: 'local', endpoint: sim.url });
+      await expect(gcp.dns.getZone(project, 'private-google-apis')).rejects.toMatchObject({
+        name: 'RetryableError',
+        reason: 'unavailable',
+      });
+      expect(sim.counters.byMethod['dns.managedZones.get']?.reads).toBe(1);
+    } finally {
+      await sim.close();
+    }
+  });
+});
 
 describe('provisioning under 20% transient failures (seeded)', { timeout: 120_000 }, () => {
   it('completes, retrying with backoff', async () => {
@@ -220,6 +300,27 @@ describe('a pending operation resumes by name after a restart', { timeout: 120_0
     expect(await call('mesh-ready')).toMatchObject({
       status: 'done',
       outputs: { controlPlaneState: 'ACTIVE' },
+    });
+  });
+
+  it('cluster drift repair (setNetworkPolicy) resumes by name', async () => {
+    const gcp = createGcpAdapters({ mode: 'local', endpoint: sim.url });
+    const name = clusterPath(env);
+    await gcp.container.setClusterNetworkPolicy(name, { provider: 'CALICO', enabled: false });
+    clock.advance(60_000);
+    await sim.settle();
+    const first = await call('cluster');
+    expect(first).toMatchObject({ status: 'pending', operation: { api: 'container' } });
+    const operation = first.status === 'pending' ? first.operation : undefined;
+    const writes = sim.counters.writes;
+    expect(await call('cluster', operation)).toMatchObject({ status: 'pending', operation });
+    clock.advance(60_000);
+    let result = await call('cluster', operation);
+    if (result.status === 'pending') result = await call('cluster', result.operation);
+    expect(result.status).toBe('done');
+    expect(sim.counters.writes).toBe(writes);
+    expect(sim.state().resources['container.clusters']?.[name]).toMatchObject({
+      networkPolicy: { enabled: true },
     });
   });
 });

@@ -305,7 +305,8 @@ const DELIBERATE_DIFFERENCES: DeliberateDifference[] = [
   },
   {
     resource: /^(managedZone\/private-(google-apis|gcr-io|pkg-dev)|cluster\/cluster1)$/,
-    path: /^(labels|resourceLabels)\./,
+    // GKE's labelFingerprint changes with the labels.
+    path: /^((labels|resourceLabels)\.|labelFingerprint$)/,
     reason: 'ownership labels, so that teardown deletes only what the environment created',
   },
   {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { GoogleApiError, invalidField } from '../api-error.js';
 import {
   DEFER,
@@ -16,7 +16,7 @@ import {
   type StoredOperation,
 } from '../store.js';
 import { resolveComputeRef } from './compute.js';
-import { nthAddress, parseCidr, requireName } from './shared.js';
+import { deepMerge, nthAddress, parseCidr, requireName } from './shared.js';
 
 /**
  * container v1: clusters and node pools under `projects/*\/locations/*` and the legacy
@@ -104,7 +104,13 @@ async function startOperation(
   input: {
     type: string;
     targetPath: string;
-    kind: 'cluster' | 'cluster-delete' | 'node-pool' | 'node-pool-delete';
+    kind:
+      | 'cluster'
+      | 'cluster-delete'
+      | 'cluster-update'
+      | 'node-pool'
+      | 'node-pool-delete'
+      | 'node-pool-update';
     onDone: Completion;
     onError: Completion;
   },
@@ -125,6 +131,17 @@ async function startOperation(
     error: req.fault.kind === 'operation-error' ? req.fault.error : undefined,
   });
   return ok(renderOperation(req.store, op));
+}
+
+/**
+ * GKE's `labelFingerprint`: 8 hex digits that change with every label set (a hash of the labels
+ * here), checked by `setResourceLabels` so concurrent label writers cannot overwrite each other.
+ */
+function labelFingerprintOf(labels: unknown): string {
+  const entries = Object.entries((labels as Json | undefined) ?? {}).sort(([a], [b]) =>
+    a < b ? -1 : a > b ? 1 : 0,
+  );
+  return createHash('sha256').update(JSON.stringify(entries)).digest('hex').slice(0, 8);
 }
 
 /** A stable, made-up public control-plane address per cluster name. */
@@ -337,6 +354,7 @@ async function createCluster(req: SimRequest): Promise<Reply> {
     loggingService: input.loggingService ?? 'logging.googleapis.com/kubernetes',
     monitoringService: input.monitoringService ?? 'monitoring.googleapis.com/kubernetes',
     releaseChannel: input.releaseChannel ?? { channel: 'REGULAR' },
+    labelFingerprint: labelFingerprintOf(input.resourceLabels),
     status: 'PROVISIONING',
   };
   delete cluster.initialNodeCount;
@@ -426,6 +444,242 @@ async function deleteNodePool(req: SimRequest): Promise<Reply> {
     kind: 'node-pool-delete',
     onDone: { kind: 'node-pool-removed', key, pool: String(pool.name) },
     onError: { kind: 'node-pool-status', key, pool: String(pool.name), status: 'ERROR' },
+  });
+}
+
+/**
+ * The cluster fields one ClusterUpdate field changes, as new top-level values. Only the updates
+ * the product sends are served; any other is refused by name rather than silently ignored.
+ */
+function clusterFieldsFor(cluster: Json, field: string, value: unknown): Json {
+  const endpoints = (cluster.controlPlaneEndpointsConfig as Json | undefined) ?? {};
+  switch (field) {
+    case 'desiredMasterAuthorizedNetworksConfig':
+      // GKE reports the authorized networks in the legacy field and in ipEndpointsConfig.
+      return {
+        masterAuthorizedNetworksConfig: structuredClone(value),
+        controlPlaneEndpointsConfig: deepMerge(endpoints, {
+          ipEndpointsConfig: { authorizedNetworksConfig: value },
+        }),
+      };
+    case 'desiredControlPlaneEndpointsConfig': {
+      const merged = deepMerge(endpoints, value) as Json;
+      // The DNS endpoint's name is GKE's, whatever the update says.
+      const dns = (endpoints.dnsEndpointConfig as Json | undefined)?.endpoint;
+      if (dns !== undefined) (merged.dnsEndpointConfig as Json).endpoint = dns;
+      const authorized = (merged.ipEndpointsConfig as Json | undefined)?.authorizedNetworksConfig;
+      return {
+        controlPlaneEndpointsConfig: merged,
+        ...(authorized ? { masterAuthorizedNetworksConfig: structuredClone(authorized) } : {}),
+      };
+    }
+    case 'desiredAddonsConfig': {
+      const addons = deepMerge(cluster.addonsConfig ?? {}, value) as Json;
+      const removesPolicyAddon =
+        (addons.networkPolicyConfig as Json | undefined)?.disabled === true &&
+        (cluster.networkPolicy as Json | undefined)?.enabled === true;
+      // GKE's documented order: enforcement off on the nodes first, then the addon.
+      if (removesPolicyAddon) {
+        throw invalidField(
+          'update.desiredAddonsConfig.networkPolicyConfig.disabled',
+          'Network policy addon cannot be removed until network policy is disabled on the nodes.',
+        );
+      }
+      return { addonsConfig: addons };
+    }
+    case 'desiredWorkloadIdentityConfig':
+      return { workloadIdentityConfig: structuredClone(value) };
+    case 'desiredReleaseChannel':
+      return { releaseChannel: structuredClone(value) };
+    case 'desiredFleet': {
+      const fleet = cluster.fleet as Json | undefined;
+      const project = (value as Json).project;
+      // The membership stays only while the fleet project does.
+      return {
+        fleet: {
+          ...(fleet?.project === project && fleet?.membership
+            ? { membership: fleet.membership }
+            : {}),
+          ...(value as Json),
+        },
+      };
+    }
+    default:
+      throw invalidField(`update.${field}`, `The GCP simulator does not serve ${field} updates.`);
+  }
+}
+
+/**
+ * `clusters.update`: GKE applies exactly one ClusterUpdate field per request, runs it as an
+ * UPDATE_CLUSTER operation (the cluster RECONCILING meanwhile) and refuses it while another
+ * operation runs on the cluster.
+ */
+async function updateCluster(req: SimRequest): Promise<Reply> {
+  const { key, cluster, loc } = requireCluster(req);
+  const update = (req.body.update as Json | undefined) ?? {};
+  const fields = Object.keys(update).filter((field) => field.startsWith('desired'));
+  if (fields.length !== 1) {
+    throw invalidField(
+      'update',
+      fields.length === 0
+        ? 'Must specify a field to update.'
+        : `Exactly one update can be applied to a cluster with each request; got ${fields.join(', ')}.`,
+    );
+  }
+  const field = fields[0]!;
+  const changes = clusterFieldsFor(cluster, field, update[field]);
+  requireIdle(req.store, key);
+  const previousStatus = cluster.status;
+  cluster.status = 'RECONCILING';
+  req.store.onChange();
+  return startOperation(req, loc, {
+    type: 'UPDATE_CLUSTER',
+    targetPath: key,
+    kind: 'cluster-update',
+    onDone: {
+      kind: 'patch',
+      collection: clusters,
+      key,
+      fields: { ...changes, etag: req.store.etag(), status: previousStatus },
+    },
+    // A failed update leaves the cluster as it was.
+    onError: { kind: 'patch', collection: clusters, key, fields: { status: previousStatus } },
+  });
+}
+
+/**
+ * `clusters.setResourceLabels` (`.../resourceLabels` on the zones path): replaces the cluster's
+ * labels as a SET_LABELS operation. The request must carry the current `labelFingerprint`; a
+ * stale or missing one is GKE's 400 FAILED_PRECONDITION "fingerprint mismatch".
+ */
+async function setResourceLabels(req: SimRequest): Promise<Reply> {
+  const { key, cluster, loc } = requireCluster(req);
+  // proto3 JSON drops an empty map: no labels in the body means "remove them all".
+  const labels = (req.body.resourceLabels as Json | undefined) ?? {};
+  const supplied = String(req.body.labelFingerprint ?? '');
+  const expected = String(cluster.labelFingerprint ?? labelFingerprintOf(cluster.resourceLabels));
+  if (supplied !== expected) {
+    throw new GoogleApiError(
+      400,
+      `Labels could not be set due to fingerprint mismatch; try again with the proper fingerprint: incorrect fingerprint supplied was "${supplied}", the expected one is "${expected}".`,
+      { status: 'FAILED_PRECONDITION', reason: 'failedPrecondition' },
+    );
+  }
+  requireIdle(req.store, key);
+  return startOperation(req, loc, {
+    type: 'SET_LABELS',
+    targetPath: key,
+    kind: 'cluster-update',
+    onDone: {
+      kind: 'patch',
+      collection: clusters,
+      key,
+      fields: {
+        resourceLabels: structuredClone(labels),
+        labelFingerprint: labelFingerprintOf(labels),
+      },
+    },
+    onError: { kind: 'none' },
+  });
+}
+
+/**
+ * `clusters.setNetworkPolicy`: turns Calico enforcement on the nodes on or off as a
+ * SET_NETWORK_POLICY operation (the cluster RECONCILING meanwhile: GKE recreates the nodes).
+ * Enabling it needs the NetworkPolicy addon first, as GKE requires.
+ */
+async function setNetworkPolicy(req: SimRequest): Promise<Reply> {
+  const { key, cluster, loc } = requireCluster(req);
+  const policy = req.body.networkPolicy as Json | undefined;
+  if (policy === undefined) {
+    throw invalidField('network_policy', 'network_policy is required.');
+  }
+  const addonDisabled =
+    ((cluster.addonsConfig as Json | undefined)?.networkPolicyConfig as Json | undefined)
+      ?.disabled !== false;
+  if (policy.enabled === true && addonDisabled) {
+    throw invalidField(
+      'network_policy.enabled',
+      'The network policy addon must be enabled before updating the nodes.',
+    );
+  }
+  requireIdle(req.store, key);
+  const previousStatus = cluster.status;
+  cluster.status = 'RECONCILING';
+  req.store.onChange();
+  return startOperation(req, loc, {
+    type: 'SET_NETWORK_POLICY',
+    targetPath: key,
+    kind: 'cluster-update',
+    onDone: {
+      kind: 'patch',
+      collection: clusters,
+      key,
+      fields: { networkPolicy: structuredClone(policy), status: previousStatus },
+    },
+    onError: { kind: 'patch', collection: clusters, key, fields: { status: previousStatus } },
+  });
+}
+
+/** UpdateNodePoolRequest fields the simulator applies; others are refused by name. */
+const NODE_POOL_UPDATES = new Set(['taints', 'workloadMetadataConfig', 'labels']);
+/** Fields that identify the pool or may be repeated unchanged (`nodeVersion: '-'`). */
+const NODE_POOL_ADDRESSING = new Set([
+  'name',
+  'projectId',
+  'zone',
+  'clusterId',
+  'nodePoolId',
+  'nodeVersion',
+  'imageType',
+  'etag',
+]);
+
+/**
+ * `nodePools.update`: applies taints, workload metadata and labels to the pool's config as an
+ * UPGRADE_NODES operation (the pool RECONCILING meanwhile), one operation per cluster at a time.
+ */
+async function updateNodePool(req: SimRequest): Promise<Reply> {
+  const { key, cluster, pool, loc } = findPool(req);
+  for (const field of Object.keys(req.body)) {
+    if (!NODE_POOL_UPDATES.has(field) && !NODE_POOL_ADDRESSING.has(field)) {
+      throw invalidField(field, `The GCP simulator does not serve ${field} node pool updates.`);
+    }
+  }
+  const imageType = req.body.imageType;
+  const config = pool.config as Json;
+  if (imageType !== undefined && imageType !== config.imageType) {
+    throw invalidField('imageType', 'The GCP simulator does not change node images.');
+  }
+  requireIdle(req.store, key);
+  const nextConfig: Json = structuredClone(config);
+  if (req.body.taints !== undefined) {
+    nextConfig.taints = ((req.body.taints as Json).taints as Json[] | undefined) ?? [];
+  }
+  if (req.body.workloadMetadataConfig !== undefined) {
+    nextConfig.workloadMetadataConfig = req.body.workloadMetadataConfig;
+  }
+  if (req.body.labels !== undefined) {
+    nextConfig.labels = (req.body.labels as Json).labels ?? {};
+  }
+  const pools = cluster.nodePools as Json[];
+  const settled = (next: Json) =>
+    pools.map((p) => (p.name === pool.name ? { ...p, config: next, status: 'RUNNING' } : p));
+  const isFirst = pools[0]?.name === pool.name;
+  pool.status = 'RECONCILING';
+  req.store.onChange();
+  return startOperation(req, loc, {
+    type: 'UPGRADE_NODES',
+    targetPath: `${key}/nodePools/${String(pool.name)}`,
+    kind: 'node-pool-update',
+    onDone: {
+      kind: 'patch',
+      collection: clusters,
+      key,
+      // The cluster's nodeConfig mirrors its first pool's, as GKE reports it.
+      fields: { nodePools: settled(nextConfig), ...(isFirst ? { nodeConfig: nextConfig } : {}) },
+    },
+    onError: { kind: 'patch', collection: clusters, key, fields: { nodePools: settled(config) } },
   });
 }
 
@@ -557,11 +811,17 @@ const table = {
   'clusters.get': (req: SimRequest) => ok(requireCluster(req).cluster),
   'clusters.list': listClusters,
   'clusters.delete': deleteCluster,
+  'clusters.update': updateCluster,
+  'clusters.setResourceLabels': setResourceLabels,
+  // The zones path names the same method `resourceLabels`.
+  'clusters.resourceLabels': setResourceLabels,
+  'clusters.setNetworkPolicy': setNetworkPolicy,
   'clusters.nodePools.create': createNodePool,
   'clusters.nodePools.get': (req: SimRequest) => ok(findPool(req).pool),
   'clusters.nodePools.list': (req: SimRequest) =>
     ok({ nodePools: requireCluster(req).cluster.nodePools }),
   'clusters.nodePools.delete': deleteNodePool,
+  'clusters.nodePools.update': updateNodePool,
   'operations.get': getOperation,
   'operations.list': listOperations,
 };

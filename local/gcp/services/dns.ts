@@ -1,12 +1,15 @@
 import { GoogleApiError, invalidField } from '../api-error.js';
 import { ok, type HandlerTable, type SimRequest } from '../handler.js';
-import type { Json } from '../store.js';
+import { durationMs } from '../latency.js';
+import type { Json, SimStore } from '../store.js';
 import { resolveComputeRef } from './compute.js';
-import { requireName, requireString } from './shared.js';
+import { deepMerge, requireName, requireString } from './shared.js';
 
 /**
  * dns v1: managed zones (created with SOA and NS records, as Cloud DNS does: gcloud's
  * record-set transactions read and replace the SOA), changes applied atomically, record sets.
+ * A change's records are in the zone at once, but the change reports `pending` until the latency
+ * model's `dns-change` time has passed on the simulator's clock (Cloud DNS's propagation).
  */
 
 const zones = 'dns.managedZones';
@@ -35,6 +38,29 @@ function sameRecord(a: Json, b: Json): boolean {
 function render(record: Json): Json {
   return { kind: 'dns#resourceRecordSet', ...record };
 }
+
+/** A change as Cloud DNS reports it: `pending` until its propagation time has passed. */
+function renderChange(store: SimStore, change: Json): Json {
+  const { __doneAtMs, ...visible } = change;
+  return { ...visible, status: Number(__doneAtMs ?? 0) <= store.clock.now() ? 'done' : 'pending' };
+}
+
+/** Checks that every network a private zone is visible to exists. */
+function checkVisibilityNetworks(req: SimRequest, project: string, config: unknown): void {
+  const networks = ((config as Json | undefined)?.networks as Json[] | undefined) ?? [];
+  networks.forEach((network, i) => {
+    const ref = resolveComputeRef(String(network.networkUrl ?? ''), project, 'networks');
+    if (!req.store.get('compute.networks', ref)) {
+      throw invalidField(
+        `entity.managedZone.privateVisibilityConfig.networks[${i}].networkUrl`,
+        `Invalid value for 'entity.managedZone.privateVisibilityConfig.networks[${i}].networkUrl': '${String(network.networkUrl)}'`,
+      );
+    }
+  });
+}
+
+/** Zone fields fixed at creation: a patch may repeat them, never change them. */
+const fixedZoneFields = ['name', 'dnsName', 'visibility'] as const;
 
 function applyChange(req: SimRequest, zoneKeyValue: string, zone: Json, body: Json): Json {
   const additions = (body.additions as Json[] | undefined) ?? [];
@@ -94,11 +120,13 @@ function applyChange(req: SimRequest, zoneKeyValue: string, zone: Json, body: Js
     kind: 'dns#change',
     id,
     startTime: req.store.timestamp(),
-    status: 'done',
+    status: 'pending',
     ...(additions.length > 0 ? { additions: additions.map(render) } : {}),
     ...(deletions.length > 0 ? { deletions: deletions.map(render) } : {}),
+    __doneAtMs: req.store.clock.now() + durationMs('dns-change', req.store.timeScale),
   };
-  return req.store.put(changes, `${zoneKeyValue}/changes/${id}`, change);
+  req.store.put(changes, `${zoneKeyValue}/changes/${id}`, change);
+  return renderChange(req.store, change);
 }
 
 function namedRecordKey(req: SimRequest): string {
@@ -137,16 +165,7 @@ export const dnsHandlers: HandlerTable = {
       );
     }
     const visibility = (req.body.visibility as string | undefined) ?? 'public';
-    const privateConfig = req.body.privateVisibilityConfig as Json | undefined;
-    ((privateConfig?.networks as Json[] | undefined) ?? []).forEach((network, i) => {
-      const ref = resolveComputeRef(String(network.networkUrl ?? ''), project, 'networks');
-      if (!req.store.get('compute.networks', ref)) {
-        throw invalidField(
-          `entity.managedZone.privateVisibilityConfig.networks[${i}].networkUrl`,
-          `Invalid value for 'entity.managedZone.privateVisibilityConfig.networks[${i}].networkUrl': '${String(network.networkUrl)}'`,
-        );
-      }
-    });
+    checkVisibilityNetworks(req, project, req.body.privateVisibilityConfig);
     const nameServers =
       visibility === 'private'
         ? ['ns-gcp-private.googledomains.com.']
@@ -182,6 +201,31 @@ export const dnsHandlers: HandlerTable = {
     return ok(zone);
   },
   'dns.managedZones.get': (req) => ok(requireZone(req)),
+  'dns.managedZones.patch': (req) => {
+    const zone = requireZone(req);
+    for (const field of fixedZoneFields) {
+      if (req.body[field] !== undefined && req.body[field] !== zone[field]) {
+        throw invalidField(
+          `entity.managedZone.${field}`,
+          `Invalid value for 'entity.managedZone.${field}': '${String(req.body[field])}': it cannot change after the zone is created`,
+        );
+      }
+    }
+    checkVisibilityNetworks(req, req.params.project!, req.body.privateVisibilityConfig);
+    const oldValue = structuredClone(zone);
+    const next = deepMerge(zone, req.body) as Json;
+    // A map is replaced, not merged: the patch's labels are the zone's labels.
+    if (req.body.labels !== undefined) next.labels = req.body.labels;
+    req.store.put(zones, zoneKey(req), next);
+    return ok({
+      id: req.store.nextId(),
+      kind: 'dns#operation',
+      startTime: req.store.timestamp(),
+      status: 'done',
+      type: 'UPDATE',
+      zoneContext: { oldValue, newValue: next },
+    });
+  },
   'dns.managedZones.list': (req) => {
     const dnsName = req.query.get('dnsName');
     const managedZones = req.store
@@ -219,13 +263,15 @@ export const dnsHandlers: HandlerTable = {
         404,
         `change "${zoneKey(req)}/changes/${req.params.changeId}" not found`,
       );
-    return ok(change);
+    return ok(renderChange(req.store, change));
   },
   'dns.changes.list': (req) => {
     requireZone(req);
     return ok({
       kind: 'dns#changesListResponse',
-      changes: req.store.list(changes, `${zoneKey(req)}/changes/`),
+      changes: req.store
+        .list(changes, `${zoneKey(req)}/changes/`)
+        .map((change) => renderChange(req.store, change)),
     });
   },
   'dns.resourceRecordSets.get': (req) => ok(render(requireRecord(req))),

@@ -1,6 +1,5 @@
 import { GoogleApiError, etagConflict, invalidField } from '../api-error.js';
 import type { Json, SimStore } from '../store.js';
-import { durationMs } from '../latency.js';
 
 /**
  * IAM policies with Google's read-modify-write contract: every write carries the etag it read;
@@ -14,6 +13,11 @@ export function readPolicy(store: SimStore, resource: string, initial: Json[] = 
   const existing = store.get(collection, resource);
   if (existing) return existing;
   return store.put(collection, resource, { version: 1, etag: store.etag(), bindings: initial });
+}
+
+/** Whether IAM's propagation delay for a new service account has passed on the store's clock. */
+export function serviceAccountVisible(store: SimStore, account: Json): boolean {
+  return Number(account.__createdMs ?? 0) + store.serviceAccountDelayMs <= store.clock.now();
 }
 
 const memberPattern =
@@ -33,10 +37,9 @@ export function checkServiceAccountMember(
   const match = /^[^@]+@([^.]+)\.iam\.gserviceaccount\.com$/.exec(email);
   if (!match) return;
   const account = store.get('iam.serviceAccounts', `projects/${match[1]}/serviceAccounts/${email}`);
-  const createdMs = Number(account?.__createdMs ?? 0);
-  const consistent =
-    createdMs + durationMs('service-account-consistency', store.timeScale) <= store.clock.now();
-  if (!account || !consistent) throw fail(`Service account ${email} does not exist.`);
+  if (!account || !serviceAccountVisible(store, account)) {
+    throw fail(`Service account ${email} does not exist.`);
+  }
 }
 
 /** Applies `setIamPolicy` to a resource; returns the new policy. */

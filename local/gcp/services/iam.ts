@@ -1,11 +1,13 @@
 import { GoogleApiError, invalidField } from '../api-error.js';
 import { ok, type HandlerTable, type SimRequest } from '../handler.js';
 import type { Json } from '../store.js';
-import { readPolicy, renderPolicy, writePolicy } from './iam-policy.js';
+import { readPolicy, renderPolicy, serviceAccountVisible, writePolicy } from './iam-policy.js';
 
 /**
  * iam v1 service accounts: `ID@PROJECT.iam.gserviceaccount.com`, a 21-digit uniqueId, and the
  * errors of the real API (golden: 409 "already exists within project", 404 "Unknown service account").
+ * A new account answers 404 to `get` until IAM's propagation delay has passed (the store's
+ * `serviceAccountDelayMs`), while a second create already answers 409, as Google's IAM does.
  */
 
 const collection = 'iam.serviceAccounts';
@@ -22,6 +24,9 @@ function find(req: SimRequest): { key: string; account: Json } {
   }
   throw new GoogleApiError(404, 'Unknown service account');
 }
+
+/** Fields `serviceAccounts.patch` may change (its `updateMask`). */
+const patchableFields = new Set(['displayName', 'description']);
 
 const accountIdPattern = /^[a-z](?:[-a-z0-9]{4,28}[a-z0-9])$/;
 
@@ -60,7 +65,39 @@ export const iamHandlers: HandlerTable = {
     req.store.put(collection, key, account);
     return ok(visible(account));
   },
-  'iam.projects.serviceAccounts.get': (req) => ok(visible(find(req).account)),
+  'iam.projects.serviceAccounts.get': (req) => {
+    const { account } = find(req);
+    if (!serviceAccountVisible(req.store, account)) {
+      throw new GoogleApiError(404, 'Unknown service account');
+    }
+    return ok(visible(account));
+  },
+  'iam.projects.serviceAccounts.patch': (req) => {
+    const { key, account } = find(req);
+    const mask = String(req.body.updateMask ?? '')
+      .split(',')
+      .map((field) => field.trim())
+      .filter(Boolean);
+    if (mask.length === 0) {
+      throw invalidField('update_mask', 'Required field update_mask not specified.');
+    }
+    const given = (req.body.serviceAccount as Json | undefined) ?? {};
+    const changed: Json = {};
+    for (const field of mask) {
+      if (!patchableFields.has(field)) {
+        throw invalidField('update_mask', `Invalid update_mask path: ${field}.`);
+      }
+      changed[field] = given[field] ?? '';
+    }
+    const next: Json = { ...account };
+    for (const [field, value] of Object.entries(changed)) {
+      if (value === '') delete next[field];
+      else next[field] = value;
+    }
+    req.store.put(collection, key, next);
+    // Google answers with the name and the patched fields only (golden: serviceaccount crud).
+    return ok({ ...changed, name: account.name });
+  },
   'iam.projects.serviceAccounts.list': (req) => {
     const accounts = req.store.list(collection, `projects/${req.params.projectsId}/`).map(visible);
     return ok(accounts.length > 0 ? { accounts } : {});

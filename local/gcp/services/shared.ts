@@ -66,3 +66,18 @@ export function nthAddress(cidr: Cidr, n: number): string {
 export function lastSegment(value: string): string {
   return value.split('/').filter(Boolean).pop() ?? value;
 }
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * `base` with `patch` merged in: objects field by field, anything else (arrays included)
+ * replaced, as a PATCH of nested messages does. Returns a new value; the inputs stay as they are.
+ */
+export function deepMerge(base: unknown, patch: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(patch)) return structuredClone(patch);
+  const out: Record<string, unknown> = structuredClone(base);
+  for (const [key, value] of Object.entries(patch)) out[key] = deepMerge(out[key], value);
+  return out;
+}

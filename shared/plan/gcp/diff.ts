@@ -78,6 +78,9 @@ export const FIELD_RULES: Readonly<Record<DiffKind, FieldRules>> = {
     ignored: ['name'],
   },
   Cluster: {
+    // Each has a GKE call that changes it in place: a ClusterUpdate field, setResourceLabels
+    // (labels), setNetworkPolicy (networkPolicy), and nodePools.update of the default pool for
+    // nodeConfig.workloadMetadataConfig (GKE reports the first pool's config as nodeConfig).
     mutable: [
       'masterAuthorizedNetworksConfig',
       'networkPolicy',
