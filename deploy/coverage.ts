@@ -12,7 +12,16 @@ import {
   type DeploymentPlan,
   type PlannedServiceAccount,
   type RoleGrant,
+  type ServiceAgentGrant,
 } from './manifest.js';
+import {
+  ADAPTER_PERMISSIONS,
+  customRoleName,
+  customRolePermissions,
+  PREDEFINED_ROLE_PERMISSIONS,
+  rolePermits,
+  type AdapterPermissions,
+} from './permissions.js';
 
 /** What the check reads. */
 export interface CoverageInput {
@@ -26,6 +35,13 @@ export interface CoverageInput {
   terraform: ReadonlyArray<{ file: string; text: string; blocks: HclBlock[] }>;
   /** cloudbuild.yaml, parsed and as text. */
   cloudbuild: { parsed: unknown; text: string };
+  /**
+   * The public methods of the shared/gcp adapters as `Class.method` (and
+   * `workloadIdentityAdapter.method`), read from their source.
+   */
+  adapterMethods: readonly string[];
+  /** The adapter → permission table; a test passes an altered one. */
+  permissions?: Readonly<Record<string, AdapterPermissions>>;
 }
 
 /** Problems that fail the check, and notes that do not (a workflow file not written yet). */
@@ -184,6 +200,16 @@ function checkTerraform(input: CoverageInput, problems: string[]): void {
     return ref ? stringAttribute(topics.get(ref) ?? { attributes: {} }, 'name') : undefined;
   };
 
+  const customRoles = customRolesOf(blocks);
+  /** A grant's role: a literal, or a reference to a custom role of infra/ (by its role_id). */
+  const roleOf = (block: HclBlock): string | undefined => {
+    const literal = stringAttribute(block, 'role');
+    if (literal) return literal;
+    const ref = referenced(attributeText(block, 'role'), 'google_project_iam_custom_role');
+    const custom = ref ? customRoles.get(ref) : undefined;
+    return custom ? customRoleName(custom.roleId) : undefined;
+  };
+
   const tfAccount = new Map<string, string>(); // manifest key → tf local name
   for (const sa of input.plan.serviceAccounts) {
     const found = [...accounts].find(([, b]) => stringAttribute(b, 'account_id') === sa.accountId);
@@ -211,7 +237,7 @@ function checkTerraform(input: CoverageInput, problems: string[]): void {
   for (const block of blocks) {
     if (block.type !== 'resource') continue;
     const type = block.labels[0];
-    const role = stringAttribute(block, 'role');
+    const role = roleOf(block);
     const member = attributeText(block, 'member');
     const tfName = referenced(member, 'google_service_account');
     const key = tfName ? keyOfTf.get(tfName) : undefined;
@@ -340,6 +366,228 @@ function checkTerraform(input: CoverageInput, problems: string[]): void {
   }
 }
 
+/** A custom role declared in infra/. */
+interface TfCustomRole {
+  roleId: string;
+  permissions: string[];
+  /** Declared in every environment project (for_each over environment_projects). */
+  inEnvironmentProjects: boolean;
+}
+
+/** The google_project_iam_custom_role resources of infra/, by local name. */
+function customRolesOf(blocks: readonly HclBlock[]): Map<string, TfCustomRole> {
+  const roles = new Map<string, TfCustomRole>();
+  for (const [name, block] of resources(blocks, 'google_project_iam_custom_role')) {
+    const list = block.attributes.permissions;
+    roles.set(name, {
+      roleId: stringAttribute(block, 'role_id') ?? name,
+      permissions:
+        list?.kind === 'list'
+          ? list.items.flatMap((item) => (item.kind === 'string' ? [item.value] : []))
+          : [],
+      inEnvironmentProjects: /environment_projects/.test(attributeText(block, 'for_each') ?? ''),
+    });
+  }
+  return roles;
+}
+
+/** Text of an attribute with spaces dropped, so `a [ 0 ] .b` reads as `a[0].b`. */
+function compact(text: string | undefined): string {
+  return (text ?? '').replace(/\s+/g, '');
+}
+
+/** The expression naming the subscription Eventarc created for a trigger. */
+function eventarcSubscriptionRef(triggerTfName: string): string {
+  return `google_eventarc_trigger.${triggerTfName}.transport[0].pubsub[0].subscription`;
+}
+
+/**
+ * The Pub/Sub service agent's grants: publisher on each dead-letter topic, subscriber on each
+ * source subscription (the push subscription Terraform owns, the trigger's Eventarc created),
+ * never on the project; and the dead-letter policy of each Eventarc subscription, which
+ * Terraform sets through gcloud (terraform_data + local-exec) because Eventarc owns it.
+ */
+function checkDeadLetterWiring(input: CoverageInput, problems: string[]): void {
+  const blocks = input.terraform.flatMap((f) => f.blocks);
+  const topics = resources(blocks, 'google_pubsub_topic');
+  const subscriptions = resources(blocks, 'google_pubsub_subscription');
+  const triggers = resources(blocks, 'google_eventarc_trigger');
+  const agentMember = (block: HclBlock) =>
+    /local\.pubsub_service_agent/.test(attributeText(block, 'member') ?? '');
+  const topicTfName = (name: string) =>
+    [...topics].find(([, b]) => stringAttribute(b, 'name') === name)?.[0];
+  const triggerTfName = (name: string) =>
+    [...triggers].find(([, b]) => stringAttribute(b, 'name') === name)?.[0];
+
+  for (const block of blocks) {
+    if (block.type === 'resource' && block.labels[0] === 'google_project_iam_member') {
+      if (agentMember(block)) {
+        problems.push(
+          `infra/ grants ${stringAttribute(block, 'role')} to the Pub/Sub service agent on the whole project (grant it on the topic or subscription)`,
+        );
+      }
+    }
+  }
+
+  const where = (g: ServiceAgentGrant): { type: string; attribute: string; ref?: string } => {
+    switch (g.scope.kind) {
+      case 'topic': {
+        const tf = topicTfName(g.scope.topic);
+        return {
+          type: 'google_pubsub_topic_iam_member',
+          attribute: 'topic',
+          ...(tf ? { ref: `google_pubsub_topic.${tf}.` } : {}),
+        };
+      }
+      case 'subscription': {
+        const name = g.scope.subscription;
+        const tf = [...subscriptions].find(([, b]) => stringAttribute(b, 'name') === name)?.[0];
+        return {
+          type: 'google_pubsub_subscription_iam_member',
+          attribute: 'subscription',
+          ...(tf ? { ref: `google_pubsub_subscription.${tf}.` } : {}),
+        };
+      }
+      case 'eventarc-subscription': {
+        const tf = triggerTfName(g.scope.trigger);
+        return {
+          type: 'google_pubsub_subscription_iam_member',
+          attribute: 'subscription',
+          ...(tf ? { ref: eventarcSubscriptionRef(tf) } : {}),
+        };
+      }
+    }
+  };
+  const label = (g: ServiceAgentGrant) =>
+    g.scope.kind === 'topic'
+      ? `topic ${g.scope.topic}`
+      : g.scope.kind === 'subscription'
+        ? `subscription ${g.scope.subscription}`
+        : `the subscription of Eventarc trigger ${g.scope.trigger}`;
+  for (const grant of input.plan.serviceAgentGrants) {
+    const target = where(grant);
+    const found = blocks.some(
+      (b) =>
+        b.type === 'resource' &&
+        b.labels[0] === target.type &&
+        stringAttribute(b, 'role') === grant.role &&
+        agentMember(b) &&
+        target.ref !== undefined &&
+        compact(attributeText(b, target.attribute)).startsWith(target.ref),
+    );
+    if (!found) {
+      problems.push(
+        `infra/ does not grant ${grant.role} to the Pub/Sub service agent on ${label(grant)}`,
+      );
+    }
+  }
+
+  for (const trigger of input.plan.eventarcTriggers) {
+    const tf = triggerTfName(trigger.name);
+    const topic = input.plan.topics.find((t) => t.name === trigger.topic);
+    if (!tf || !topic) continue; // checkTerraform reports a missing trigger
+    const what = `Eventarc trigger ${trigger.name}: no terraform_data sets the dead-letter policy of its subscription`;
+    const setter = [...resources(blocks, 'terraform_data').values()].find((b) => {
+      const replace = b.attributes.triggers_replace;
+      return (
+        replace?.kind === 'object' &&
+        compact(attributeText({ attributes: replace.attributes }, 'subscription')) ===
+          eventarcSubscriptionRef(tf)
+      );
+    });
+    if (!setter) {
+      problems.push(what);
+      continue;
+    }
+    const replace = setter.attributes.triggers_replace as Extract<
+      typeof setter.attributes.triggers_replace,
+      { kind: 'object' }
+    >;
+    const values = { attributes: replace.attributes };
+    const dlTopic = topicTfName(topic.deadLetterTopic);
+    if (
+      !dlTopic ||
+      !compact(attributeText(values, 'dead_letter_topic')).startsWith(
+        `google_pubsub_topic.${dlTopic}.`,
+      )
+    ) {
+      problems.push(`${what} to ${topic.deadLetterTopic}`);
+    }
+    if (attributeText(values, 'max_delivery_attempts') !== String(topic.maxDeliveryAttempts)) {
+      problems.push(`${what} with max_delivery_attempts ${topic.maxDeliveryAttempts}`);
+    }
+    const exec = setter.blocks.find(
+      (b) => b.type === 'provisioner' && b.labels[0] === 'local-exec',
+    );
+    const command = exec ? (attributeText(exec, 'command') ?? '') : '';
+    for (const part of [
+      'gcloud pubsub subscriptions update',
+      '--dead-letter-topic',
+      '--max-delivery-attempts',
+    ]) {
+      if (!command.includes(part)) problems.push(`${what}: its local-exec command lacks ${part}`);
+    }
+  }
+}
+
+/**
+ * Least privilege of the adapters' calls: every public adapter method has an entry in
+ * deploy/permissions.ts; every permission an entry names is granted to its account by a role the
+ * manifest grants there (a predefined role Google lists it in, or the custom role as infra/
+ * declares it); the custom role holds nothing no entry needs, and nothing a predefined role of
+ * the same account already gives (e.g. an unconditioned project setIamPolicy).
+ */
+function checkPermissions(input: CoverageInput, problems: string[]): void {
+  const table = input.permissions ?? ADAPTER_PERMISSIONS;
+  const methods = new Set(input.adapterMethods);
+  for (const method of [...methods].sort()) {
+    if (!table[method]) {
+      problems.push(`adapter method ${method} has no entry in deploy/permissions.ts`);
+    }
+  }
+  for (const method of Object.keys(table).sort()) {
+    if (!methods.has(method)) {
+      problems.push(`deploy/permissions.ts names ${method}, which no adapter of shared/gcp has`);
+    }
+  }
+  const blocks = input.terraform.flatMap((f) => f.blocks);
+  const customByName = new Map(
+    [...customRolesOf(blocks).values()].map((r) => [customRoleName(r.roleId), r]),
+  );
+  for (const sa of input.plan.serviceAccounts) {
+    const entries = Object.entries(table).filter(([, e]) => e.account === sa.key);
+    if (entries.length === 0) continue;
+    const grants = sa.grants.filter((g) => g.scope.kind === 'environment-projects');
+    const predefined = grants.map((g) => g.role).filter((r) => PREDEFINED_ROLE_PERMISSIONS[r]);
+    const custom = grants.flatMap((g) => {
+      const role = customByName.get(g.role);
+      return role?.inEnvironmentProjects ? [role] : [];
+    });
+    const grantedBy = (permission: string) =>
+      predefined.some((r) => rolePermits(PREDEFINED_ROLE_PERMISSIONS[r] ?? [], permission)) ||
+      custom.some((r) => r.permissions.includes(permission));
+    for (const [method, entry] of entries) {
+      for (const permission of entry.permissions) {
+        if (!grantedBy(permission)) {
+          problems.push(
+            `${sa.accountId} lacks ${permission} (${method}) in environment projects: no role it holds in infra/ grants it`,
+          );
+        }
+      }
+    }
+    const wanted = new Set(customRolePermissions(sa.key, 'environment-projects', predefined));
+    for (const role of custom) {
+      for (const permission of role.permissions) {
+        if (!wanted.has(permission)) {
+          problems.push(
+            `custom role ${role.roleId} in infra/ holds ${permission}, which no adapter call of ${sa.accountId} needs beyond its predefined roles`,
+          );
+        }
+      }
+    }
+  }
+}
+
 /** Basic roles anywhere: the manifest's grants, the Terraform files, cloudbuild.yaml. */
 function checkPrimitiveRoles(input: CoverageInput, problems: string[]): void {
   const primitive = new RegExp(
@@ -375,6 +623,8 @@ export function checkCoverage(input: CoverageInput): CoverageReport {
   checkWorkflows(input, problems, notes);
   checkCloudbuild(input, problems);
   checkTerraform(input, problems);
+  checkDeadLetterWiring(input, problems);
+  checkPermissions(input, problems);
   checkPrimitiveRoles(input, problems);
   return { problems, notes };
 }

@@ -7,6 +7,7 @@
  * Pure data and pure functions: no I/O, no `process`, so a test can build any plan it needs.
  */
 import { NODE_SERVICE_ACCOUNT_ROLES } from '../shared/spec/constants.js';
+import { customRoleName, STEPS_CUSTOM_ROLE_ID } from './permissions.js';
 
 /** Every deployed name starts with this, so the service's resources stand out in a shared project. */
 export const DEPLOYED_NAME_PREFIX = 'egress-';
@@ -105,9 +106,18 @@ export interface EventarcTriggerSpec {
 export interface ServiceAgentGrant {
   agent: 'pubsub';
   role: string;
-  scope: GrantScope;
+  scope: ServiceAgentScope;
   why: string;
 }
+
+/** Where the Pub/Sub service agent is granted a role: never the whole project. */
+export type ServiceAgentScope =
+  /** A dead-letter topic of the manifest. */
+  | { kind: 'topic'; topic: string }
+  /** A push subscription Terraform owns. */
+  | { kind: 'subscription'; subscription: string }
+  /** The subscription an Eventarc trigger of the manifest created (its name is Eventarc's). */
+  | { kind: 'eventarc-subscription'; trigger: string };
 
 /** What a plan is computed for. */
 export interface PlanContext {
@@ -244,41 +254,22 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
 
 /**
  * The roles the steps hold in each environment project. `nodeRoles` are the roles the
- * service-accounts step grants the node service accounts: the only ones it may hand out.
+ * service-accounts step grants the node service accounts: the only project roles it may hand
+ * out. Every other permission of the steps' Google calls is in their custom role, whose
+ * permission list deploy/permissions.ts derives from the adapters' calls.
  */
 function stepsEnvironmentGrants(nodeRoles: readonly string[]): RoleGrant[] {
   const scope: GrantScope = { kind: 'environment-projects' };
   return [
     {
-      role: 'roles/serviceusage.serviceUsageAdmin',
+      role: customRoleName(STEPS_CUSTOM_ROLE_ID),
       scope,
-      why: 'apis step: services:batchEnable of the tutorial APIs',
-    },
-    {
-      role: 'roles/compute.networkAdmin',
-      scope,
-      why: 'network, subnet, nat steps: VPC, subnet, Cloud Router and NAT (not firewalls)',
-    },
-    {
-      role: 'roles/compute.securityAdmin',
-      scope,
-      why: 'firewalls step: the deny-all egress rules and their allow rules',
-    },
-    { role: 'roles/dns.admin', scope, why: 'private-dns step: private zones and record sets' },
-    {
-      role: 'roles/iam.serviceAccountAdmin',
-      scope,
-      why: 'service-accounts step (node SAs) and tenants step (Workload Identity SAs and their workloadIdentityUser binding)',
-    },
-    {
-      role: 'roles/iam.serviceAccountUser',
-      scope,
-      why: 'cluster and gateway-pool steps run nodes as the node SAs (actAs); IAM conditions cannot name service accounts, so keep environments out of the service project',
+      why: 'exactly the permissions of the steps Google calls (deploy/permissions.ts): compute, DNS, service usage, fleet features, service accounts, and the IAM policies of service accounts and buckets tenants grant on',
     },
     {
       role: 'roles/resourcemanager.projectIamAdmin',
       scope,
-      why: 'service-accounts step: project roles of the node SAs, one read-modify-write of the project policy',
+      why: 'service-accounts step and tenants project grants: one read-modify-write of the project policy',
       condition: {
         title: 'only-node-service-account-roles',
         // Without it the steps could grant themselves any role (e.g. owner).
@@ -290,12 +281,7 @@ function stepsEnvironmentGrants(nodeRoles: readonly string[]): RoleGrant[] {
     {
       role: 'roles/container.admin',
       scope,
-      why: 'cluster and gateway-pool steps, and mesh-config/tenants: Roles and RoleBindings in the cluster (container.developer cannot create RBAC objects)',
-    },
-    {
-      role: 'roles/gkehub.admin',
-      scope,
-      why: 'fleet-mesh and mesh-ready steps: the servicemesh feature and the cluster fleet membership',
+      why: 'cluster and gateway-pool steps, and the Kubernetes objects of mesh-config/tenants through IAM, Roles and RoleBindings included (container.developer cannot create RBAC objects)',
     },
   ];
 }
@@ -442,7 +428,11 @@ export function serviceAccounts(
   ];
 }
 
-/** Grants to Google's Pub/Sub service agent, which dead-letters undeliverable messages. */
+/**
+ * Grants to Google's Pub/Sub service agent, which dead-letters undeliverable messages: it
+ * publishes to the dead-letter topic and acknowledges on the source subscription, each granted
+ * on that one resource.
+ */
 export const SERVICE_AGENT_GRANTS: readonly ServiceAgentGrant[] = [
   ...TOPICS.map((topic): ServiceAgentGrant => ({
     agent: 'pubsub',
@@ -450,12 +440,24 @@ export const SERVICE_AGENT_GRANTS: readonly ServiceAgentGrant[] = [
     scope: { kind: 'topic', topic: topic.deadLetterTopic },
     why: `forwards undeliverable ${topic.name} messages to ${topic.deadLetterTopic}`,
   })),
-  {
+  ...FUNCTIONS.flatMap((fn): ServiceAgentGrant[] =>
+    fn.trigger
+      ? [
+          {
+            agent: 'pubsub',
+            role: 'roles/pubsub.subscriber',
+            scope: { kind: 'subscription', subscription: fn.trigger.subscription },
+            why: `acknowledges the ${fn.trigger.topic} messages it dead-letters`,
+          },
+        ]
+      : [],
+  ),
+  ...EVENTARC_TRIGGERS.map((trigger): ServiceAgentGrant => ({
     agent: 'pubsub',
     role: 'roles/pubsub.subscriber',
-    scope: { kind: 'project' },
-    why: 'acknowledges dead-lettered messages on the source subscriptions (the Eventarc-created one has no stable name)',
-  },
+    scope: { kind: 'eventarc-subscription', trigger: trigger.name },
+    why: `acknowledges the ${trigger.topic} messages it dead-letters (the subscription Eventarc created for the trigger)`,
+  })),
 ];
 
 /** A function as deployed: names, URLs and every flag value resolved. */

@@ -40,3 +40,37 @@ resource "google_eventarc_trigger" "environment_requests_to_provision_environmen
 
   depends_on = [google_project_iam_member.events_event_receiver]
 }
+
+# Dead letters of environment-requests. Eventarc creates and names the trigger's subscription,
+# so Terraform cannot own it; it sets the policy with gcloud, again whenever the subscription,
+# the topic or the attempts change (a recreated trigger gets a new subscription). Needs gcloud,
+# authenticated, where `terraform apply` runs. Values go through the environment, not the shell.
+resource "terraform_data" "environment_requests_dead_letter_policy" {
+  triggers_replace = {
+    subscription          = google_eventarc_trigger.environment_requests_to_provision_environment.transport[0].pubsub[0].subscription
+    dead_letter_topic     = google_pubsub_topic.environment_requests_dead_letter.id
+    max_delivery_attempts = 10
+  }
+
+  provisioner "local-exec" {
+    command = "gcloud pubsub subscriptions update \"$SUBSCRIPTION\" --dead-letter-topic=\"$DEAD_LETTER_TOPIC\" --max-delivery-attempts=\"$MAX_DELIVERY_ATTEMPTS\""
+    environment = {
+      SUBSCRIPTION          = self.triggers_replace.subscription
+      DEAD_LETTER_TOPIC     = self.triggers_replace.dead_letter_topic
+      MAX_DELIVERY_ATTEMPTS = self.triggers_replace.max_delivery_attempts
+    }
+  }
+
+  # The service agent may forward and acknowledge before the policy takes effect.
+  depends_on = [
+    google_pubsub_topic_iam_member.pubsub_agent_environment_dead_letter,
+    google_pubsub_subscription_iam_member.pubsub_agent_environment_requests_subscriber,
+  ]
+}
+
+# The Pub/Sub service agent acknowledges dead-lettered messages on the trigger's subscription.
+resource "google_pubsub_subscription_iam_member" "pubsub_agent_environment_requests_subscriber" {
+  subscription = google_eventarc_trigger.environment_requests_to_provision_environment.transport[0].pubsub[0].subscription
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_service_agent
+}

@@ -81,10 +81,10 @@ resource "google_pubsub_topic_iam_member" "pubsub_agent_tenant_dead_letter" {
   member = local.pubsub_service_agent
 }
 
-# ... and acknowledges them on the source subscription; the Eventarc-created subscription of
-# environment-requests has no stable name, hence the project scope.
-resource "google_project_iam_member" "pubsub_agent_subscriber" {
-  project = var.project
-  role    = "roles/pubsub.subscriber"
-  member  = local.pubsub_service_agent
+# ... and acknowledges them on the source subscription, granted on that subscription alone (the
+# Eventarc-created one's grant is in eventarc.tf).
+resource "google_pubsub_subscription_iam_member" "pubsub_agent_tenant_requests_subscriber" {
+  subscription = google_pubsub_subscription.tenant_requests_to_tenant_events.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_service_agent
 }

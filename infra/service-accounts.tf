@@ -76,58 +76,98 @@ resource "google_project_iam_member" "steps_datastore_user" {
   member  = "serviceAccount:${google_service_account.steps.email}"
 }
 
-# apis step: services:batchEnable of the tutorial APIs.
-resource "google_project_iam_member" "steps_service_usage_admin" {
+# Every permission of the steps' Google calls that the two predefined roles below do not give,
+# and nothing else: deploy/permissions.ts maps each adapter method to its permissions, and
+# test/deploy/coverage.test.ts fails when this list lacks one or holds one no call needs.
+# A project custom role can be granted only in its own project, hence one per project.
+resource "google_project_iam_custom_role" "steps" {
+  for_each    = local.environment_projects
+  project     = each.value
+  role_id     = "egressProvisionerSteps"
+  title       = "egress-provisioner steps"
+  description = "Exactly what the egress-provisioner steps call (deploy/permissions.ts)."
+  permissions = [
+    # network, subnet, nat, firewalls steps (ComputeAdapter): create, observe, patch, delete ...
+    "compute.firewalls.create",
+    "compute.firewalls.delete",
+    "compute.firewalls.get",
+    "compute.firewalls.update",
+    # ... and resume their operations by name.
+    "compute.globalOperations.get",
+    "compute.networks.create",
+    "compute.networks.delete",
+    "compute.networks.get",
+    "compute.networks.update",
+    # Subnets, routers and firewall rules attach to the VPC: authorized on the network.
+    "compute.networks.updatePolicy",
+    "compute.regionOperations.get",
+    "compute.routers.create",
+    "compute.routers.delete",
+    "compute.routers.get",
+    "compute.routers.update",
+    "compute.subnetworks.create",
+    "compute.subnetworks.delete",
+    "compute.subnetworks.get",
+    # The subnet has Private Google Access on (insert and patch).
+    "compute.subnetworks.setPrivateIpGoogleAccess",
+    "compute.subnetworks.update",
+    "compute.zoneOperations.get",
+    # private-dns step (DnsAdapter): one change adds and deletes records ...
+    "dns.changes.create",
+    # ... and resumes a pending change by id.
+    "dns.changes.get",
+    "dns.managedZones.create",
+    "dns.managedZones.delete",
+    "dns.managedZones.get",
+    "dns.managedZones.update",
+    # ... and a private zone is bound to the VPC.
+    "dns.networks.bindPrivateDNSZone",
+    "dns.resourceRecordSets.create",
+    "dns.resourceRecordSets.delete",
+    "dns.resourceRecordSets.list",
+    # fleet-mesh and mesh-ready steps (GkeHubAdapter): the servicemesh feature and its operations.
+    "gkehub.features.create",
+    "gkehub.features.delete",
+    "gkehub.features.get",
+    "gkehub.features.update",
+    # cluster step: the cluster registers to the fleet at creation and leaves it on deletion.
+    "gkehub.memberships.create",
+    "gkehub.memberships.delete",
+    "gkehub.memberships.get",
+    "gkehub.operations.get",
+    # cluster and gateway-pool steps run nodes as the node account (actAs). IAM conditions
+    # cannot name service accounts, which is why environments belong in projects of their own.
+    "iam.serviceAccounts.actAs",
+    # service-accounts step (node accounts) and tenants step (Workload Identity accounts).
+    "iam.serviceAccounts.create",
+    "iam.serviceAccounts.delete",
+    "iam.serviceAccounts.get",
+    # tenants step: the workloadIdentityUser binding on each tenant account.
+    "iam.serviceAccounts.getIamPolicy",
+    "iam.serviceAccounts.list",
+    "iam.serviceAccounts.setIamPolicy",
+    "iam.serviceAccounts.update",
+    # apis step (ServiceUsageAdapter): enable the tutorial APIs, resume the operation.
+    "serviceusage.operations.get",
+    "serviceusage.services.enable",
+    "serviceusage.services.list",
+    # tenants step: grants on buckets (GET and PUT storage/v1/b/BUCKET/iam), for buckets of
+    # this project; buckets elsewhere need these two granted there (docs/deploy.md).
+    "storage.buckets.getIamPolicy",
+    "storage.buckets.setIamPolicy",
+  ]
+}
+
+resource "google_project_iam_member" "steps_custom_role" {
   for_each = local.environment_projects
   project  = each.value
-  role     = "roles/serviceusage.serviceUsageAdmin"
+  role     = google_project_iam_custom_role.steps[each.key].name
   member   = "serviceAccount:${google_service_account.steps.email}"
 }
 
-# network, subnet, nat steps: VPC, subnet, Cloud Router and NAT (networkAdmin excludes firewalls).
-resource "google_project_iam_member" "steps_network_admin" {
-  for_each = local.environment_projects
-  project  = each.value
-  role     = "roles/compute.networkAdmin"
-  member   = "serviceAccount:${google_service_account.steps.email}"
-}
-
-# firewalls step: the deny-all egress rules and their allow rules.
-resource "google_project_iam_member" "steps_security_admin" {
-  for_each = local.environment_projects
-  project  = each.value
-  role     = "roles/compute.securityAdmin"
-  member   = "serviceAccount:${google_service_account.steps.email}"
-}
-
-# private-dns step: private zones and record sets.
-resource "google_project_iam_member" "steps_dns_admin" {
-  for_each = local.environment_projects
-  project  = each.value
-  role     = "roles/dns.admin"
-  member   = "serviceAccount:${google_service_account.steps.email}"
-}
-
-# service-accounts step (node accounts) and tenants step (Workload Identity accounts and their
-# workloadIdentityUser binding on the account).
-resource "google_project_iam_member" "steps_service_account_admin" {
-  for_each = local.environment_projects
-  project  = each.value
-  role     = "roles/iam.serviceAccountAdmin"
-  member   = "serviceAccount:${google_service_account.steps.email}"
-}
-
-# cluster and gateway-pool steps run nodes as the node accounts (actAs). IAM conditions cannot
-# name service accounts, which is why environments belong in projects of their own.
-resource "google_project_iam_member" "steps_service_account_user" {
-  for_each = local.environment_projects
-  project  = each.value
-  role     = "roles/iam.serviceAccountUser"
-  member   = "serviceAccount:${google_service_account.steps.email}"
-}
-
-# service-accounts step: project roles of the node accounts (one read-modify-write of the
-# policy). The condition lets it grant or revoke only those roles: never owner, never itself more.
+# service-accounts step (node accounts' project roles) and tenants step (tenants' project grants):
+# one read-modify-write of the project policy. The condition lets it grant or revoke only those
+# roles: never owner, never itself more. This role is the one Google documents for that limit.
 resource "google_project_iam_member" "steps_project_iam_admin" {
   for_each = local.environment_projects
   project  = each.value
@@ -136,25 +176,18 @@ resource "google_project_iam_member" "steps_project_iam_admin" {
 
   condition {
     title       = "only-node-service-account-roles"
-    description = "The steps may grant only the node service accounts' roles."
-    expression  = "api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly(${jsonencode(var.node_service_account_roles)})"
+    description = "The steps may grant only the node service accounts' roles and the tenant project roles."
+    expression  = "api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly(${jsonencode(concat(var.node_service_account_roles, var.tenant_project_roles))})"
   }
 }
 
-# cluster and gateway-pool steps; mesh-config and tenants create Roles and RoleBindings in the
-# cluster, which container.developer cannot.
+# cluster and gateway-pool steps (clusters, node pools, their operations); mesh-config and
+# tenants apply Kubernetes objects through IAM, Roles and RoleBindings included, which
+# container.developer cannot create. No narrower predefined role covers both.
 resource "google_project_iam_member" "steps_container_admin" {
   for_each = local.environment_projects
   project  = each.value
   role     = "roles/container.admin"
-  member   = "serviceAccount:${google_service_account.steps.email}"
-}
-
-# fleet-mesh and mesh-ready steps: the servicemesh feature and the cluster's fleet membership.
-resource "google_project_iam_member" "steps_gkehub_admin" {
-  for_each = local.environment_projects
-  project  = each.value
-  role     = "roles/gkehub.admin"
   member   = "serviceAccount:${google_service_account.steps.email}"
 }
 

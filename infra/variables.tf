@@ -22,7 +22,7 @@ variable "environment_projects" {
 }
 
 variable "node_service_account_roles" {
-  description = "The only roles the steps may grant (node service accounts); keep equal to spec.nodeServiceAccounts.roles."
+  description = "Roles the steps may grant on environment projects for the node service accounts; keep equal to spec.nodeServiceAccounts.roles."
   type        = list(string)
   default = [
     "roles/logging.logWriter",
@@ -30,6 +30,12 @@ variable "node_service_account_roles" {
     "roles/monitoring.viewer",
     "roles/storage.objectViewer",
   ]
+}
+
+variable "tenant_project_roles" {
+  description = "Roles Tenant specs may grant their Workload Identity accounts on an environment project (spec.workloadIdentity[].grants on //cloudresourcemanager.googleapis.com/projects/P); any other is refused by IAM."
+  type        = list(string)
+  default     = []
 }
 
 variable "github_owner" {

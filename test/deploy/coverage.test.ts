@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkCoverage, type CoverageInput } from '../../deploy/coverage.js';
 import { parseHcl } from '../../deploy/hcl.js';
-import { loadCoverageInput, ROOT } from './inputs.js';
+import { adapterMethodsInSource, loadCoverageInput, ROOT } from './inputs.js';
 
 const TERRAFORM = '/usr/local/bin/terraform';
 let input: CoverageInput;
@@ -160,12 +160,120 @@ describe('coverage of functions/index.ts, workflows/, cloudbuild.yaml and infra/
     expect(checkCoverage(renamedTopic).problems).toEqual([
       'topic environment-requests-dead-letter is not declared in infra/',
       'subscription environment-requests-dead-letter on environment-requests-dead-letter is not declared in infra/',
+      'infra/ does not grant roles/pubsub.publisher to the Pub/Sub service agent on topic environment-requests-dead-letter',
+      'Eventarc trigger environment-requests-to-provision-environment: no terraform_data sets the dead-letter policy of its subscription to environment-requests-dead-letter',
     ]);
     const wrongWorkflow = withTerraform('infra/eventarc.tf', (t) =>
       t.replace('bootstrap["provision-environment"]', 'bootstrap["teardown-environment"]'),
     );
     expect(checkCoverage(wrongWorkflow).problems).toEqual([
       'Eventarc trigger environment-requests-to-provision-environment does not start workflow provision-environment',
+    ]);
+  });
+});
+
+describe('least privilege of the adapters calls (deploy/permissions.ts)', () => {
+  it('lists the public methods of adapter classes and of the object an adapter function returns', () => {
+    const source = `
+      export class FooAdapter implements FooApi {
+        constructor(private readonly c: object) {}
+        private path(): string { return ''; }
+        async getFoo(): Promise<void> {}
+      }
+      class Helper { run(): void {} }
+      export function barAdapter(): BarApi {
+        const inner = { ignored() {} };
+        return { async listBars() { return []; }, value: 1 };
+      }`;
+    expect(adapterMethodsInSource('foo.ts', source)).toEqual([
+      'FooAdapter.getFoo',
+      'barAdapter.listBars',
+    ]);
+  });
+
+  it('fails, naming the call, when the custom role loses a permission an adapter call needs', () => {
+    const edited = withTerraform('infra/service-accounts.tf', (t) =>
+      t.replace(/\n\s*"storage\.buckets\.setIamPolicy",/, ''),
+    );
+    expect(checkCoverage(edited).problems).toEqual([
+      'egress-steps lacks storage.buckets.setIamPolicy (workloadIdentityAdapter.setIamPolicy) in environment projects: no role it holds in infra/ grants it',
+    ]);
+  });
+
+  it('fails when the custom role holds a permission no call needs, or one a conditioned role gives', () => {
+    const edited = withTerraform('infra/service-accounts.tf', (t) =>
+      t.replace(
+        '"storage.buckets.setIamPolicy",',
+        '"storage.buckets.setIamPolicy",\n    "compute.instances.create",\n    "resourcemanager.projects.setIamPolicy",',
+      ),
+    );
+    expect(checkCoverage(edited).problems).toEqual([
+      'custom role egressProvisionerSteps in infra/ holds compute.instances.create, which no adapter call of egress-steps needs beyond its predefined roles',
+      'custom role egressProvisionerSteps in infra/ holds resourcemanager.projects.setIamPolicy, which no adapter call of egress-steps needs beyond its predefined roles',
+    ]);
+  });
+
+  it('fails when a new adapter method has no entry, or an entry names a method that is gone', () => {
+    const report = checkCoverage({
+      ...input,
+      adapterMethods: [
+        ...input.adapterMethods.filter((m) => m !== 'DnsAdapter.patchZone'),
+        'ComputeAdapter.list',
+      ],
+    });
+    expect(report.problems).toEqual([
+      'adapter method ComputeAdapter.list has no entry in deploy/permissions.ts',
+      'deploy/permissions.ts names DnsAdapter.patchZone, which no adapter of shared/gcp has',
+    ]);
+  });
+
+  it('fails when the steps lose a predefined role the table relies on', () => {
+    const plan = {
+      ...input.plan,
+      serviceAccounts: input.plan.serviceAccounts.map((sa) => ({
+        ...sa,
+        grants: sa.grants.filter((g) => g.role !== 'roles/container.admin'),
+      })),
+    };
+    const problems = checkCoverage({ ...input, plan }).problems;
+    expect(problems).toContain(
+      'egress-steps lacks container.clusters.create (ContainerAdapter.createCluster) in environment projects: no role it holds in infra/ grants it',
+    );
+    expect(problems).toContain(
+      'infra/ grants more than the manifest: steps roles/container.admin environment-projects',
+    );
+  });
+});
+
+describe('dead letters of the Eventarc subscription and the Pub/Sub service agent', () => {
+  it('fails when the gcloud setter of the dead-letter policy is missing or disagrees', () => {
+    const noSetter = withTerraform('infra/eventarc.tf', (t) =>
+      t.replace(/resource "terraform_data"[\s\S]*?\n\}\n/, ''),
+    );
+    expect(checkCoverage(noSetter).problems).toEqual([
+      'Eventarc trigger environment-requests-to-provision-environment: no terraform_data sets the dead-letter policy of its subscription',
+    ]);
+    const fewerAttempts = withTerraform('infra/eventarc.tf', (t) =>
+      t
+        .replace('max_delivery_attempts = 10', 'max_delivery_attempts = 5')
+        .replace('--max-delivery-attempts=', '--max-attempts='),
+    );
+    expect(checkCoverage(fewerAttempts).problems).toEqual([
+      'Eventarc trigger environment-requests-to-provision-environment: no terraform_data sets the dead-letter policy of its subscription with max_delivery_attempts 10',
+      'Eventarc trigger environment-requests-to-provision-environment: no terraform_data sets the dead-letter policy of its subscription: its local-exec command lacks --max-delivery-attempts',
+    ]);
+  });
+
+  it('fails when the service agent is not subscriber on a source subscription, or holds a project role', () => {
+    const edited = withTerraform('infra/eventarc.tf', (t) =>
+      t.replace(
+        /resource "google_pubsub_subscription_iam_member"[\s\S]*?\n\}\n/,
+        'resource "google_project_iam_member" "pubsub_agent_subscriber" {\n  project = var.project\n  role    = "roles/pubsub.subscriber"\n  member  = local.pubsub_service_agent\n}\n',
+      ),
+    );
+    expect(checkCoverage(edited).problems).toEqual([
+      'infra/ grants roles/pubsub.subscriber to the Pub/Sub service agent on the whole project (grant it on the topic or subscription)',
+      'infra/ does not grant roles/pubsub.subscriber to the Pub/Sub service agent on the subscription of Eventarc trigger environment-requests-to-provision-environment',
     ]);
   });
 });

@@ -1,6 +1,7 @@
 /** Reads the real inputs of the coverage check: functions/index.ts, workflows/, infra/, cloudbuild.yaml. */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import ts from 'typescript';
 import { parse } from 'yaml';
 import { deployActions } from '../../deploy/actions.js';
 import type { CoverageInput } from '../../deploy/coverage.js';
@@ -9,6 +10,65 @@ import { deploymentPlan } from '../../deploy/manifest.js';
 
 /** The repository root (tests run from it). */
 export const ROOT = join(import.meta.dirname, '..', '..');
+
+/**
+ * The public methods of the shared/gcp adapters, read from their source with the TypeScript
+ * parser: `Class.method` of each class that implements an API interface, and
+ * `fn.method` for the methods of the object literal an exported function returns (the Workload
+ * Identity adapter; option builders return values, not methods).
+ */
+export async function adapterMethodsOf(dir = join(ROOT, 'shared', 'gcp')): Promise<string[]> {
+  const methods: string[] = [];
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.ts')).sort();
+  for (const file of files) {
+    const text = await readFile(join(dir, file), 'utf8');
+    methods.push(...adapterMethodsInSource(file, text));
+  }
+  return methods.sort();
+}
+
+/** {@link adapterMethodsOf} for one file's text. */
+export function adapterMethodsInSource(file: string, text: string): string[] {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+  const found: string[] = [];
+  const isHidden = (node: ts.Node) =>
+    ts.canHaveModifiers(node) &&
+    (ts.getModifiers(node) ?? []).some(
+      (m) =>
+        m.kind === ts.SyntaxKind.PrivateKeyword ||
+        m.kind === ts.SyntaxKind.ProtectedKeyword ||
+        m.kind === ts.SyntaxKind.StaticKeyword,
+    );
+  for (const statement of source.statements) {
+    if (ts.isClassDeclaration(statement) && statement.name) {
+      const implementsApi = (statement.heritageClauses ?? []).some(
+        (h) => h.token === ts.SyntaxKind.ImplementsKeyword,
+      );
+      if (!implementsApi) continue;
+      for (const member of statement.members) {
+        if (ts.isMethodDeclaration(member) && !isHidden(member) && ts.isIdentifier(member.name)) {
+          found.push(`${statement.name.text}.${member.name.text}`);
+        }
+      }
+    }
+    if (ts.isFunctionDeclaration(statement) && statement.name && statement.body) {
+      const exported = (ts.getModifiers(statement) ?? []).some(
+        (m) => m.kind === ts.SyntaxKind.ExportKeyword,
+      );
+      if (!exported) continue;
+      for (const inner of statement.body.statements) {
+        if (!ts.isReturnStatement(inner) || !inner.expression) continue;
+        if (!ts.isObjectLiteralExpression(inner.expression)) continue;
+        for (const property of inner.expression.properties) {
+          if (ts.isMethodDeclaration(property) && ts.isIdentifier(property.name)) {
+            found.push(`${statement.name.text}.${property.name.text}`);
+          }
+        }
+      }
+    }
+  }
+  return found;
+}
 
 /** The coverage inputs as the repository has them now. */
 export async function loadCoverageInput(): Promise<CoverageInput> {
@@ -34,5 +94,6 @@ export async function loadCoverageInput(): Promise<CoverageInput> {
     workflowFiles,
     terraform,
     cloudbuild: { parsed: parse(cloudbuildText) as unknown, text: cloudbuildText },
+    adapterMethods: await adapterMethodsOf(),
   };
 }

@@ -1,0 +1,266 @@
+/**
+ * What each adapter call of shared/gcp needs from IAM, kept next to the manifest so least
+ * privilege is reviewed in one place. test/deploy/coverage.test.ts lists the adapters' public
+ * methods from their source and fails when one has no entry here, when an entry's account is not
+ * granted every permission it names (by a predefined role below or the custom role in infra/),
+ * and when the custom role in infra/ holds a permission no entry needs.
+ *
+ * Pure data: no I/O.
+ */
+import type { ServiceAccountKey } from './manifest.js';
+
+/** The custom role of the steps account, defined in each environment project by infra/. */
+export const STEPS_CUSTOM_ROLE_ID = 'egressProvisionerSteps';
+
+/** How the manifest and the coverage check name a project custom role granted in every project of a scope. */
+export function customRoleName(roleId: string): string {
+  return `projects/*/roles/${roleId}`;
+}
+
+/** Where a permission is needed: the projects environments are provisioned in. */
+export type PermissionScope = 'environment-projects';
+
+/** The IAM permissions one adapter method needs, and why. */
+export interface AdapterPermissions {
+  /** The account of the functions that call it. */
+  account: ServiceAccountKey;
+  scope: PermissionScope;
+  /** Every permission a call may need (a generic method needs the union over what it serves). */
+  permissions: readonly string[];
+  why: string;
+}
+
+const COMPUTE_COLLECTIONS = ['networks', 'subnetworks', 'routers', 'firewalls'] as const;
+const each = (verb: string): string[] => COMPUTE_COLLECTIONS.map((c) => `compute.${c}.${verb}`);
+
+const steps = (permissions: readonly string[], why: string): AdapterPermissions => ({
+  account: 'steps',
+  scope: 'environment-projects',
+  permissions,
+  why,
+});
+
+/**
+ * Adapter method (`Class.method`, or `workloadIdentityAdapter.method` for the object that
+ * function returns) → the permissions its calls need. Sources: each method's REST reference
+ * ("IAM Permissions") and the IAM roles-and-permissions pages of its API.
+ */
+export const ADAPTER_PERMISSIONS: Readonly<Record<string, AdapterPermissions>> = {
+  // compute v1 (network, subnet, nat, firewalls steps). Subnetworks, routers and firewalls
+  // attach to the VPC, which Compute Engine authorizes as compute.networks.updatePolicy on it.
+  'ComputeAdapter.get': steps(each('get'), 'observe the VPC, subnet, Cloud Router and firewalls'),
+  'ComputeAdapter.insert': steps(
+    [
+      ...each('create'),
+      'compute.networks.updatePolicy',
+      'compute.subnetworks.setPrivateIpGoogleAccess',
+    ],
+    'create them (the subnet with Private Google Access on)',
+  ),
+  'ComputeAdapter.patch': steps(
+    [
+      ...each('update'),
+      'compute.networks.updatePolicy',
+      'compute.subnetworks.setPrivateIpGoogleAccess',
+    ],
+    'patch mutable drift (secondary ranges, NAT, firewall rules, Private Google Access)',
+  ),
+  'ComputeAdapter.delete': steps(
+    [...each('delete'), 'compute.networks.updatePolicy'],
+    'teardown deletes what the environment owns',
+  ),
+  'ComputeAdapter.getOperation': steps(
+    ['compute.globalOperations.get', 'compute.regionOperations.get', 'compute.zoneOperations.get'],
+    'resume a pending insert/patch/delete by operation name',
+  ),
+
+  // container v1 (cluster, gateway-pool steps); node pools are authorized as their cluster.
+  'ContainerAdapter.getCluster': steps(['container.clusters.get'], 'observe the cluster'),
+  'ContainerAdapter.createCluster': steps(
+    [
+      'container.clusters.create',
+      // Nodes run as the node service account: "To set a service account on nodes, you must
+      // also have the Service Account User role on the user-managed service account".
+      'iam.serviceAccounts.actAs',
+      // The cluster is registered to the fleet at creation (fleet.project).
+      'gkehub.memberships.create',
+      'gkehub.memberships.get',
+    ],
+    'create the private cluster, registered to the fleet, nodes running as the node account',
+  ),
+  'ContainerAdapter.updateCluster': steps(
+    ['container.clusters.update'],
+    'patch authorized networks and other mutable drift',
+  ),
+  // Both methods' REST references name container.clusters.update as their permission.
+  'ContainerAdapter.setClusterLabels': steps(
+    ['container.clusters.update'],
+    'restore the ownership labels teardown relies on (setResourceLabels)',
+  ),
+  'ContainerAdapter.setClusterNetworkPolicy': steps(
+    ['container.clusters.update'],
+    'restore network policy enforcement on the nodes (setNetworkPolicy)',
+  ),
+  'ContainerAdapter.deleteCluster': steps(
+    ['container.clusters.delete', 'gkehub.memberships.delete'],
+    'teardown (the fleet membership goes with the cluster)',
+  ),
+  'ContainerAdapter.getNodePool': steps(['container.clusters.get'], 'observe the gateway pool'),
+  'ContainerAdapter.createNodePool': steps(
+    ['container.clusters.update', 'iam.serviceAccounts.actAs'],
+    'create the tainted gateway pool, nodes running as the node account',
+  ),
+  'ContainerAdapter.updateNodePool': steps(
+    ['container.clusters.update'],
+    'patch the pool (taints, labels, size)',
+  ),
+  'ContainerAdapter.deleteNodePool': steps(['container.clusters.update'], 'teardown'),
+  'ContainerAdapter.getOperation': steps(
+    ['container.operations.get'],
+    'resume a pending cluster or node pool operation',
+  ),
+
+  // dns v1 (private-dns step). A private zone is visible to the VPC it is bound to.
+  'DnsAdapter.getZone': steps(['dns.managedZones.get'], 'observe the private zones'),
+  'DnsAdapter.createZone': steps(
+    ['dns.managedZones.create', 'dns.networks.bindPrivateDNSZone'],
+    'create the private zones bound to the VPC',
+  ),
+  'DnsAdapter.patchZone': steps(
+    ['dns.managedZones.update', 'dns.networks.bindPrivateDNSZone'],
+    'patch the zone (its networks, description)',
+  ),
+  'DnsAdapter.deleteZone': steps(['dns.managedZones.delete'], 'teardown'),
+  'DnsAdapter.listRecordSets': steps(['dns.resourceRecordSets.list'], 'observe the records'),
+  'DnsAdapter.applyChange': steps(
+    ['dns.changes.create', 'dns.resourceRecordSets.create', 'dns.resourceRecordSets.delete'],
+    'one change adds the missing records and deletes drifted ones',
+  ),
+  'DnsAdapter.getChange': steps(['dns.changes.get'], 'resume a pending record change by its id'),
+
+  // iam v1 (service-accounts step: the node accounts).
+  'IamAdapter.getServiceAccount': steps(['iam.serviceAccounts.get'], 'observe a node account'),
+  'IamAdapter.createServiceAccount': steps(['iam.serviceAccounts.create'], 'create it'),
+  'IamAdapter.patchServiceAccount': steps(
+    ['iam.serviceAccounts.update'],
+    'patch display name or description drift',
+  ),
+  'IamAdapter.deleteServiceAccount': steps(['iam.serviceAccounts.delete'], 'teardown'),
+
+  // cloudresourcemanager v3 (service-accounts step: the node accounts' project roles).
+  'ProjectIamAdapter.getIamPolicy': steps(
+    ['resourcemanager.projects.getIamPolicy'],
+    'read the project policy (with its etag)',
+  ),
+  'ProjectIamAdapter.setIamPolicy': steps(
+    ['resourcemanager.projects.setIamPolicy'],
+    'write the node accounts roles in one read-modify-write',
+  ),
+
+  // serviceusage v1 (apis step).
+  'ServiceUsageAdapter.listEnabled': steps(
+    ['serviceusage.services.list'],
+    'observe the enabled APIs',
+  ),
+  'ServiceUsageAdapter.batchEnable': steps(
+    ['serviceusage.services.enable'],
+    'enable the missing APIs',
+  ),
+  'ServiceUsageAdapter.getOperation': steps(
+    ['serviceusage.operations.get'],
+    'resume a pending batchEnable',
+  ),
+
+  // gkehub v1 (fleet-mesh, mesh-ready steps).
+  'GkeHubAdapter.getFeature': steps(
+    ['gkehub.features.get'],
+    'observe the servicemesh feature and the membership state',
+  ),
+  'GkeHubAdapter.createFeature': steps(
+    ['gkehub.features.create'],
+    'enable the servicemesh feature',
+  ),
+  'GkeHubAdapter.patchFeature': steps(
+    ['gkehub.features.update'],
+    'set fleetDefaultMemberConfig (automatic management)',
+  ),
+  'GkeHubAdapter.deleteFeature': steps(['gkehub.features.delete'], 'teardown'),
+  'GkeHubAdapter.getOperation': steps(['gkehub.operations.get'], 'resume a pending feature change'),
+
+  // Workload Identity (tenants step): tenant accounts and the policies tenants' grants name.
+  'workloadIdentityAdapter.listServiceAccounts': steps(
+    ['iam.serviceAccounts.list'],
+    'find the accounts of offboarded tenants by their marker',
+  ),
+  'workloadIdentityAdapter.createServiceAccount': steps(
+    ['iam.serviceAccounts.create'],
+    'one Google account per workloadIdentity entry',
+  ),
+  'workloadIdentityAdapter.deleteServiceAccount': steps(
+    ['iam.serviceAccounts.delete'],
+    'offboarding deletes the tenant account',
+  ),
+  'workloadIdentityAdapter.getIamPolicy': steps(
+    [
+      'iam.serviceAccounts.getIamPolicy',
+      'resourcemanager.projects.getIamPolicy',
+      // GET storage/v1/b/BUCKET/iam
+      'storage.buckets.getIamPolicy',
+    ],
+    'read the policy of a tenant account (workloadIdentityUser), a project or a bucket a grant names',
+  ),
+  'workloadIdentityAdapter.setIamPolicy': steps(
+    [
+      'iam.serviceAccounts.setIamPolicy',
+      'resourcemanager.projects.setIamPolicy',
+      // PUT storage/v1/b/BUCKET/iam
+      'storage.buckets.setIamPolicy',
+    ],
+    'write it back with the tenant grants (etag-checked)',
+  ),
+};
+
+/**
+ * The permissions of the predefined roles the manifest relies on for adapter calls, as Google's
+ * "roles and permissions" pages list them (a trailing `*` covers a whole prefix). Only what the
+ * check needs is listed: a claim here must be true, not complete.
+ */
+export const PREDEFINED_ROLE_PERMISSIONS: Readonly<Record<string, readonly string[]>> = {
+  // https://cloud.google.com/iam/docs/roles-permissions/container: "container.*".
+  'roles/container.admin': ['container.*'],
+  // https://cloud.google.com/iam/docs/setting-limits-on-granting-roles: the role conditioned
+  // with modifiedGrantsByRole, holding resourcemanager.projects.getIamPolicy and setIamPolicy.
+  'roles/resourcemanager.projectIamAdmin': [
+    'resourcemanager.projects.getIamPolicy',
+    'resourcemanager.projects.setIamPolicy',
+  ],
+};
+
+/** Whether a role's permission list (patterns with a trailing `*`) holds a permission. */
+export function rolePermits(patterns: readonly string[], permission: string): boolean {
+  return patterns.some((p) =>
+    p.endsWith('*') ? permission.startsWith(p.slice(0, -1)) : p === permission,
+  );
+}
+
+/**
+ * The permissions the custom role of an account must hold in a scope: everything its adapter
+ * calls need there that no predefined role it is granted there already gives. Sorted, unique.
+ */
+export function customRolePermissions(
+  account: ServiceAccountKey,
+  scope: PermissionScope,
+  predefinedRoles: readonly string[],
+): string[] {
+  const needed = new Set<string>();
+  for (const entry of Object.values(ADAPTER_PERMISSIONS)) {
+    if (entry.account !== account || entry.scope !== scope) continue;
+    for (const permission of entry.permissions) {
+      const covered = predefinedRoles.some((role) =>
+        rolePermits(PREDEFINED_ROLE_PERMISSIONS[role] ?? [], permission),
+      );
+      if (!covered) needed.add(permission);
+    }
+  }
+  return [...needed].sort();
+}
