@@ -73,7 +73,11 @@ const layerImports = {
   spec: { allowed: ['spec', 'errors.ts'] },
   plan: { allowed: ['spec', 'plan', 'errors.ts'] },
   analysis: { allowed: ['spec', 'plan', 'analysis', 'errors.ts'] },
-  steps: { allowed: ['spec', 'plan', 'steps', 'errors.ts'], typeOnly: ['gcp', 'kube', 'state'] },
+  // analysis is pure: the tenants step proves what it applied with it.
+  steps: {
+    allowed: ['spec', 'plan', 'analysis', 'steps', 'errors.ts'],
+    typeOnly: ['gcp', 'kube', 'state'],
+  },
   gcp: { allowed: ['spec', 'plan', 'gcp', 'errors.ts', 'steps'] },
   kube: { allowed: ['spec', 'plan', 'kube', 'errors.ts', 'steps'] },
   state: { allowed: ['spec', 'plan', 'state', 'errors.ts', 'steps'] },

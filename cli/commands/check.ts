@@ -17,6 +17,13 @@ import { desiredObjects } from '../../shared/plan/mesh/index.js';
 import { formatSpecError, SPEC_API_VERSION, validateDocuments } from '../../shared/spec/index.js';
 import { CliError, ExitCode } from '../errors.js';
 import { loadSpecFiles } from '../load-specs.js';
+import { DEFAULT_STATE_DIR } from '../../local/stack/state-files.js';
+import {
+  addLiveOptions,
+  loadLiveAnalysisInput,
+  type LiveAnalysisInput,
+  type LiveSourceOptions,
+} from './live-analysis.js';
 
 /** What `check` and `matrix` analyze: objects, firewall rules and the environment's facts. */
 export interface AnalysisInput {
@@ -152,7 +159,37 @@ export function formatResult(result: ReachabilityResult): string {
   return [head, ...result.trace.map((h) => `  ${formatHop(h)}`)].join('\n') + '\n';
 }
 
-interface CheckOptions extends AnalysisSourceOptions {
+/** The source options of `check` and `matrix`: files, or a live environment (`--env`). */
+export type AnalysisCommandSource = Omit<AnalysisSourceOptions, 'file'> &
+  Partial<Omit<LiveSourceOptions, 'env' | 'firewalls'>> & {
+    file?: string[];
+    env?: string;
+  };
+
+/**
+ * The analysis input for `check`/`matrix`: the live environment with `--env` (its spec from `-f`
+ * files when given), else the `-f` files. Neither is a usage error.
+ */
+export async function loadCommandInput(
+  options: AnalysisCommandSource,
+): Promise<AnalysisInput & Partial<Pick<LiveAnalysisInput, 'environment' | 'tenants'>>> {
+  if (options.env !== undefined) {
+    return loadLiveAnalysisInput({
+      ...options,
+      env: options.env,
+      stateDir: options.stateDir ?? DEFAULT_STATE_DIR,
+    });
+  }
+  if (!options.file?.length) {
+    throw new CliError(
+      'give the objects to analyze: -f PATH... (specs or rendered YAML), or --env NAME (a live environment)',
+      ExitCode.usage,
+    );
+  }
+  return loadAnalysisInput({ ...options, file: options.file });
+}
+
+interface CheckOptions extends AnalysisCommandSource {
   from: string;
   method?: string;
   output: 'text' | 'json';
@@ -160,7 +197,7 @@ interface CheckOptions extends AnalysisSourceOptions {
 
 /** Runs `check` and returns its output. */
 export async function runCheck(url: string, options: CheckOptions): Promise<string> {
-  const input = await loadAnalysisInput(options);
+  const input = await loadCommandInput(options);
   const analyzer = new ReachabilityAnalyzer(input.objects, input.firewalls, input.options);
   let result: ReachabilityResult;
   try {
@@ -176,9 +213,11 @@ export async function runCheck(url: string, options: CheckOptions): Promise<stri
   return formatResult(result) + input.notes.map((n) => `  note: ${n}\n`).join('');
 }
 
-/** `egressctl check -f PATH... --from NAMESPACE URL [--method M] [-o text|json]`. */
+/**
+ * `egressctl check -f PATH... | --env NAME  --from NAMESPACE URL [--method M] [-o text|json]`.
+ */
 export function registerCheckCommand(program: Command): void {
-  program
+  const command = program
     .command('check')
     .description(
       'Decide whether a request from a namespace gets out, and show every hop that decided',
@@ -187,9 +226,9 @@ export function registerCheckCommand(program: Command): void {
       '<url>',
       'http://HOST[:PORT]/PATH or https://...; an IPv4 host means the pod bypasses its sidecar',
     )
-    .requiredOption(
+    .option(
       '-f, --file <paths...>',
-      'rendered Kubernetes/Istio YAML, or Environment/Tenant specs',
+      'rendered Kubernetes/Istio YAML, or Environment/Tenant specs (with --env: where its spec is)',
     )
     .requiredOption('--from <namespace>', 'the source namespace')
     .option('--method <method>', 'HTTP method', 'GET')
@@ -199,8 +238,8 @@ export function registerCheckCommand(program: Command): void {
       new Option('-o, --output <format>', 'output format')
         .choices(['text', 'json'])
         .default('text'),
-    )
-    .action(async (url: string, options: CheckOptions) => {
-      process.stdout.write(await runCheck(url, options));
-    });
+    );
+  addLiveOptions(command).action(async (url: string, options: CheckOptions) => {
+    process.stdout.write(await runCheck(url, options));
+  });
 }

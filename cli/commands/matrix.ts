@@ -1,8 +1,16 @@
 import { Option, type Command } from 'commander';
-import { findings, matrix, type ReachabilityMatrix } from '../../shared/analysis/index.js';
-import { type AnalysisSourceOptions, loadAnalysisInput } from './check.js';
+import {
+  findings,
+  formatDifferences,
+  matrix,
+  parseReachabilityRow,
+  verifyReachability,
+  type ReachabilityMatrix,
+} from '../../shared/analysis/index.js';
+import { type AnalysisCommandSource, loadCommandInput } from './check.js';
+import { addLiveOptions } from './live-analysis.js';
 
-interface MatrixCommandOptions extends AnalysisSourceOptions {
+interface MatrixCommandOptions extends AnalysisCommandSource {
   tenant?: string[];
   host?: string[];
   ungranted?: string[];
@@ -34,9 +42,45 @@ function formatMatrix(table: ReachabilityMatrix): string {
   return lines.join('\n') + '\n';
 }
 
+/**
+ * The matrix a tenants step recorded in its run (`outputs.reachability`, one
+ * `TENANT METHOD URL VERDICT [via]` row per cell) as the same table `matrix` prints; a method
+ * other than GET prefixes its URL. Undefined when the outputs hold no rows.
+ */
+export function formatRecordedMatrix(
+  outputs: Record<string, unknown> | undefined,
+): string | undefined {
+  const rows = Array.isArray(outputs?.reachability) ? (outputs.reachability as unknown[]) : [];
+  const parsed = rows.flatMap((row) => {
+    const cell = typeof row === 'string' ? parseReachabilityRow(row) : undefined;
+    return cell ? [cell] : [];
+  });
+  if (parsed.length === 0) return undefined;
+  const label = (c: { method: string; url: string }) =>
+    c.method === 'GET' ? c.url : `${c.method} ${c.url}`;
+  const table: ReachabilityMatrix = {
+    tenants: [...new Set(parsed.map((c) => c.tenant))],
+    urls: [...new Set(parsed.map(label))],
+    cells: parsed.map((c) => ({
+      tenant: c.tenant,
+      url: label(c),
+      verdict: c.verdict,
+      ...(c.via ? { via: c.via } : {}),
+      ungranted: false,
+    })),
+  };
+  const truncated = outputs?.reachabilityTruncated === true;
+  return (
+    formatMatrix(table) +
+    (truncated
+      ? `(${String(outputs?.reachabilityChecked)} cells checked; only the ALLOWED ones are recorded)\n`
+      : '')
+  );
+}
+
 /** Runs `matrix` and returns its output. */
 export async function runMatrix(options: MatrixCommandOptions): Promise<string> {
-  const input = await loadAnalysisInput(options);
+  const input = await loadCommandInput(options);
   const table = matrix(
     input.objects,
     input.firewalls,
@@ -47,27 +91,43 @@ export async function runMatrix(options: MatrixCommandOptions): Promise<string> 
     ...input.options,
     tenants: options.tenant,
   });
+  // A live environment whose tenant specs are known is also held to them, as the tenants step
+  // holds it after every apply.
+  const differences =
+    input.environment && input.tenants?.length
+      ? formatDifferences(
+          verifyReachability(input.environment, input.tenants, input.objects, input.firewalls)
+            .differences,
+        )
+      : undefined;
   if (options.output === 'json') {
-    return `${JSON.stringify({ ...table, findings: found, notes: input.notes }, null, 2)}\n`;
+    return `${JSON.stringify({ ...table, findings: found, ...(differences ? { differences } : {}), notes: input.notes }, null, 2)}\n`;
   }
   const findingLines = found.map((f) => `  [${f.severity}] ${f.kind}: ${f.message}`);
   return [
     formatMatrix(table),
     found.length ? `findings (${found.length}):\n${findingLines.join('\n')}\n` : 'findings: none\n',
+    ...(differences === undefined
+      ? []
+      : [
+          differences.length
+            ? `differences from what the tenant specs grant (${differences.length}):\n${differences.map((d) => `  ${d}`).join('\n')}\n`
+            : 'differences from what the tenant specs grant: none\n',
+        ]),
     ...input.notes.map((n) => `note: ${n}\n`),
   ].join('\n');
 }
 
-/** `egressctl matrix -f PATH... [-o text|json]`. */
+/** `egressctl matrix -f PATH... | --env NAME [-o text|json]`. */
 export function registerMatrixCommand(program: Command): void {
-  program
+  const command = program
     .command('matrix')
     .description(
       'Verdicts of every tenant × every granted host (http and https) plus ungranted samples, and the findings',
     )
-    .requiredOption(
+    .option(
       '-f, --file <paths...>',
-      'rendered Kubernetes/Istio YAML, or Environment/Tenant specs',
+      'rendered Kubernetes/Istio YAML, or Environment/Tenant specs (with --env: where its spec is)',
     )
     .option('--firewalls <file>', 'YAML list of compute Firewall bodies')
     .option('-e, --environment <name>', 'the Environment to compile when the files hold several')
@@ -81,8 +141,8 @@ export function registerMatrixCommand(program: Command): void {
       new Option('-o, --output <format>', 'output format')
         .choices(['text', 'json'])
         .default('text'),
-    )
-    .action(async (options: MatrixCommandOptions) => {
-      process.stdout.write(await runMatrix(options));
-    });
+    );
+  addLiveOptions(command).action(async (options: MatrixCommandOptions) => {
+    process.stdout.write(await runMatrix(options));
+  });
 }

@@ -41,3 +41,21 @@ export {
   type Via,
 } from './reachability.js';
 export { formatHop, formatRef, type Hop, type ObjectRef, type Stage } from './trace.js';
+export {
+  analyzerOptionsFor,
+  decidingObject,
+  expectedReachability,
+  formatDifferences,
+  formatExpected,
+  formatReachabilityRow,
+  keepsPromise,
+  parseReachabilityRow,
+  reachabilityProbes,
+  verifyReachability,
+  type ExpectedReachability,
+  type ObservedReachability,
+  type ReachabilityDifference,
+  type ReachabilityProbe,
+  type ReachabilityVerification,
+} from './granted.js';
+export { ANALYZED_KINDS, type AnalyzedKind } from './analyzed-kinds.js';

@@ -43,3 +43,4 @@ export {
 } from './cluster-access.js';
 export { kubeStepDependencies } from './step-dependencies.js';
 export { toModelForm, toWireForm, modelTypeOf } from './model-names.js';
+export { readLiveObjects, withoutServerFields } from './live-objects.js';

@@ -1,6 +1,7 @@
 import type { KubeStepDependencies } from '../steps/mesh-config.js';
 import { applyObjectSet } from './applier.js';
 import { clusterAccessFromOutputs, type KubeClientFactory } from './cluster-access.js';
+import { readLiveObjects } from './live-objects.js';
 
 /**
  * The dependencies of the mesh-config and tenants steps for a client factory: the steps import
@@ -11,5 +12,6 @@ export function kubeStepDependencies(kubeClient: KubeClientFactory): KubeStepDep
     kubeClient,
     applyObjectSet: (options) => applyObjectSet(options),
     clusterAccess: clusterAccessFromOutputs,
+    readObjects: readLiveObjects,
   };
 }

@@ -4,6 +4,7 @@ import type {
   KubeClientFactory,
   KubeObjectClient,
   LiveObject,
+  ManagedKind,
 } from '../kube/index.js';
 import { PermanentError } from '../errors.js';
 import { objectKey, type KubeObject } from '../plan/kube-object.js';
@@ -26,6 +27,11 @@ export interface KubeStepDependencies {
   }) => Promise<ApplyReport>;
   /** Reads the cluster step's outputs into a ClusterAccess (shared/kube clusterAccessFromOutputs). */
   clusterAccess: (outputs: StepOutputs | undefined) => Parameters<KubeClientFactory>[0];
+  /**
+   * Every object of the kinds in the cluster, whoever owns them, without server-set fields
+   * (shared/kube readLiveObjects): what the tenants step analyzes after applying.
+   */
+  readObjects: (client: KubeObjectClient, kinds: readonly ManagedKind[]) => Promise<KubeObject[]>;
 }
 
 /** The apply set of the mesh-config step's objects. */
