@@ -11,6 +11,26 @@ export interface FinalizeRequest {
   error?: { reason?: string; message?: string };
 }
 
+/**
+ * The body a workflow sends first, before any step: `{runId, action: "claim", execution}`, the
+ * execution's name from its built-in variables (GOOGLE_CLOUD_WORKFLOW_EXECUTION_ID...).
+ */
+export interface ClaimRequest {
+  runId: string;
+  action: 'claim';
+  execution: string;
+}
+
+/** What a claim answers (200 either way: a refusal is an answer, not an error to retry). */
+export type ClaimResponse =
+  | { runId: string; claimed: true }
+  | { runId: string; claimed: false; holder: string }
+  | { runId: string; claimed: false; ended: true; status: 'SUCCEEDED' | 'FAILED' };
+
+/** An execution name, or a bare execution id: the id is its last segment. */
+const EXECUTION_NAME =
+  /^(projects\/[^/]+\/locations\/[^/]+\/workflows\/[A-Za-z0-9_-]+\/executions\/)?[A-Za-z0-9_-]{1,128}$/;
+
 const ENVIRONMENT_STATUS_AFTER: Record<
   RunKind,
   Record<'succeeded' | 'failed', EnvironmentStatus | undefined>
@@ -21,13 +41,39 @@ const ENVIRONMENT_STATUS_AFTER: Record<
   tenants: { succeeded: undefined, failed: undefined },
 };
 
-function parseFinalizeRequest(body: unknown): FinalizeRequest {
-  const { runId, outcome, error } = (
-    typeof body === 'object' && body !== null ? body : {}
-  ) as Record<string, unknown>;
+function parseRunId(runId: unknown): string {
   if (typeof runId !== 'string' || !/^run-[0-9a-f-]{8,64}$/.test(runId)) {
     throw invalidRequest('invalid-run-id', 'runId must be a run id like run-…', 'runId');
   }
+  return runId;
+}
+
+function parseRequest(body: unknown): FinalizeRequest | ClaimRequest {
+  const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  if (fields.action === undefined || fields.action === 'finish')
+    return parseFinalizeRequest(fields);
+  if (fields.action !== 'claim') {
+    throw invalidRequest(
+      'invalid-action',
+      'action must be "claim" or "finish" (the default)',
+      'action',
+    );
+  }
+  const runId = parseRunId(fields.runId);
+  const execution = fields.execution;
+  if (typeof execution !== 'string' || !EXECUTION_NAME.test(execution)) {
+    throw invalidRequest(
+      'invalid-execution',
+      'execution must be a Workflows execution name (projects/P/locations/L/workflows/W/executions/ID) or its id',
+      'execution',
+    );
+  }
+  return { runId, action: 'claim', execution };
+}
+
+function parseFinalizeRequest(fields: Record<string, unknown>): FinalizeRequest {
+  const { runId: rawRunId, outcome, error } = fields;
+  const runId = parseRunId(rawRunId);
   if (outcome !== 'succeeded' && outcome !== 'failed') {
     throw invalidRequest('invalid-outcome', 'outcome must be "succeeded" or "failed"', 'outcome');
   }
@@ -36,24 +82,53 @@ function parseFinalizeRequest(body: unknown): FinalizeRequest {
   return { runId, outcome, ...(details ? { error: details } : {}) };
 }
 
+function runNotFound(runId: string): HttpError {
+  return new HttpError(404, {
+    kind: 'not-found',
+    reason: 'run-not-found',
+    message: `run ${runId} not found`,
+    field: 'runId',
+  });
+}
+
 /**
- * `finalize`: ends a run. On success it first completes the reconcile pass: when tenant events
+ * One execution per run: Eventarc delivers a message at least once, so one request may start
+ * two executions; each claims the run first and only the holder goes on (the other returns).
+ */
+async function claim(request: ClaimRequest): Promise<ClaimResponse> {
+  const ctx = getContext();
+  const result = await ctx.stores.runs.claimExecution(request.runId, request.execution);
+  if ('notFound' in result) throw runNotFound(request.runId);
+  const answer: ClaimResponse = { runId: request.runId, ...result };
+  if (!result.claimed) {
+    console.info(
+      JSON.stringify({
+        message: 'finalize: claim refused, the execution stops as a duplicate',
+        ...answer,
+        execution: request.execution,
+      }),
+    );
+  }
+  return answer;
+}
+
+/**
+ * `finalize`: a workflow calls it twice. First, before any step, with `action: "claim"`: the
+ * execution claims its run, and a refused one (a duplicate delivery) returns without a step.
+ * Last, it ends the run. On success it first completes the reconcile pass: when tenant events
  * marked the environment dirty meanwhile, it answers `again: true` and keeps the lease, and the
  * workflow reconciles tenants once more; otherwise it records the end, sets the environment's
  * status and releases the lease. Calling it again for an ended run changes nothing.
  */
 export const finalize = jsonHandler(async (req: Request, res: Response) => {
   const ctx = getContext();
-  const request = parseFinalizeRequest(documentBody(req, ctx.config.maxBodyBytes));
-  const run = await ctx.stores.runs.get(request.runId);
-  if (!run) {
-    throw new HttpError(404, {
-      kind: 'not-found',
-      reason: 'run-not-found',
-      message: `run ${request.runId} not found`,
-      field: 'runId',
-    });
+  const request = parseRequest(documentBody(req, ctx.config.maxBodyBytes));
+  if ('action' in request) {
+    res.status(200).json(await claim(request));
+    return;
   }
+  const run = await ctx.stores.runs.get(request.runId);
+  if (!run) throw runNotFound(request.runId);
   if (run.status === 'SUCCEEDED' || run.status === 'FAILED') {
     res.status(200).json({ runId: run.id, status: run.status, again: false });
     return;

@@ -1,6 +1,7 @@
 import type { CloudEvent } from '@google-cloud/functions-framework';
+import { randomUUID } from 'node:crypto';
 import YAML from 'yaml';
-import type { ErrorBody } from '../shared/errors.js';
+import { RetryableError, type ErrorBody } from '../shared/errors.js';
 import {
   dnsLabel,
   parseTenant,
@@ -134,15 +135,68 @@ async function accept(
     case 'busy':
       throw new Error('unreachable: onBusy mark-dirty never answers busy');
     case 'created':
-    case 'existing': {
-      // An existing run without an execution is a redelivery after a failed start: start it now.
-      if (started.outcome === 'created' || !started.run.executionName) {
-        const argument: ReconcileTenantsArgument = { runId: started.run.id, environmentId };
-        const name = await ctx.executions.start(ctx.config.reconcileWorkflow, argument);
-        await ctx.stores.runs.setExecution(started.run.id, name);
-      }
+    case 'existing':
+      await ensureExecutionStarted(ctx, started.run.id, environmentId);
       return { ...base, outcome: 'accepted', runId: started.run.id };
+  }
+}
+
+/**
+ * Longer than the function's timeout (60 s, deploy/manifest.ts), so a start still in flight is
+ * never taken for a crashed one; a crashed start is retried by a redelivery after it.
+ */
+export const EXECUTION_START_TTL_SECONDS = 120;
+
+/**
+ * Starts the run's reconcile-tenants execution unless one is recorded (level-based: a redelivery
+ * after a failed or crashed start starts it). Two concurrent deliveries of one message both see
+ * the run without an execution: the transactional start claim lets one of them start it; the
+ * other throws retryable, so its delivery comes back later and then finds the execution (or a
+ * crashed start's claim expired, and starts it).
+ */
+async function ensureExecutionStarted(
+  ctx: FunctionsContext,
+  runId: string,
+  environmentId: string,
+): Promise<void> {
+  const token = randomUUID();
+  const claim = await ctx.stores.runs.claimExecutionStart(
+    runId,
+    token,
+    EXECUTION_START_TTL_SECONDS,
+  );
+  if (!claim.start) {
+    if ('inProgressUntil' in claim) {
+      throw new RetryableError(
+        'execution-start-in-progress',
+        `another delivery is starting the execution of run ${runId} (its claim lasts until ${claim.inProgressUntil})`,
+      );
     }
+    // An execution is recorded, or the run ended (or vanished): nothing to start.
+    return;
+  }
+  const argument: ReconcileTenantsArgument = { runId, environmentId };
+  let name: string;
+  try {
+    name = await ctx.executions.start(ctx.config.reconcileWorkflow, argument);
+  } catch (error) {
+    // Not started: let the redelivery start it at once instead of after the claim's TTL.
+    await ctx.stores.runs.releaseExecutionStart(runId, token);
+    throw error;
+  }
+  const recorded = await ctx.stores.runs.setExecution(runId, name);
+  if (!recorded.recorded) {
+    // Our claim expired while the start hung and another start won: the execution we started
+    // finds the run held by that one and returns as a duplicate without a step.
+    console.warn(
+      JSON.stringify({
+        severity: 'WARNING',
+        message: 'tenant-events: started a duplicate execution after a slow start; it will stop',
+        runId,
+        started: name,
+        holder: recorded.executionName,
+      }),
+    );
   }
 }
 

@@ -7,6 +7,8 @@ import { plain, runIdFor } from './hash.js';
 import type {
   ClaimResult,
   Clock,
+  ExecutionClaimResult,
+  ExecutionStartResult,
   EnvironmentRecord,
   EnvironmentStatus,
   EnvironmentStore,
@@ -63,6 +65,34 @@ function leaseLive(lease: Lease | undefined, now: Date): lease is Lease {
 
 function leaseUntil(holder: string, now: Date, ttlSeconds: number): Lease {
   return { holder, expiresAt: new Date(now.getTime() + ttlSeconds * 1000).toISOString() };
+}
+
+/**
+ * The execution id of a Workflows execution name: `projects/{project}/locations/{l}/workflows/
+ * {w}/executions/{id}` names a project by id or by number depending on who wrote it (the
+ * execution's own built-ins give the id, the Executions API may answer the number), so two
+ * names of one execution compare by this last segment, unique per workflow.
+ */
+export function executionIdOf(executionName: string): string {
+  return executionName.slice(executionName.lastIndexOf('/') + 1);
+}
+
+function sameExecution(a: string, b: string): boolean {
+  return executionIdOf(a) === executionIdOf(b);
+}
+
+function runEnded(run: RunRecord): run is RunRecord & { status: 'SUCCEEDED' | 'FAILED' } {
+  return run.status === 'SUCCEEDED' || run.status === 'FAILED';
+}
+
+/** The claim answer a run record settles by itself; undefined when the run is free to claim. */
+function claimFromRecord(run: RunRecord, executionName: string): ExecutionClaimResult | undefined {
+  // An ended run is never driven again, not even by its own execution replayed late.
+  if (runEnded(run)) return { claimed: false, ended: true, status: run.status };
+  if (!run.executionName) return undefined;
+  return sameExecution(run.executionName, executionName)
+    ? { claimed: true }
+    : { claimed: false, holder: run.executionName };
 }
 
 /** Drops optional fields explicitly set to undefined (a "clear this field" in our updates). */
@@ -323,10 +353,83 @@ class DocumentRunStore implements RunStore {
   }
 
   async setExecution(runId: string, executionName: string) {
-    await this.db.updateFields(runPath(runId), [
-      { path: ['executionName'], value: executionName },
-      { path: ['updatedAt'], value: this.clock.now().toISOString() },
-    ]);
+    // A recorded execution name is never replaced: a plain read that finds one decides without
+    // a transaction (the execution's own claim usually got here first).
+    const seen = await this.db.get<RunRecord>(runPath(runId));
+    const decide = (recorded: string) =>
+      sameExecution(recorded, executionName)
+        ? { recorded: true, executionName: recorded }
+        : { recorded: false, executionName: recorded };
+    if (seen?.executionName) return decide(seen.executionName);
+    return this.db.transaction(async (tx) => {
+      const run = await tx.get<RunRecord>(runPath(runId));
+      if (!run) return { recorded: false };
+      if (run.executionName) return decide(run.executionName);
+      const { executionStart: _started, ...rest } = run;
+      tx.set(runPath(runId), {
+        ...rest,
+        executionName,
+        updatedAt: this.clock.now().toISOString(),
+      });
+      return { recorded: true, executionName };
+    });
+  }
+
+  async claimExecution(runId: string, executionName: string): Promise<ExecutionClaimResult> {
+    // The end of a run and its recorded execution never change once set: a plain read that
+    // finds either answers without a transaction (no contention with the starter's write).
+    const seen = await this.db.get<RunRecord>(runPath(runId));
+    if (!seen) return { claimed: false, notFound: true };
+    const settled = claimFromRecord(seen, executionName);
+    if (settled) return settled;
+    return this.db.transaction(async (tx): Promise<ExecutionClaimResult> => {
+      const run = await tx.get<RunRecord>(runPath(runId));
+      if (!run) return { claimed: false, notFound: true };
+      const decided = claimFromRecord(run, executionName);
+      if (decided) return decided;
+      tx.set(runPath(runId), {
+        ...run,
+        executionName,
+        updatedAt: this.clock.now().toISOString(),
+      });
+      return { claimed: true };
+    });
+  }
+
+  async claimExecutionStart(
+    runId: string,
+    token: string,
+    ttlSeconds: number,
+  ): Promise<ExecutionStartResult> {
+    return this.db.transaction(async (tx): Promise<ExecutionStartResult> => {
+      const run = await tx.get<RunRecord>(runPath(runId));
+      if (!run) return { start: false, notFound: true };
+      if (runEnded(run)) return { start: false, ended: true };
+      if (run.executionName) return { start: false, executionName: run.executionName };
+      const now = this.clock.now();
+      const claim = run.executionStart;
+      if (claim && claim.token !== token && Date.parse(claim.expiresAt) > now.getTime()) {
+        return { start: false, inProgressUntil: claim.expiresAt };
+      }
+      tx.set(runPath(runId), {
+        ...run,
+        executionStart: {
+          token,
+          expiresAt: new Date(now.getTime() + ttlSeconds * 1000).toISOString(),
+        },
+        updatedAt: now.toISOString(),
+      });
+      return { start: true };
+    });
+  }
+
+  async releaseExecutionStart(runId: string, token: string) {
+    await this.db.transaction(async (tx) => {
+      const run = await tx.get<RunRecord>(runPath(runId));
+      if (run?.executionStart?.token !== token) return;
+      const { executionStart: _released, ...rest } = run;
+      tx.set(runPath(runId), { ...rest, updatedAt: this.clock.now().toISOString() });
+    });
   }
 
   async markRunning(runId: string) {

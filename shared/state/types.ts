@@ -90,14 +90,48 @@ export interface RunRecord {
   /** Hash of the request that created the run: a reused idempotency key must carry the same. */
   requestHash: string;
   status: RunStatus;
-  /** The Workflows execution that drives this run, once started. */
+  /**
+   * The Workflows execution that drives this run: set by the first execution that claims the run
+   * ({@link RunStore.claimExecution}) or by whoever started it ({@link RunStore.setExecution}).
+   */
   executionName?: string;
+  /** A start of the run's execution in flight ({@link RunStore.claimExecutionStart}). */
+  executionStart?: ExecutionStartClaim;
   error?: ErrorBody;
   createdAt: string;
   updatedAt: string;
   startedAt?: string;
   finishedAt?: string;
 }
+
+/** Who is starting a run's execution, since when: a crashed start is retried after its TTL. */
+export interface ExecutionStartClaim {
+  /** Random per attempt, so two deliveries of one message are told apart. */
+  token: string;
+  /** ISO-8601 instant after which another attempt may start the execution. */
+  expiresAt: string;
+}
+
+/**
+ * Outcome of {@link RunStore.claimExecution}: one execution drives a run; a duplicate (a second
+ * Eventarc delivery of one request) is told who holds the run, or that the run has ended.
+ */
+export type ExecutionClaimResult =
+  | { claimed: true }
+  | { claimed: false; holder: string }
+  | { claimed: false; ended: true; status: 'SUCCEEDED' | 'FAILED' }
+  | { claimed: false; notFound: true };
+
+/** Outcome of {@link RunStore.claimExecutionStart}. */
+export type ExecutionStartResult =
+  /** The caller starts the execution, then records it with setExecution (or releases). */
+  | { start: true }
+  /** An execution was already recorded: nothing to start. */
+  | { start: false; executionName: string }
+  /** Another attempt is starting it and its claim has not expired: try again later. */
+  | { start: false; inProgressUntil: string }
+  | { start: false; ended: true }
+  | { start: false; notFound: true };
 
 /** Lifecycle of one step within a run. */
 export type StepStatus = 'RUNNING' | 'PENDING' | 'DONE' | 'FAILED';
@@ -245,8 +279,35 @@ export interface RunStore {
   listByEnvironment(environmentId: string, limit?: number): Promise<RunRecord[]>;
   /** PENDING → RUNNING on the first step call; a field update, so parallel steps never contend. */
   markRunning(runId: string): Promise<void>;
-  /** Records the Workflows execution driving the run. */
-  setExecution(runId: string, executionName: string): Promise<void>;
+  /**
+   * Records the Workflows execution its starter started (transaction). When an execution is
+   * already recorded it stays: the same one (claimed by the execution before its starter got
+   * here) is fine; another one means a stale starter, answered with `recorded: false`.
+   */
+  setExecution(
+    runId: string,
+    executionName: string,
+  ): Promise<{ recorded: boolean; executionName?: string }>;
+  /**
+   * The execution `executionName` claims the run it was started for (transaction, level-based):
+   * granted when the run records no execution (it is recorded now) or this same one (names
+   * compare by their execution id, the last segment); refused naming the holder otherwise, and
+   * refused for a run that has ended, whoever asks. Called again, it answers the same.
+   */
+  claimExecution(runId: string, executionName: string): Promise<ExecutionClaimResult>;
+  /**
+   * Before starting a run's execution (transaction): grants the start to `token` when no
+   * execution is recorded and no other unexpired start claim exists, so two concurrent
+   * deliveries of one event start at most one execution, while a retry after a crashed start
+   * (claim older than `ttlSeconds`) starts it again.
+   */
+  claimExecutionStart(
+    runId: string,
+    token: string,
+    ttlSeconds: number,
+  ): Promise<ExecutionStartResult>;
+  /** Drops `token`'s start claim after a failed start, so a redelivery may start at once. */
+  releaseExecutionStart(runId: string, token: string): Promise<void>;
   /** Terminal status of the run (SUCCEEDED or FAILED). */
   finish(
     runId: string,

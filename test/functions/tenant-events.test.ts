@@ -9,8 +9,10 @@ import {
   setContext,
   type FunctionsContext,
 } from '../../functions/testing.js';
-import { tenantRunId } from '../../functions/tenant-events.js';
+import { EXECUTION_START_TTL_SECONDS, tenantRunId } from '../../functions/tenant-events.js';
 import { parseTenant } from '../../shared/spec/index.js';
+import { createFirestoreStores } from '../../shared/state/firestore.js';
+import { ManualClock } from '../support/clock.js';
 import { environmentDoc } from '../state/store-contract.js';
 import { startFunctionsTestEnv, type FunctionsTestEnv } from '../support/functions-env.js';
 
@@ -229,6 +231,83 @@ describe('tenant-events', () => {
     expect(redelivered.status).toBe(204);
     expect(env.executionCalls).toHaveLength(1);
     expect((await base.stores.runs.get(tenantRunId(`${counter}5`)))?.executionName).toBeDefined();
+  });
+
+  it('starts one execution for two concurrent deliveries of one message', async () => {
+    await readyEnvironment();
+    // Both deliveries get past startRun (both see the run without an execution) before either
+    // starts the execution: the interleaving that starts two without the start claim.
+    let runsStarted = 0;
+    let bothPastStartRun!: () => void;
+    const gate = new Promise<void>((resolve) => (bothPastStartRun = resolve));
+    const runs = new Proxy(base.stores.runs, {
+      get(target, property) {
+        if (property === 'startRun') {
+          return async (request: Parameters<typeof target.startRun>[0]) => {
+            const result = await target.startRun(request);
+            if (++runsStarted === 2) bothPastStartRun();
+            return result;
+          };
+        }
+        const value: unknown = Reflect.get(target, property);
+        return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+      },
+    });
+    setContext({
+      ...base,
+      stores: { ...base.stores, runs },
+      executions: {
+        start: async (workflow, argument) => {
+          await gate;
+          return base.executions.start(workflow, argument);
+        },
+      },
+    });
+    const messageId = `${counter}7`;
+    const body = pushBody(tenant(), { environment: 'tutorial' }, messageId);
+    const both = await Promise.all([deliver(body), deliver(body)]);
+    // The loser found the start in flight and asked Pub/Sub for a redelivery (5xx).
+    expect(both.map((r) => r.status >= 500).sort()).toEqual([false, true]);
+    expect(both.map((r) => r.status)).toContain(204);
+    expect(env.executionCalls).toHaveLength(1);
+    const runId = tenantRunId(messageId);
+    const run = await base.stores.runs.get(runId);
+    expect(run?.executionName).toMatch(/reconcile-tenants\/executions\/exec-\d+$/);
+    expect(await base.stores.runs.getMessage(messageId)).toMatchObject({
+      outcome: 'accepted',
+      runId,
+    });
+    // Its redelivery finds the message recorded.
+    expect((await deliver(body)).status).toBe(204);
+    expect(env.executionCalls).toHaveLength(1);
+  });
+
+  it('starts the execution on a redelivery once a crashed start has outlived its claim', async () => {
+    await readyEnvironment();
+    const clock = new ManualClock();
+    const stores = createFirestoreStores(env.db, clock);
+    setContext({ ...base, stores });
+    const messageId = `${counter}6`;
+    const body = pushBody(tenant(), { environment: 'tutorial' }, messageId);
+    const runId = tenantRunId(messageId);
+    // A delivery stored the tenant and the run, then its process died while starting the
+    // execution: its start claim is all that is left.
+    setContext({ ...base, stores, executions: { start: () => Promise.reject(new Error('down')) } });
+    expect((await deliver(body)).status).toBeGreaterThanOrEqual(500);
+    expect(
+      await stores.runs.claimExecutionStart(runId, 'crashed-delivery', EXECUTION_START_TTL_SECONDS),
+    ).toEqual({ start: true });
+    setContext({ ...base, stores });
+
+    const early = await deliver(body);
+    expect(early.status).toBeGreaterThanOrEqual(500);
+    expect(env.executionCalls).toEqual([]);
+    expect(await stores.runs.getMessage(messageId)).toBeUndefined();
+
+    clock.advance(EXECUTION_START_TTL_SECONDS + 1);
+    expect((await deliver(body)).status).toBe(204);
+    expect(env.executionCalls).toHaveLength(1);
+    expect((await stores.runs.get(runId))?.executionName).toBeDefined();
   });
 
   it('receives a real push from the Pub/Sub emulator', async () => {

@@ -412,4 +412,120 @@ export function describeStoreContract(name: string, subject: () => Promise<Contr
       expect(await stores.runs.getMessage('999')).toBeUndefined();
     });
   });
+
+  describe(`${name}: one execution per run`, () => {
+    const execution = (id: string, project = 'tutorial-project') =>
+      `projects/${project}/locations/us-central1/workflows/provision-environment/executions/${id}`;
+
+    async function newRun() {
+      const { stores, clock } = await subject();
+      const started = await stores.runs.startRun(provision());
+      if (started.outcome !== 'created') throw new Error('run not created');
+      return { stores, clock, runId: started.run.id };
+    }
+
+    it('grants the first execution, again the same one (by id), refuses another, and every one once the run ended', async () => {
+      const { stores, runId } = await newRun();
+      expect(await stores.runs.claimExecution(runId, execution('e1'))).toEqual({ claimed: true });
+      expect((await stores.runs.get(runId))?.executionName).toBe(execution('e1'));
+      expect(await stores.runs.claimExecution(runId, execution('e1'))).toEqual({ claimed: true });
+      // The Executions API may spell the project by number: the same execution all the same.
+      expect(await stores.runs.claimExecution(runId, execution('e1', '123456789'))).toEqual({
+        claimed: true,
+      });
+      expect(await stores.runs.claimExecution(runId, execution('e2'))).toEqual({
+        claimed: false,
+        holder: execution('e1'),
+      });
+      await stores.runs.finish(runId, 'SUCCEEDED');
+      for (const id of ['e1', 'e2']) {
+        expect(await stores.runs.claimExecution(runId, execution(id))).toEqual({
+          claimed: false,
+          ended: true,
+          status: 'SUCCEEDED',
+        });
+      }
+      expect(await stores.runs.claimExecution('run-unknown', execution('e1'))).toEqual({
+        claimed: false,
+        notFound: true,
+      });
+    });
+
+    it('grants exactly one of 5 concurrent executions', async () => {
+      const { stores, runId } = await newRun();
+      const ids = ['a', 'b', 'c', 'd', 'e'];
+      const results = await Promise.all(
+        ids.map((id) => stores.runs.claimExecution(runId, execution(id))),
+      );
+      const winners = ids.filter((_, i) => results[i]!.claimed);
+      expect(winners).toHaveLength(1);
+      const holder = execution(winners[0]!);
+      expect((await stores.runs.get(runId))?.executionName).toBe(holder);
+      for (const result of results.filter((r) => !r.claimed))
+        expect(result).toEqual({ claimed: false, holder });
+    });
+
+    it('keeps the recorded execution when its starter records it late, and never replaces it', async () => {
+      const { stores, runId } = await newRun();
+      // The execution claimed the run before its starter got the answer of the Executions API.
+      await stores.runs.claimExecution(runId, execution('e1'));
+      expect(await stores.runs.setExecution(runId, execution('e1', '123456789'))).toEqual({
+        recorded: true,
+        executionName: execution('e1'),
+      });
+      expect(await stores.runs.setExecution(runId, execution('e2'))).toEqual({
+        recorded: false,
+        executionName: execution('e1'),
+      });
+      expect((await stores.runs.get(runId))?.executionName).toBe(execution('e1'));
+    });
+
+    it('lets one of 5 concurrent starters start, and another after the start crashed or failed', async () => {
+      const { stores, clock, runId } = await newRun();
+      const tokens = ['t1', 't2', 't3', 't4', 't5'];
+      const results = await Promise.all(
+        tokens.map((token) => stores.runs.claimExecutionStart(runId, token, 120)),
+      );
+      expect(results.filter((r) => r.start)).toHaveLength(1);
+      const until = new Date(clock.now().getTime() + 120_000).toISOString();
+      for (const refused of results.filter((r) => !r.start)) {
+        expect(refused).toEqual({ start: false, inProgressUntil: until });
+      }
+      const winner = tokens[results.findIndex((r) => r.start)]!;
+      // The winner's retry of its own claim is granted; nobody else's before the TTL.
+      expect(await stores.runs.claimExecutionStart(runId, winner, 120)).toEqual({ start: true });
+      clock.advance(119);
+      expect((await stores.runs.claimExecutionStart(runId, 'late', 120)).start).toBe(false);
+      // The winner crashed before starting anything: after the TTL a redelivery starts it.
+      clock.advance(2);
+      expect(await stores.runs.claimExecutionStart(runId, 'redelivery', 120)).toEqual({
+        start: true,
+      });
+      // A failed start releases its claim: the next delivery need not wait for the TTL.
+      await stores.runs.releaseExecutionStart(runId, 'someone-else');
+      expect((await stores.runs.claimExecutionStart(runId, 'next', 120)).start).toBe(false);
+      await stores.runs.releaseExecutionStart(runId, 'redelivery');
+      expect(await stores.runs.claimExecutionStart(runId, 'next', 120)).toEqual({ start: true });
+      // Once an execution is recorded nothing starts another, and the start claim is gone.
+      await stores.runs.setExecution(runId, execution('e1'));
+      expect((await stores.runs.get(runId))?.executionStart).toBeUndefined();
+      expect(await stores.runs.claimExecutionStart(runId, 'after', 120)).toEqual({
+        start: false,
+        executionName: execution('e1'),
+      });
+      expect(await stores.runs.claimExecutionStart('run-unknown', 'x', 120)).toEqual({
+        start: false,
+        notFound: true,
+      });
+    });
+
+    it('answers ended to a start claim on an ended run', async () => {
+      const { stores, runId } = await newRun();
+      await stores.runs.finish(runId, 'SUCCEEDED');
+      expect(await stores.runs.claimExecutionStart(runId, 't', 120)).toEqual({
+        start: false,
+        ended: true,
+      });
+    });
+  });
 }

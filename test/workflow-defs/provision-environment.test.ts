@@ -227,6 +227,8 @@ describe('provision-environment', () => {
       env: (url) => ({ WORKFLOW_EXECUTIONS_URL: url }),
     });
     expect(events.filter((e) => e.kind === 'call')).toHaveLength(0);
+    // The run is teardown-environment's to claim: claiming it here would make that a duplicate.
+    expect(events.filter((e) => e.kind === 'claim')).toHaveLength(0);
     const started = events.find((e) => e.kind === 'execution');
     expect(started?.path).toBe(
       '/v1/projects/local-project/locations/local/workflows/teardown-environment/executions',

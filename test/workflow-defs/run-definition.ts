@@ -72,6 +72,10 @@ export async function runDefinition(
   options: {
     steps?: Record<string, StepScript>;
     dirtyPasses?: number;
+    /** The execution already holding the run at the stand-in (a duplicate is refused). */
+    holder?: string;
+    /** GOOGLE_CLOUD_WORKFLOW_EXECUTION_ID of this execution. */
+    executionId?: string;
     /** Workflow environment variables; a function receives the stand-in's base URL. */
     env?: Record<string, string> | ((standInUrl: string) => Record<string, string>);
   } = {},
@@ -82,6 +86,7 @@ export async function runDefinition(
     families: FAMILIES,
     ...(options.steps ? { steps: options.steps } : {}),
     ...(options.dirtyPasses ? { dirtyPasses: options.dirtyPasses } : {}),
+    ...(options.holder ? { holder: options.holder } : {}),
   });
   const tokens: Array<{ type: string; audience?: string; url: string }> = [];
   let outcome: ExecutionResult;
@@ -89,6 +94,7 @@ export async function runDefinition(
     outcome = await runWorkflow(loadWorkflow(workflowSource(file), { filename: file }), argument, {
       clock,
       http: clock.wrap(new FetchHttpClient()),
+      ...(options.executionId ? { executionId: options.executionId } : {}),
       env: {
         STEP_BASE_URL: `${standIn.url}/`,
         ...(typeof options.env === 'function' ? options.env(standIn.url) : options.env),
@@ -106,6 +112,7 @@ export async function runDefinition(
     events: standIn.events,
     calls: standIn.calls(),
     finalizeCalls: standIn.finalizeCalls(),
+    claimCalls: standIn.claimCalls(),
     clock,
     tokens,
   };

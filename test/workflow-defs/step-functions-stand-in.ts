@@ -20,8 +20,8 @@ export interface StepScript {
 export interface StandInEvent {
   seq: number;
   at: number;
-  /** `call` for every step call; `done` when a step answered done. */
-  kind: 'call' | 'done' | 'finalize' | 'execution';
+  /** `call` for every step call; `done` when a step answered done; `claim` for finalize claims. */
+  kind: 'call' | 'done' | 'finalize' | 'claim' | 'execution';
   path: string;
   step?: string;
   status: number;
@@ -38,13 +38,16 @@ export interface StandInOptions {
   dirtyPasses?: number;
   /** step name -> family; a call to the wrong `/step-<family>` is answered 400. */
   families: Record<string, readonly string[]>;
+  /** The execution that already holds the run(s): claims by any other are refused. */
+  holder?: string;
 }
 
 /**
  * A stand-in for the step functions and `finalize` (functions/), on 127.0.0.1, port 0. It keeps
- * the run state the real ones keep in Firestore: once finalize ended the run, every step call is
- * answered 409 `run-finished` and finalize again answers the recorded status, as the real
- * functions do. The real functions run against this workflow in the end-to-end test.
+ * the run state the real ones keep in Firestore: the first execution to claim holds the run and
+ * others are refused; once finalize ended the run, every step call is answered 409
+ * `run-finished`, a claim is refused as ended, and finalize again answers the recorded status,
+ * as the real functions do. The real functions run against this workflow in the end-to-end test.
  */
 export async function startStepFunctionsStandIn(options: StandInOptions) {
   const events: StandInEvent[] = [];
@@ -56,6 +59,7 @@ export async function startStepFunctionsStandIn(options: StandInOptions) {
     ]),
   );
   let ended: string | undefined;
+  const holders = new Map<string, string>();
   let dirty = options.dirtyPasses ?? 0;
   let seq = 0;
 
@@ -94,6 +98,21 @@ export async function startStepFunctionsStandIn(options: StandInOptions) {
     return { status: 200, body: { status: 'done', outputs: { [`${step}.done`]: true } } };
   };
 
+  // As finalize's claim (shared/state claimExecution): the first execution holds its run.
+  const answerClaim = (body: { runId?: string; execution?: string }): ScriptedAnswer => {
+    if (ended)
+      return {
+        status: 200,
+        body: { runId: body.runId, claimed: false, ended: true, status: ended },
+      };
+    const runId = body.runId ?? '';
+    const holder = holders.get(runId) ?? options.holder ?? body.execution ?? '';
+    holders.set(runId, holder);
+    return holder === body.execution
+      ? { status: 200, body: { runId: body.runId, claimed: true } }
+      : { status: 200, body: { runId: body.runId, claimed: false, holder } };
+  };
+
   const answerFinalize = (body: { outcome?: string }): ScriptedAnswer => {
     if (ended) return { status: 200, body: { status: ended, again: false } };
     if (body.outcome === 'succeeded' && dirty > 0) {
@@ -117,6 +136,9 @@ export async function startStepFunctionsStandIn(options: StandInOptions) {
       if (req.method === 'POST' && family) {
         kind = 'call';
         answer = answerStep(family, request);
+      } else if (req.method === 'POST' && path === '/finalize' && request.action === 'claim') {
+        kind = 'claim';
+        answer = answerClaim(request);
       } else if (req.method === 'POST' && path === '/finalize') {
         kind = 'finalize';
         answer = answerFinalize(request);
@@ -156,6 +178,7 @@ export async function startStepFunctionsStandIn(options: StandInOptions) {
     /** Step calls, in order. */
     calls: () => events.filter((e) => e.kind === 'call'),
     finalizeCalls: () => events.filter((e) => e.kind === 'finalize'),
+    claimCalls: () => events.filter((e) => e.kind === 'claim'),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -97,6 +97,7 @@ describe('reconcile-tenants', () => {
     });
     expect(outcome.state === 'SUCCEEDED' && outcome.result).toMatchObject({ passes: 3 });
     expect(events.filter((e) => e.kind !== 'done').map((e) => e.kind)).toEqual([
+      'claim',
       'call',
       'finalize',
       'call',
