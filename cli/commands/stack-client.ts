@@ -1,13 +1,7 @@
 import { Option, type Command } from 'commander';
-import ora, { type Ora } from 'ora';
 import type { Environment, Tenant } from '../../shared/spec/index.js';
 import { specHash } from '../../shared/spec/index.js';
-import type {
-  RunRecord,
-  StepRecord,
-  TenantRecord,
-  EnvironmentRecord,
-} from '../../shared/state/types.js';
+import type { TenantRecord, EnvironmentRecord } from '../../shared/state/types.js';
 import {
   DEFAULT_STATE_DIR,
   DEFAULT_TIME_SCALE,
@@ -21,13 +15,10 @@ import { loadAndValidateSpecs, loadLocalSeed } from '../load-specs.js';
 import type { SimSeed } from '../../local/gcp/seed.js';
 import { formatSpecError } from '../../shared/spec/index.js';
 import { parseTimeScale, startStackForCli, stopOnSignal } from './local.js';
-import { runMatrix } from './matrix.js';
+import { formatRecordedMatrix, runMatrix } from './matrix.js';
+import { createRunProgress, stepLine, type ProgressStream, type RunView } from '../progress.js';
 
-/** A run as `GET /v1/runs/{id}` answers it. */
-export interface RunView {
-  run: RunRecord;
-  steps: Array<StepRecord & { durationSeconds?: number }>;
-}
+export { stepLine, type RunView } from '../progress.js';
 
 /** A JSON error body of the API. */
 interface ApiErrorBody {
@@ -123,35 +114,13 @@ export interface ProgressOptions {
   pollSeconds: number;
   /** Give up after this many real seconds. */
   timeoutSeconds: number;
-  /** An ora spinner on a TTY, timestamped lines otherwise. */
-  tty: boolean;
-  write: (text: string) => void;
-}
-
-function durationText(seconds: number | undefined, timeScale: number | undefined): string {
-  if (seconds === undefined) return '';
-  const real = `${seconds.toFixed(1)}s real`;
-  return timeScale && timeScale > 0
-    ? `${real}, ~${(seconds / timeScale).toFixed(0)}s simulated`
-    : real;
-}
-
-/** One line per step change; pure, for tests. */
-export function stepLine(step: RunView['steps'][number], timeScale?: number): string {
-  const detail =
-    step.status === 'DONE'
-      ? durationText(step.durationSeconds, timeScale)
-      : step.status === 'FAILED' || (step.status === 'PENDING' && step.error)
-        ? (step.error?.message ?? '')
-        : step.operation
-          ? `operation ${step.operation.name}`
-          : '';
-  return `${step.step.padEnd(17)} ${step.status.padEnd(8)} attempts ${step.attempts}${detail ? `  ${detail}` : ''}`;
+  /** A spinner when it is a TTY, timestamped lines otherwise (see cli/progress.ts). */
+  stream: ProgressStream;
 }
 
 /**
- * Polls `GET /v1/runs/{id}` until the run ends, showing each step change (spinner on a TTY,
- * timestamped lines otherwise). Returns the last view.
+ * Polls `GET /v1/runs/{id}` until the run ends, showing each step change and the outcome
+ * (cli/progress.ts). Returns the last view.
  */
 export async function followRun(
   apiUrl: string,
@@ -159,12 +128,11 @@ export async function followRun(
   options: ProgressOptions,
 ): Promise<RunView> {
   const started = Date.now();
-  const seen = new Map<string, string>();
-  const spinner: Ora | undefined = options.tty ? ora({ text: `run ${runId}` }).start() : undefined;
-  const emit = (line: string, symbol = '•') => {
-    if (spinner) spinner.stopAndPersist({ symbol, text: line }).start();
-    else options.write(`${new Date().toISOString().slice(11, 23)} ${line}\n`);
-  };
+  const progress = createRunProgress({
+    runId,
+    stream: options.stream,
+    ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
+  });
   try {
     for (;;) {
       const view = await getJson<RunView>(
@@ -172,23 +140,11 @@ export async function followRun(
         `/v1/runs/${encodeURIComponent(runId)}`,
         `run ${runId}`,
       );
-      for (const step of view.steps) {
-        // A pending step flips between RUNNING (a call in flight) and PENDING every poll: one
-        // line when it becomes active, then one per new error and one when it ends.
-        const active = (step.status === 'RUNNING' || step.status === 'PENDING') && !step.error;
-        const key = active ? 'ACTIVE' : `${step.status}|${step.error?.message ?? ''}`;
-        if (seen.get(step.step) === key) continue;
-        seen.set(step.step, key);
-        const symbol = step.status === 'DONE' ? '✔' : step.status === 'FAILED' ? '✖' : '•';
-        emit(stepLine(step, options.timeScale), symbol);
+      progress.update(view);
+      if (view.run.status === 'SUCCEEDED' || view.run.status === 'FAILED') {
+        progress.finish(view);
+        return view;
       }
-      const running = view.steps
-        .filter((s) => s.status !== 'DONE' && s.status !== 'FAILED')
-        .map((s) => s.step);
-      if (spinner) {
-        spinner.text = `run ${runId} ${view.run.status}: ${running.length ? running.join(', ') : 'waiting'} (${((Date.now() - started) / 1000).toFixed(0)}s)`;
-      }
-      if (view.run.status === 'SUCCEEDED' || view.run.status === 'FAILED') return view;
       if ((Date.now() - started) / 1000 > options.timeoutSeconds) {
         throw new CliError(
           `run ${runId} did not end within ${options.timeoutSeconds}s (it is ${view.run.status})`,
@@ -197,7 +153,7 @@ export async function followRun(
       await new Promise((r) => setTimeout(r, options.pollSeconds * 1000));
     }
   } finally {
-    spinner?.stop();
+    progress.stop();
   }
 }
 
@@ -403,8 +359,7 @@ async function runUp(options: UpOptions): Promise<void> {
       ...(stack ? { timeScale: stack.timeScale } : {}),
       pollSeconds: number(options.poll, '--poll'),
       timeoutSeconds: number(options.timeout, '--timeout'),
-      tty: Boolean(process.stdout.isTTY),
-      write,
+      stream: process.stdout,
     });
     write(`\n${await summary(apiUrl, view, environment, stack, options, began)}`);
     if (view.run.status === 'FAILED') process.exitCode = ExitCode.invalid;
@@ -454,6 +409,11 @@ async function summary(
   if (tenants.status === 200 && tenants.body.tenants?.length) {
     lines.push(`tenants: ${tenants.body.tenants.map((t) => `${t.id} ${t.status}`).join(', ')}`);
   }
+  const recorded = recordedMatrix(view);
+  if (recorded) {
+    lines.push('', recorded.trimEnd());
+    return `${lines.join('\n')}\n`;
+  }
   lines.push('', 'reachability (desired state compiled from the specs):');
   try {
     lines.push(
@@ -480,13 +440,24 @@ function targetOptions(command: Command): Command {
     );
 }
 
+/**
+ * The reachability matrix the run's tenants step recorded after its apply (read from the live
+ * cluster), with its heading; undefined when the run has none (no tenants step done yet).
+ */
+export function recordedMatrix(view: RunView): string | undefined {
+  const table = formatRecordedMatrix(view.steps.find((s) => s.step === 'tenants')?.outputs);
+  return table && `reachability (recorded by the tenants step from the live cluster):\n${table}`;
+}
+
 function printRun(view: RunView, timeScale?: number): string {
   const { run } = view;
+  const recorded = recordedMatrix(view);
   return (
     `run ${run.id}  ${run.kind}  environment ${run.environment}  ${run.status}\n` +
     `created ${run.createdAt}${run.finishedAt ? `  finished ${run.finishedAt}` : ''}\n` +
     view.steps.map((s) => `  ${stepLine(s, timeScale)}\n`).join('') +
-    (run.status === 'FAILED' ? runOutcome(view) : '')
+    (run.status === 'FAILED' ? runOutcome(view) : '') +
+    (recorded ? `\n${recorded}` : '')
   );
 }
 
@@ -555,8 +526,7 @@ export function registerStackClientCommands(program: Command): void {
         ...(stack ? { timeScale: stack.timeScale } : {}),
         pollSeconds: number(options.poll, '--poll'),
         timeoutSeconds: number(options.timeout, '--timeout'),
-        tty: Boolean(process.stdout.isTTY),
-        write: (t) => process.stdout.write(t),
+        stream: process.stdout,
       });
       process.stdout.write(runOutcome(view));
       if (view.run.status === 'FAILED') process.exitCode = ExitCode.invalid;

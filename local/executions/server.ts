@@ -64,6 +64,11 @@ export interface ExecutionRecord {
   workflowRevisionId: string;
   callLogLevel?: string;
   labels?: Record<string, string>;
+  /**
+   * Local only, never in the API's answer: how many times a restart of the server replayed this
+   * execution from its first step (see {@link startExecutionsServer}).
+   */
+  replays?: number;
 }
 
 /** Options of {@link startExecutionsServer}. */
@@ -82,7 +87,10 @@ export interface ExecutionsServerOptions {
   http?: WorkflowHttpClient;
   /** Tokens for `auth: OIDC|OAuth2`. Default: a fixed local placeholder per type. */
   tokenProvider?: TokenProvider;
-  /** When set, execution records are kept in `<stateDir>/executions.json` across restarts. */
+  /**
+   * When set, execution records are kept in `<stateDir>/executions.json`, and an execution that
+   * was ACTIVE when the server stopped (or its process died) is replayed on the next start.
+   */
   stateDir?: string;
   /** Interface to listen on. Default 127.0.0.1. */
   host?: string;
@@ -104,13 +112,18 @@ export interface ExecutionsServer {
   list(): ExecutionRecord[];
   /** Resolves with the execution once it left ACTIVE. */
   waitFor(name: string): Promise<ExecutionRecord>;
-  /** Stops the server; executions still running end FAILED ("the server stopped"). */
+  /**
+   * Stops the server. With `stateDir`, executions still running stay ACTIVE in the state file,
+   * exactly as a killed process leaves them, and the next start replays them; without it they
+   * end FAILED ("the local Executions API stopped").
+   */
   close(): Promise<void>;
 }
 
 const REPO_WORKFLOWS_DIR = fileURLToPath(new URL('../../workflows/', import.meta.url));
 /** The argument limit of the Executions API (32 KiB). */
 const MAX_ARGUMENT_BYTES = 32 * 1024;
+const NAME = /^projects\/([^/]+)\/locations\/([^/]+)\/workflows\/([^/]+)\/executions\/([^/]+)$/;
 const RESOURCE =
   /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/workflows\/([^/:]+)\/executions(?:\/([^/:]+))?(:cancel|\/.*)?$/;
 
@@ -131,10 +144,15 @@ const invalid = (message: string) => new ApiError(400, 'INVALID_ARGUMENT', messa
  * `@google-cloud/workflows` ExecutionsClient (REST fallback) creates, reads, lists and cancels
  * executions of the files in workflows/ as it does on Google Cloud.
  *
- * Executions are not resumed: one that is running when the process stops ends FAILED (records
- * in `stateDir` say so after a restart). The product does not need resumption: a run's state is
- * in Firestore and every step is idempotent, so the Eventarc bridge (or the user) starts a new
- * execution for the same run, which re-observes each step and continues where the work stands.
+ * Google's executions are durable; ours are replayed. With `stateDir`, every execution is
+ * recorded (workflow id, argument, id) when it starts and when it ends; one that was ACTIVE when
+ * the server stopped or its process was killed is started again on the next start, from its
+ * first step, under the same execution id and with the same argument. That is enough for the
+ * product's workflows: every step is idempotent and the run in Firestore records each step's
+ * pending operation, so a replay re-observes what is done and resumes the long operations by
+ * name. It is not Google's semantics for workflows in general: variables, `sys.now()` and side
+ * effects of the steps already run are not restored but redone. Without `stateDir` nothing
+ * survives the process and a stop ends running executions FAILED.
  */
 export async function startExecutionsServer(
   options: ExecutionsServerOptions = {},
@@ -155,18 +173,13 @@ export async function startExecutionsServer(
     writeFileSync(`${stateFile}.tmp`, JSON.stringify([...records.values()], null, 2));
     renameSync(`${stateFile}.tmp`, stateFile);
   };
-  if (stateFile && existsSync(stateFile)) {
-    const saved = JSON.parse(readFileSync(stateFile, 'utf8')) as ExecutionRecord[];
-    for (const record of saved) {
-      records.set(
-        record.name,
-        record.state === 'ACTIVE'
-          ? interrupted(record, 'the local Executions API restarted')
-          : record,
-      );
-    }
-    persist();
-  }
+  const saved: ExecutionRecord[] =
+    stateFile && existsSync(stateFile)
+      ? (JSON.parse(readFileSync(stateFile, 'utf8')) as ExecutionRecord[])
+      : [];
+  for (const record of saved) records.set(record.name, record);
+  // Set by close(): executions cut off by a stop keep their ACTIVE record, to be replayed.
+  let closing = false;
 
   const loadSource = async (workflowId: string): Promise<string> => {
     const inline = options.workflows?.[workflowId];
@@ -190,7 +203,7 @@ export async function startExecutionsServer(
     outcome: ExecutionResult | { state: 'CANCELLED' },
   ): ExecutionRecord => {
     const record = records.get(name)!;
-    if (record.state !== 'ACTIVE') return record;
+    if (record.state !== 'ACTIVE' || (closing && stateFile)) return record;
     const ended = new Date();
     const common = {
       endTime: ended.toISOString(),
@@ -230,18 +243,7 @@ export async function startExecutionsServer(
     } catch (error) {
       throw invalid(`execution.argument is not valid JSON: ${(error as Error).message}`);
     }
-    let workflow: Workflow;
-    try {
-      workflow = loadWorkflow(await loadSource(workflowId), { filename: `${workflowId}.yaml` });
-    } catch (error) {
-      if (error instanceof WorkflowLoadError)
-        throw new ApiError(
-          400,
-          'FAILED_PRECONDITION',
-          `workflow ${workflowId} does not load: ${error.message}`,
-        );
-      throw error;
-    }
+    const workflow = await compile(workflowId);
     const id = randomUUID();
     const name = `projects/${project}/locations/${location}/workflows/${workflowId}/executions/${id}`;
     const now = new Date().toISOString();
@@ -261,6 +263,28 @@ export async function startExecutionsServer(
     records.set(name, record);
     persist();
     log(`execution ${name} started`);
+    launch(record, workflow, argument);
+    return record;
+  };
+
+  const compile = async (workflowId: string): Promise<Workflow> => {
+    try {
+      return loadWorkflow(await loadSource(workflowId), { filename: `${workflowId}.yaml` });
+    } catch (error) {
+      if (error instanceof WorkflowLoadError)
+        throw new ApiError(
+          400,
+          'FAILED_PRECONDITION',
+          `workflow ${workflowId} does not load: ${error.message}`,
+        );
+      throw error;
+    }
+  };
+
+  /** Runs an ACTIVE execution's workflow from its first step under the record's name and id. */
+  const launch = (record: ExecutionRecord, workflow: Workflow, argument: unknown): void => {
+    const { name } = record;
+    const [, project, location, workflowId, id] = NAME.exec(name)!;
     const abort = new AbortController();
     const signal = abort.signal;
     const done = runWorkflow(workflow, argument, {
@@ -270,11 +294,11 @@ export async function startExecutionsServer(
           : { now: () => clock.now(), sleep: (ms) => untilAborted(clock.sleep(ms), signal) },
       http: { send: (request) => untilAborted(http.send(request), signal) },
       tokenProvider,
-      executionId: id,
+      executionId: id!,
       env: {
-        GOOGLE_CLOUD_PROJECT_ID: project,
-        GOOGLE_CLOUD_LOCATION: location,
-        GOOGLE_CLOUD_WORKFLOW_ID: workflowId,
+        GOOGLE_CLOUD_PROJECT_ID: project!,
+        GOOGLE_CLOUD_LOCATION: location!,
+        GOOGLE_CLOUD_WORKFLOW_ID: workflowId!,
         ...options.env,
       },
       onStep: () => {
@@ -293,7 +317,32 @@ export async function startExecutionsServer(
     );
     running.set(name, { abort, done });
     void done.finally(() => running.delete(name));
-    return record;
+  };
+
+  /** Replays an execution a previous server left ACTIVE; one that cannot run again ends FAILED. */
+  const replay = async (record: ExecutionRecord): Promise<void> => {
+    const replayed: ExecutionRecord = { ...record, replays: (record.replays ?? 0) + 1 };
+    records.set(record.name, replayed);
+    let workflow: Workflow;
+    let argument: unknown;
+    try {
+      workflow = await compile(record.workflowId);
+      argument = JSON.parse(record.argument);
+    } catch (error) {
+      records.set(
+        record.name,
+        interrupted(
+          record,
+          `the local Executions API restarted and cannot replay this execution: ${(error as Error).message}`,
+        ),
+      );
+      persist();
+      log(`execution ${record.name} FAILED: it cannot be replayed: ${(error as Error).message}`);
+      return;
+    }
+    persist();
+    log(`execution ${record.name} replayed from its first step (the server restarted)`);
+    launch(replayed, workflow, argument);
   };
 
   const cancel = (name: string): ExecutionRecord => {
@@ -421,6 +470,7 @@ export async function startExecutionsServer(
     server.listen(options.port ?? 0, host, resolve);
   });
   const { port } = server.address() as AddressInfo;
+  for (const record of saved) if (record.state === 'ACTIVE') await replay(record);
   return {
     url: `http://${host}:${port}`,
     host,
@@ -436,31 +486,40 @@ export async function startExecutionsServer(
       return records.get(name)!;
     },
     close: async () => {
+      closing = true;
       for (const [name, { abort }] of running) {
         const record = records.get(name);
-        if (record?.state === 'ACTIVE')
-          records.set(name, interrupted(record, 'the local Executions API stopped'));
+        if (record?.state === 'ACTIVE' && !stateFile)
+          records.set(
+            name,
+            interrupted(
+              record,
+              'the local Executions API stopped while this execution ran; without a state dir ' +
+                'executions are not kept: start a new one for the same run',
+            ),
+          );
         abort.abort();
       }
       persist();
       await Promise.allSettled([...running.values()].map((r) => r.done));
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
     },
   };
 }
 
-function interrupted(record: ExecutionRecord, why: string): ExecutionRecord {
+/** The record of an execution ended FAILED by the server itself, with `message` as its error. */
+function interrupted(record: ExecutionRecord, message: string): ExecutionRecord {
   const ended = new Date();
-  const payload = {
-    message: `${why} while this execution ran; executions are not resumed: start a new one for the same run`,
-    tags: ['SystemError'],
-  };
+  const payload = { message, tags: ['SystemError'] };
   return {
     ...record,
     state: 'FAILED',
     endTime: ended.toISOString(),
     duration: durationText(record.startTime, ended),
-    error: { payload: JSON.stringify(payload), context: why, stackTrace: { elements: [] } },
+    error: { payload: JSON.stringify(payload), context: message, stackTrace: { elements: [] } },
   };
 }
 

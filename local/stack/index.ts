@@ -9,6 +9,7 @@ export {
   checkRequiredPaths,
   type LocalStack,
   type LocalStackOptions,
+  type RestartablePart,
   type StackPorts,
 } from './launcher.js';
 export {

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { PubSub } from '@google-cloud/pubsub';
 import {
   SDK_PLATFORM_DIR,
@@ -75,6 +76,13 @@ export interface LocalStackOptions {
   seed?: SimSeed;
 }
 
+/**
+ * The parts that can stop and start again while the rest of the stack runs: `workflows` (the
+ * Executions API and the Eventarc bridge), whose state is kept in the state directory. The
+ * emulators and simulators keep theirs in memory.
+ */
+export type RestartablePart = 'workflows';
+
 /** A running local stack. */
 export interface LocalStack {
   info: StackInfo;
@@ -82,7 +90,22 @@ export interface LocalStack {
   gcp?: GcpSimulator;
   /** The Kubernetes simulators, when started. */
   fleet?: ClusterFleet;
+  /** The Executions API; replaced by a new server when the workflows part starts again. */
   executions?: ExecutionsServer;
+  /** The Eventarc bridge; replaced like {@link LocalStack.executions}. */
+  eventarc?: EventarcBridge;
+  /**
+   * Stops one part while the others run, leaving its state as a killed process would: the
+   * executions running stay ACTIVE in `<stateDir>/executions.json`, deliveries in
+   * `<stateDir>/eventarc-deliveries.json`. Meanwhile Pub/Sub keeps redelivering to the bridge and
+   * the functions' calls to the Executions API fail as connection errors. No-op when stopped.
+   */
+  stopPart(part: RestartablePart): Promise<void>;
+  /**
+   * Starts a part {@link LocalStack.stopPart} stopped, on the same ports: the Executions API
+   * replays every execution left ACTIVE, from its first step, under the same id. No-op when running.
+   */
+  startPart(part: RestartablePart): Promise<void>;
   /** Stops every part in reverse order and removes stack.json; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -201,7 +224,31 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await removeStackFiles(paths.stateDir);
   };
   const save = () => (stopped ? Promise.resolve() : writeStackFiles(info));
-  const stack: LocalStack = { info, stop };
+  let workflowsPart: { stop(): Promise<void> } | undefined;
+  let startWorkflowsPart: (() => Promise<void>) | undefined;
+  const restartable = (part: RestartablePart, action: string) => {
+    if (part !== 'workflows')
+      throw new StackStartError(`only the workflows part can ${action} alone, not "${part}"`);
+    if (!startWorkflowsPart)
+      throw new StackStartError(`this stack runs no workflows part (parts: ${parts.join(', ')})`);
+    if (stopped) throw new StackStartError('the stack is stopped');
+  };
+  const stack: LocalStack = {
+    info,
+    stop,
+    async stopPart(part) {
+      restartable(part, 'stop');
+      const running = workflowsPart;
+      workflowsPart = undefined;
+      if (!running) return;
+      await running.stop();
+      log('workflows part stopped (executions left ACTIVE are replayed when it starts again)');
+    },
+    async startPart(part) {
+      restartable(part, 'start');
+      if (!workflowsPart) await startWorkflowsPart!();
+    },
+  };
 
   try {
     await save();
@@ -293,34 +340,65 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await save();
 
     if (executionsPort !== undefined) {
-      const executions = await startExecutionsServer({
-        port: executionsPort,
-        timeScale: workflowSpeedUp(timeScale),
-        env: {
-          STEP_BASE_URL: functions!.url,
-          GOOGLE_CLOUD_PROJECT_ID: projectId,
-          GOOGLE_CLOUD_LOCATION: location,
-          WORKFLOW_EXECUTIONS_URL: `http://127.0.0.1:${executionsPort}`,
-        },
-        log,
+      // Fresh emulators restart Pub/Sub message ids and hold no runs: what a previous stack of
+      // this state dir left (deliveries, ACTIVE executions) must be neither deduplicated against
+      // nor replayed. Only startPart() after stopPart() carries them over.
+      await rm(join(paths.stateDir, 'executions.json'), { force: true });
+      await rm(join(paths.stateDir, 'eventarc-deliveries.json'), { force: true });
+      let eventarcPort = ports.eventarc ?? 0;
+      startWorkflowsPart = async () => {
+        const executions = await startExecutionsServer({
+          port: executionsPort,
+          timeScale: workflowSpeedUp(timeScale),
+          env: {
+            STEP_BASE_URL: functions!.url,
+            GOOGLE_CLOUD_PROJECT_ID: projectId,
+            GOOGLE_CLOUD_LOCATION: location,
+            WORKFLOW_EXECUTIONS_URL: `http://127.0.0.1:${executionsPort}`,
+          },
+          stateDir: paths.stateDir,
+          log,
+        });
+        const client = localExecutionsClient(executions.url);
+        const stopExecutions = async () => {
+          await client.close();
+          await executions.close();
+        };
+        let bridge: EventarcBridge;
+        try {
+          bridge = await startEventarcBridge({
+            starter: executionsClientStarter(client, { projectId, location }),
+            projectId,
+            topic: ENVIRONMENT_REQUESTS_TOPIC,
+            // The push subscription names this port: a restart must listen on it again.
+            port: eventarcPort,
+            stateDir: paths.stateDir,
+            log,
+          });
+        } catch (error) {
+          await stopExecutions();
+          throw error;
+        }
+        eventarcPort = bridge.port;
+        stack.executions = executions;
+        stack.eventarc = bridge;
+        info.endpoints.executions = executions.url;
+        info.endpoints.eventarc = bridge.url;
+        log(`workflows executions API listening on ${executions.url}`);
+        log(`eventarc bridge listening on ${bridge.url}`);
+        workflowsPart = {
+          stop: async () => {
+            await bridge.close();
+            await stopExecutions();
+          },
+        };
+      };
+      await startWorkflowsPart();
+      stops.push(async () => {
+        const running = workflowsPart;
+        workflowsPart = undefined;
+        await running?.stop();
       });
-      stops.push(() => executions.close());
-      stack.executions = executions;
-      info.endpoints.executions = executions.url;
-      log(`workflows executions API listening on ${executions.url}`);
-
-      const client = localExecutionsClient(executions.url);
-      stops.push(() => client.close());
-      const bridge: EventarcBridge = await startEventarcBridge({
-        starter: executionsClientStarter(client, { projectId, location }),
-        projectId,
-        topic: ENVIRONMENT_REQUESTS_TOPIC,
-        ...(ports.eventarc ? { port: ports.eventarc } : {}),
-        log,
-      });
-      stops.push(() => bridge.close());
-      info.endpoints.eventarc = bridge.url;
-      log(`eventarc bridge listening on ${bridge.url}`);
     }
 
     if (has('functions')) {

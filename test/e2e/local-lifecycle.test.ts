@@ -157,4 +157,21 @@ describe('egressctl local up / env / down', { timeout: 300_000 }, () => {
     );
     expect(parseTimeScale('0')).toBe(0);
   });
+
+  it('stops and starts only the workflows part, and says so for a stack without one', async () => {
+    const stateDir = tempStateDir('parts');
+    stateDirs.push(stateDir);
+    const stack = await startLocalStack({ stateDir, only: ['gcp'], timeScale: 0 });
+    try {
+      await expect(stack.stopPart('workflows')).rejects.toThrow(
+        'this stack runs no workflows part (parts: gcp)',
+      );
+      await expect(stack.startPart('gcp' as 'workflows')).rejects.toThrow(
+        'only the workflows part can start alone, not "gcp"',
+      );
+    } finally {
+      await stack.stop();
+    }
+    await expect(stack.startPart('workflows')).rejects.toThrow('this stack runs no workflows part');
+  });
 });

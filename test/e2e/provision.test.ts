@@ -17,6 +17,9 @@ import { eventually, runCli, tempStateDir } from './helpers.js';
  * → Executions API (the Workflows interpreter over workflows/) → step functions → GCP and
  * Kubernetes simulators, time-scaled. The GCP simulator starts with the tutorial's hand-made
  * bucket (examples/tutorial/local-seed.yaml), which team-x's Workload Identity grant names.
+ * One stack for the whole file (it costs real time): provision with a crash of the workflows
+ * part in the middle of the cluster step, tenants through `egressctl up`, a no-op second POST,
+ * and `egressctl down` to simulators empty of the environment.
  */
 
 interface RunView {
@@ -28,11 +31,14 @@ const TIME_SCALE = 0.01;
 const environmentYaml = readFileSync('examples/tutorial/environment.yaml', 'utf8');
 const environmentSpec = parseYaml(environmentYaml) as { metadata: { name: string } };
 const BUCKET = 'tutorial-project-bucket';
+const PROJECT = 'tutorial-project';
 const TEAM_X_MEMBER = 'serviceAccount:sa-test-app-team-x@tutorial-project.iam.gserviceaccount.com';
 
 let stack: LocalStack;
 let stateDir: string;
 let api: string;
+/** The GCP simulator's resources before anything ran: the seed. */
+let seededResources: Record<string, Record<string, unknown>>;
 
 async function post(body: string, headers: Record<string, string> = {}) {
   const res = await fetch(`${api}/v1/environments`, {
@@ -60,9 +66,65 @@ function waitForEnd(runId: string): Promise<RunView> {
   );
 }
 
-async function gcpWrites(): Promise<number> {
+interface GcpCounters {
+  writes: number;
+  byMethod: Record<string, { reads: number; writes: number }>;
+}
+
+async function gcpCounters(): Promise<GcpCounters> {
   const res = await fetch(`${stack.info.endpoints.gcp}/__admin/counters`);
-  return ((await res.json()) as { writes: number }).writes;
+  return (await res.json()) as GcpCounters;
+}
+
+async function gcpWrites(): Promise<number> {
+  return (await gcpCounters()).writes;
+}
+
+/** Calls of the methods whose id matches, reads and writes summed. */
+function calls(counters: GcpCounters, method: RegExp, kind: 'reads' | 'writes'): number {
+  return Object.entries(counters.byMethod)
+    .filter(([id]) => method.test(id))
+    .reduce((n, [, c]) => n + c[kind], 0);
+}
+
+/** A GET of the GCP simulator's REST API, as the official clients and gcloud send it. */
+async function gcpGet<T>(path: string): Promise<T> {
+  const res = await fetch(`${stack.info.endpoints.gcp}${path}`);
+  expect(res.status, path).toBe(200);
+  return (await res.json()) as T;
+}
+
+/** The names of a list answer's items (`items`, `clusters`, `accounts`...). */
+async function listNames(path: string, field: string): Promise<string[]> {
+  const body = await gcpGet<Record<string, Array<{ name: string }> | undefined>>(path);
+  return (body[field] ?? []).map((item) => item.name);
+}
+
+const COMPUTE = `/compute/v1/projects/${PROJECT}`;
+/** [REST list path, field of its items] of every kind of resource an environment creates. */
+const ENVIRONMENT_LISTINGS: ReadonlyArray<readonly [string, string]> = [
+  [`${COMPUTE}/global/networks`, 'items'],
+  [`${COMPUTE}/regions/us-central1/subnetworks`, 'items'],
+  [`${COMPUTE}/regions/us-central1/routers`, 'items'],
+  [`${COMPUTE}/global/firewalls`, 'items'],
+  [`/dns/v1/projects/${PROJECT}/managedZones`, 'managedZones'],
+  [`/v1/projects/${PROJECT}/serviceAccounts`, 'accounts'],
+  [`/v1/projects/${PROJECT}/locations/-/clusters`, 'clusters'],
+  [`/v1/projects/${PROJECT}/locations/global/memberships`, 'resources'],
+];
+
+/** The provision execution the bridge started for a run (its argument carries the run id). */
+function executionOfRun(runId: string) {
+  return stack.executions!.list().find(
+    (e) =>
+      e.workflowId === 'provision-environment' &&
+      Buffer.from(
+        (JSON.parse(e.argument) as { data: { message: { data: string } } }).data.message.data,
+        'base64',
+      )
+        .toString()
+        .includes(runId),
+  );
 }
 
 function kubeWrites(): number {
@@ -107,6 +169,8 @@ beforeAll(async () => {
     seed: await readSeedFile('examples/tutorial/local-seed.yaml'),
   });
   api = stack.info.endpoints.api!;
+  seededResources = stack.gcp!.state().resources;
+  expect(Object.keys(seededResources['storage.buckets'] ?? {})).toHaveLength(1);
 }, 240_000);
 
 afterAll(async () => {
@@ -117,31 +181,79 @@ afterAll(async () => {
 describe('provisioning the tutorial environment on the local stack', { timeout: 300_000 }, () => {
   let firstRun: RunView;
 
-  it('runs HTTP → Pub/Sub → eventarc → workflow → functions → simulators → Firestore to READY', async () => {
+  it('runs HTTP → Pub/Sub → eventarc → workflow → functions → simulators → Firestore to READY, through a crash of the workflows part during the cluster step', async () => {
     expect(environmentSpec.metadata.name).toBe('tutorial');
     const created = await post(environmentYaml);
     expect(created.status, JSON.stringify(created.body)).toBe(202);
-    firstRun = await waitForEnd(created.body.runId);
-    // The run was driven by a workflow execution the bridge started from the Pub/Sub message.
-    // The run record ends when the workflow calls finalize; the execution ends a moment later.
-    const executionOfRun = () =>
-      stack.executions!.list().find(
-        (e) =>
-          e.workflowId === 'provision-environment' &&
-          Buffer.from(
-            (JSON.parse(e.argument) as { data: { message: { data: string } } }).data.message.data,
-            'base64',
-          )
-            .toString()
-            .includes(created.body.runId),
-      );
-    let execution = executionOfRun();
-    for (let i = 0; i < 300 && execution?.state === 'ACTIVE'; i += 1) {
+    const runId = created.body.runId;
+
+    // The cluster step is pending on its create operation, recorded in the run.
+    const atKill = await eventually(
+      async () => {
+        const view = await getRun(runId);
+        const cluster = view.steps.find((s) => s.step === 'cluster');
+        return cluster?.operation && cluster.status !== 'DONE' ? cluster : undefined;
+      },
+      'the cluster step to be pending on its operation',
+      90_000,
+      100,
+    );
+    const execution = executionOfRun(runId)!;
+    expect(execution.state).toBe('ACTIVE');
+    await stack.stopPart('workflows');
+    // The bridge and the Executions API are gone; what they leave is what a killed process would.
+    await expect(fetch(stack.info.endpoints.executions!)).rejects.toThrow();
+    await expect(fetch(stack.info.endpoints.eventarc!, { method: 'POST' })).rejects.toThrow();
+    const saved = JSON.parse(readFileSync(`${stateDir}/executions.json`, 'utf8')) as Array<{
+      name: string;
+      state: string;
+    }>;
+    expect(saved.find((e) => e.name === execution.name)?.state).toBe('ACTIVE');
+    expect((await getRun(runId)).run.status).toBe('RUNNING');
+    const beforeRestart = await gcpCounters();
+
+    await stack.startPart('workflows');
+    firstRun = await waitForEnd(runId);
+    // The same execution, replayed under its id, drove the same run to its end.
+    expect(firstRun.run.id).toBe(runId);
+    let replayed = stack.executions!.get(execution.name);
+    for (let i = 0; i < 300 && replayed?.state === 'ACTIVE'; i += 1) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      execution = executionOfRun();
+      replayed = stack.executions!.get(execution.name);
     }
-    expect(execution?.state).toBe('SUCCEEDED');
+    expect(replayed?.state, JSON.stringify(replayed?.error)).toBe('SUCCEEDED');
+    expect(replayed?.replays).toBe(1);
+    expect(
+      stack.executions!.list().filter((e) => e.workflowId === 'provision-environment'),
+    ).toHaveLength(1);
     await expectReady(firstRun);
+    const clusterStep = firstRun.steps.find((s) => s.step === 'cluster')!;
+    expect(clusterStep.attempts).toBeGreaterThan(atKill.attempts);
+
+    // No duplicates: each resource was created by one write, and the pending cluster operation
+    // was read by name after the restart instead of being started again.
+    const after = await gcpCounters();
+    const creates = (method: RegExp) => calls(after, method, 'writes');
+    expect(creates(/^container\.projects\.(locations|zones)\.clusters\.create$/)).toBe(1);
+    expect(creates(/^container\.projects\.(locations|zones)\.clusters\.nodePools\.create$/)).toBe(
+      1,
+    );
+    expect(creates(/^compute\.networks\.insert$/)).toBe(1);
+    expect(creates(/^compute\.subnetworks\.insert$/)).toBe(1);
+    expect(creates(/^compute\.routers\.insert$/)).toBe(1);
+    expect(creates(/^iam\.projects\.serviceAccounts\.create$/)).toBe(2);
+    expect(creates(/^gkehub\.projects\.locations\.features\.create$/)).toBe(1);
+    const firewalls = await listNames(`${COMPUTE}/global/firewalls`, 'items');
+    expect(firewalls.length).toBeGreaterThan(0);
+    expect(creates(/^compute\.firewalls\.insert$/)).toBe(firewalls.length);
+    const zones = await listNames(`/dns/v1/projects/${PROJECT}/managedZones`, 'managedZones');
+    expect(creates(/^dns\.managedZones\.create$/)).toBe(zones.length);
+    const operationReads = (c: GcpCounters) =>
+      calls(c, /^container\.projects\.(locations|zones)\.operations\.get$/, 'reads');
+    expect(operationReads(after)).toBeGreaterThan(operationReads(beforeRestart));
+    expect(await listNames(`/v1/projects/${PROJECT}/locations/-/clusters`, 'clusters')).toEqual([
+      'cluster1',
+    ]);
   });
 
   it('egressctl up --once attaches, publishes both tenants, and the run ends SUCCEEDED with both APPLIED and team-x granted on the bucket', async () => {
@@ -161,7 +273,8 @@ describe('provisioning the tutorial environment on the local stack', { timeout: 
     expect(result.stdout).toContain(`attached to the local stack of ${stateDir}`);
     expect(result.stdout).toContain('published team-x, team-y to tenant-requests');
     expect(result.stdout).toMatch(
-      /reachability \(desired state compiled from the specs\):\nURL +team-x +team-y/,
+      // The heading names the matrix's source: the tenants step's record, or the specs.
+      /reachability \((recorded by the tenants step from the live cluster|desired state compiled from the specs)\):\nURL +team-x +team-y/,
     );
     expect(result.stdout).toMatch(
       /http:\/\/example\.com\/ +ALLOWED \(tls-origination\) +DENIED_NO_ROUTE/,
@@ -222,5 +335,90 @@ describe('provisioning the tutorial environment on the local stack', { timeout: 
     const repeated = await post(environmentYaml, { 'Idempotency-Key': 'e2e-same-request' });
     expect(repeated.status).toBe(200);
     expect(repeated.body.runId).toBe(keyed.body.runId);
+  });
+
+  it('egressctl down tears the environment down: the simulators hold nothing of it, the seeded bucket stays', async () => {
+    expect(firstRun).toBeDefined();
+    await executionsSettled();
+    const kube = stack.fleet!.clusters().get('cluster1');
+    expect(kube).toBeDefined();
+    type KubeObject = {
+      kind?: string;
+      metadata?: { name?: string; labels?: Record<string, string> };
+    };
+    const owned = (o: KubeObject) =>
+      o.metadata?.labels?.['egress.provisioner.dev/environment'] === 'tutorial';
+    expect((kube!.objects() as KubeObject[]).filter(owned).length).toBeGreaterThan(0);
+    for (const [path, field] of ENVIRONMENT_LISTINGS) {
+      expect((await listNames(path, field)).length, path).toBeGreaterThan(0);
+    }
+    const members = async () => {
+      const res = await fetch(`${stack.info.endpoints.gcp}/v1/projects/${PROJECT}:getIamPolicy`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      const policy = (await res.json()) as { bindings?: Array<{ members: string[] }> };
+      return (policy.bindings ?? [])
+        .flatMap((b) => b.members)
+        .filter((m) => m.includes(`@${PROJECT}.iam.gserviceaccount.com`));
+    };
+    expect((await members()).length).toBeGreaterThan(0);
+
+    const result = await runCli(['down', 'tutorial', '--state-dir', stateDir, '--poll', '0.2']);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const runId = /teardown run (run-[0-9a-f-]+)/.exec(result.stdout)?.[1];
+    expect(runId, result.stdout).toBeDefined();
+    expect(result.stdout).toContain(`run ${runId} SUCCEEDED`);
+    expect((await getEnvironment()).status).toBe('DELETED');
+
+    // Every kind the environment made, listed through the simulator's own REST API: each list
+    // held the environment's resources before and holds nothing after.
+    for (const [path, field] of ENVIRONMENT_LISTINGS) {
+      expect(await listNames(path, field), path).toEqual([]);
+    }
+    expect(await members()).toEqual([]);
+    // The fleet's mesh feature is the project's and stays (shared/steps/fleet-mesh.ts), without
+    // the deleted cluster's membership.
+    const feature = await gcpGet<{ membershipStates?: Record<string, unknown> }>(
+      `/v1/projects/${PROJECT}/locations/global/features/servicemesh`,
+    );
+    expect(
+      Object.keys(feature.membershipStates ?? {}).filter((k) => k.includes('cluster1')),
+    ).toEqual([]);
+
+    // The seeded bucket stays, without team-x's grant.
+    const bucketPolicy = await gcpGet<{ bindings: Array<{ role: string; members: string[] }> }>(
+      `/storage/v1/b/${BUCKET}/iam`,
+    );
+    expect(bucketPolicy.bindings.flatMap((b) => b.members)).not.toContain(TEAM_X_MEMBER);
+    expect(await gcpGet<{ name: string }>(`/storage/v1/b/${BUCKET}`)).toMatchObject({
+      name: BUCKET,
+    });
+
+    // Nothing else is left: each collection holds at most what it held before provisioning, the
+    // services the environment enabled and the project-level policy and feature excepted.
+    const left = stack.gcp!.state().resources;
+    const kept = new Set([
+      'serviceusage.services',
+      'gkehub.features',
+      'iam.policies',
+      'storage.policies',
+    ]);
+    const leftovers = Object.entries(left)
+      .filter(([collection]) => !kept.has(collection))
+      .flatMap(([collection, items]) =>
+        Object.keys(items)
+          .filter((key) => !(key in (seededResources[collection] ?? {})))
+          .map((key) => `${collection} ${key}`),
+      );
+    expect(leftovers).toEqual([]);
+
+    // The cluster's API server is gone, and teardown removed what it owned there before that.
+    expect(stack.fleet!.clusters().has('cluster1')).toBe(false);
+    expect(stack.info.endpoints.clusters).toEqual({});
+    expect(
+      (kube!.objects() as KubeObject[]).filter(owned).map((o) => `${o.kind}/${o.metadata?.name}`),
+    ).toEqual([]);
   });
 });

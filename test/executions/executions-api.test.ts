@@ -177,12 +177,34 @@ describe('local Executions API with the official ExecutionsClient', () => {
     ).rejects.toMatchObject({ code: 404 });
   });
 
-  it('keeps records in the state dir; an execution cut off by a stop ends FAILED, not resumed', async () => {
+  it('keeps records in the state dir and replays an execution cut off by a stop under the same id', async () => {
     const dir = mkdtempSync(`${tmpdir()}/executions-restart-`);
+    const durable = {
+      ...WORKFLOWS,
+      // Sleeps as the argument says, then names the execution it ran in.
+      waiting: `
+main:
+  params: [args]
+  steps:
+    - wait:
+        call: sys.sleep
+        args:
+          seconds: \${args.seconds}
+    - answer:
+        return: '\${args.name + " in " + sys.get_env("GOOGLE_CLOUD_WORKFLOW_EXECUTION_ID")}'
+`,
+    };
     try {
-      const first = await startExecutionsServer({ workflows: WORKFLOWS, stateDir: dir });
+      const first = await startExecutionsServer({ workflows: durable, stateDir: dir });
       const firstClient = localExecutionsClient(first.url);
-      const [slow] = await firstClient.createExecution({ parent: `${PARENT}/slow`, execution: {} });
+      const [cut] = await firstClient.createExecution({
+        parent: `${PARENT}/waiting`,
+        execution: { argument: '{"name":"cut","seconds":3600}' },
+      });
+      const [orphan] = await firstClient.createExecution({
+        parent: `${PARENT}/slow`,
+        execution: {},
+      });
       const [greet] = await firstClient.createExecution({
         parent: `${PARENT}/greet`,
         execution: { argument: '{"name":"x"}' },
@@ -190,18 +212,56 @@ describe('local Executions API with the official ExecutionsClient', () => {
       await first.waitFor(greet.name!);
       await firstClient.close();
       await first.close();
+      // A stop leaves the record as a killed process would: ACTIVE.
+      expect(first.get(cut.name!)?.state).toBe('ACTIVE');
 
-      const second = await startExecutionsServer({ workflows: WORKFLOWS, stateDir: dir });
+      // The second server knows no `slow` workflow any more: that execution cannot be replayed.
+      const { slow: _gone, ...remaining } = durable;
+      const second = await startExecutionsServer({
+        workflows: remaining,
+        stateDir: dir,
+        timeScale: 3600 * 100,
+      });
+      const secondClient = localExecutionsClient(second.url);
       try {
         expect(second.get(greet.name!)?.state).toBe('SUCCEEDED');
-        const cut = second.get(slow.name!);
-        expect(cut?.state).toBe('FAILED');
-        expect(cut?.error?.payload).toContain('executions are not resumed');
+        const replayed = await second.waitFor(cut.name!);
+        expect(replayed.state).toBe('SUCCEEDED');
+        const id = cut.name!.split('/').at(-1);
+        expect(JSON.parse(replayed.result!)).toBe(`cut in ${id}`);
+        expect(replayed.replays).toBe(1);
+        expect(replayed.createTime).toBe(first.get(cut.name!)?.createTime);
+        // Through the API, the replay is the same execution, with no local-only fields.
+        const [read] = await secondClient.getExecution({ name: cut.name! });
+        expect(read.state).toBe('SUCCEEDED');
+        expect(read.argument).toBe('{"name":"cut","seconds":3600}');
+        expect(second.list().filter((e) => e.workflowId === 'waiting')).toHaveLength(1);
+
+        const failed = second.get(orphan.name!);
+        expect(failed?.state).toBe('FAILED');
+        expect(failed?.error?.payload).toContain('cannot replay this execution');
+        expect(failed?.error?.payload).toContain("'workflows/slow' was not found");
       } finally {
+        await secondClient.close();
         await second.close();
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('without a state dir, a stop ends running executions FAILED', async () => {
+    const server = await startExecutionsServer({ workflows: WORKFLOWS });
+    const localClient = localExecutionsClient(server.url);
+    try {
+      const [slow] = await localClient.createExecution({ parent: `${PARENT}/slow`, execution: {} });
+      await localClient.close();
+      await server.close();
+      const record = server.get(slow.name!);
+      expect(record?.state).toBe('FAILED');
+      expect(record?.error?.payload).toContain('without a state dir executions are not kept');
+    } finally {
+      await localClient.close();
     }
   });
 });
