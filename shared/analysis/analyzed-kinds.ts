@@ -1,9 +1,7 @@
+import { listedKinds, type ListedKind } from '../plan/kube-object.js';
+
 /** A kind the analyzer reads, with the API version a cluster is listed through. */
-export interface AnalyzedKind {
-  apiVersion: string;
-  kind: string;
-  namespaced: boolean;
-}
+export type AnalyzedKind = ListedKind;
 
 /**
  * Every kind the reachability analyzer reads (namespace labels, the gateway's Service and
@@ -11,15 +9,15 @@ export interface AnalyzedKind {
  * across ALL namespaces and without a label selector: objects the product does not own (another
  * team's AuthorizationPolicy, a ServiceEntry exported to `*`) decide reachability just as well.
  */
-export const ANALYZED_KINDS: readonly AnalyzedKind[] = [
-  { apiVersion: 'v1', kind: 'Namespace', namespaced: false },
-  { apiVersion: 'v1', kind: 'Service', namespaced: true },
-  { apiVersion: 'apps/v1', kind: 'Deployment', namespaced: true },
-  { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', namespaced: true },
-  { apiVersion: 'networking.istio.io/v1', kind: 'Sidecar', namespaced: true },
-  { apiVersion: 'networking.istio.io/v1', kind: 'Gateway', namespaced: true },
-  { apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', namespaced: true },
-  { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', namespaced: true },
-  { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', namespaced: true },
-  { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', namespaced: true },
-];
+export const ANALYZED_KINDS: readonly AnalyzedKind[] = listedKinds([
+  'Namespace',
+  'Service',
+  'Deployment',
+  'NetworkPolicy',
+  'Sidecar',
+  'Gateway',
+  'ServiceEntry',
+  'DestinationRule',
+  'VirtualService',
+  'AuthorizationPolicy',
+]);

@@ -1,4 +1,4 @@
-import type { KubeObject } from '../plan/kube-object.js';
+import { LISTED_KINDS, type KubeObject, type ListedKind } from '../plan/kube-object.js';
 import { KIND_ORDER } from '../plan/mesh/index.js';
 
 /** The field manager of every server-side apply the product sends (one name: one owner). */
@@ -13,35 +13,13 @@ export const FIELD_MANAGER = 'egress-provisioner';
 export const APPLY_SET_LABEL = 'egress.provisioner.dev/apply-set';
 
 /** A kind the applier lists when it looks for objects to prune. */
-export interface ManagedKind {
-  apiVersion: string;
-  kind: string;
-  namespaced: boolean;
-}
+export type ManagedKind = ListedKind;
 
 /**
  * Every kind the compiler emits (shared/plan/mesh KIND_ORDER), with the API version the applier
  * lists it through. A kind missing here would never be pruned: a test checks the two agree.
  */
-export const MANAGED_KINDS: readonly ManagedKind[] = [
-  { apiVersion: 'v1', kind: 'Namespace', namespaced: false },
-  { apiVersion: 'v1', kind: 'ServiceAccount', namespaced: true },
-  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', namespaced: true },
-  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', namespaced: true },
-  { apiVersion: 'v1', kind: 'Service', namespaced: true },
-  { apiVersion: 'apps/v1', kind: 'Deployment', namespaced: true },
-  { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', namespaced: true },
-  { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', namespaced: true },
-  { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', namespaced: true },
-  { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', namespaced: true },
-  { apiVersion: 'telemetry.istio.io/v1', kind: 'Telemetry', namespaced: true },
-  { apiVersion: 'networking.istio.io/v1', kind: 'Sidecar', namespaced: true },
-  { apiVersion: 'networking.istio.io/v1', kind: 'Gateway', namespaced: true },
-  { apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', namespaced: true },
-  { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', namespaced: true },
-  { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', namespaced: true },
-  { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', namespaced: true },
-];
+export const MANAGED_KINDS: readonly ManagedKind[] = LISTED_KINDS;
 
 /**
  * Namespaces that exist without the product and must outlive it: pruning one only drops the
