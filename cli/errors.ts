@@ -12,6 +12,17 @@ export class CliError extends Error {
   }
 }
 
+/** Input that failed validation: one indented line per problem, exit code 1. */
+export function invalidInput(problems: readonly string[]): CliError {
+  return new CliError(
+    [
+      `invalid input: ${problems.length} problem${problems.length === 1 ? '' : 's'}`,
+      ...problems.map((problem) => `  ${problem}`),
+    ].join('\n'),
+    ExitCode.invalid,
+  );
+}
+
 /** Prints an error the way a user should see it and exits: a message, never a stack trace. */
 export function reportAndExit(err: unknown): never {
   if (err instanceof CliError) {

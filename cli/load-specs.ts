@@ -7,9 +7,10 @@ import {
   validateDocuments,
   type RawDocument,
   type SpecError,
+  type SpecSet,
   type ValidationResult,
 } from '../shared/spec/index.js';
-import { CliError } from './errors.js';
+import { CliError, invalidInput } from './errors.js';
 import {
   SeedError,
   isLocalSeedDocument,
@@ -103,6 +104,13 @@ export async function loadAndValidateSpecs(
     ok: false,
     errors: [...loaded.errors, ...problems, ...(result.ok ? [] : result.errors)],
   };
+}
+
+/** {@link loadAndValidateSpecs} for commands that need a valid set: any problem is a CliError. */
+export async function loadValidSpecs(paths: ReadonlyArray<string>): Promise<SpecSet> {
+  const result = await loadAndValidateSpecs(paths);
+  if (!result.ok) throw invalidInput(result.errors.map(formatSpecError));
+  return result.specs;
 }
 
 /** Splits one file's text into documents; pure, so tests can feed it text directly. */

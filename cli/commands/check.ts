@@ -15,7 +15,7 @@ import { applicationNodesEmail, gatewayNodesEmail } from '../../shared/plan/gcp/
 import type { KubeObject } from '../../shared/plan/kube-object.js';
 import { desiredObjects } from '../../shared/plan/mesh/index.js';
 import { formatSpecError, SPEC_API_VERSION, validateDocuments } from '../../shared/spec/index.js';
-import { CliError, ExitCode } from '../errors.js';
+import { CliError, ExitCode, invalidInput } from '../errors.js';
 import { loadSpecFiles } from '../load-specs.js';
 import { DEFAULT_STATE_DIR } from '../../local/stack/state-files.js';
 import {
@@ -41,16 +41,6 @@ export interface AnalysisSourceOptions {
   environment?: string;
 }
 
-function invalid(lines: string[]): CliError {
-  return new CliError(
-    [
-      `invalid input: ${lines.length} problem${lines.length === 1 ? '' : 's'}`,
-      ...lines.map((l) => `  ${l}`),
-    ].join('\n'),
-    ExitCode.invalid,
-  );
-}
-
 async function readFirewalls(path: string): Promise<FirewallRule[]> {
   let text: string;
   try {
@@ -62,7 +52,7 @@ async function readFirewalls(path: string): Promise<FirewallRule[]> {
   try {
     doc = parse(text);
   } catch (err) {
-    throw invalid([
+    throw invalidInput([
       `${path}: not YAML: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
     ]);
   }
@@ -71,7 +61,7 @@ async function readFirewalls(path: string): Promise<FirewallRule[]> {
     : Array.isArray((doc as { items?: unknown })?.items)
       ? (doc as { items: unknown[] }).items
       : undefined;
-  if (!list) throw invalid([`${path}: expected a YAML list of compute Firewall bodies`]);
+  if (!list) throw invalidInput([`${path}: expected a YAML list of compute Firewall bodies`]);
   const problems: string[] = [];
   list.forEach((rule, index) => {
     const r = rule as Partial<FirewallRule> | null;
@@ -86,7 +76,7 @@ async function readFirewalls(path: string): Promise<FirewallRule[]> {
       problems.push(`${path}[${index}].priority: must be a number 0..65535`);
     }
   });
-  if (problems.length) throw invalid(problems);
+  if (problems.length) throw invalidInput(problems);
   return list as FirewallRule[];
 }
 
@@ -97,7 +87,7 @@ async function readFirewalls(path: string): Promise<FirewallRule[]> {
  */
 export async function loadAnalysisInput(source: AnalysisSourceOptions): Promise<AnalysisInput> {
   const loaded = await loadSpecFiles(source.file);
-  if (loaded.errors.length) throw invalid(loaded.errors.map(formatSpecError));
+  if (loaded.errors.length) throw invalidInput(loaded.errors.map(formatSpecError));
   const specDocs = loaded.documents.filter(
     (d) => (d.doc as { apiVersion?: unknown })?.apiVersion === SPEC_API_VERSION,
   );
@@ -108,7 +98,7 @@ export async function loadAnalysisInput(source: AnalysisSourceOptions): Promise<
   let firewalls: FirewallRule[] | undefined;
   if (specDocs.length) {
     const result = validateDocuments(specDocs);
-    if (!result.ok) throw invalid(result.errors.map(formatSpecError));
+    if (!result.ok) throw invalidInput(result.errors.map(formatSpecError));
     const { environments, tenants } = result.specs;
     const candidates = source.environment
       ? environments.filter((e) => e.metadata.name === source.environment)

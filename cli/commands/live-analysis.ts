@@ -7,11 +7,11 @@ import {
   type FirewallRule,
 } from '../../shared/analysis/index.js';
 import type { KubeObject } from '../../shared/plan/kube-object.js';
-import { formatSpecError, type Environment, type Tenant } from '../../shared/spec/index.js';
+import type { Environment, Tenant } from '../../shared/spec/index.js';
 import type { EnvironmentRecord, TenantRecord } from '../../shared/state/types.js';
 import { DEFAULT_STATE_DIR, runningStack, stackPaths } from '../../local/stack/state-files.js';
 import { CliError, ExitCode } from '../errors.js';
-import { loadAndValidateSpecs } from '../load-specs.js';
+import { loadValidSpecs } from '../load-specs.js';
 import type { AnalysisInput } from './check.js';
 import { apiCall } from './stack-client.js';
 
@@ -51,19 +51,10 @@ async function specsFromFiles(
   files: string[],
   name: string,
 ): Promise<{ environment: Environment; tenants: Tenant[] }> {
-  const result = await loadAndValidateSpecs(files);
-  if (!result.ok) {
-    throw new CliError(
-      [
-        `invalid input: ${result.errors.length} problem(s)`,
-        ...result.errors.map((e) => `  ${formatSpecError(e)}`),
-      ].join('\n'),
-      ExitCode.invalid,
-    );
-  }
-  const environment = result.specs.environments.find((e) => e.metadata.name === name);
+  const specs = await loadValidSpecs(files);
+  const environment = specs.environments.find((e) => e.metadata.name === name);
   if (!environment) {
-    const found = result.specs.environments.map((e) => e.metadata.name).join(', ') || 'none';
+    const found = specs.environments.map((e) => e.metadata.name).join(', ') || 'none';
     throw new CliError(
       `--env ${name}: no Environment named "${name}" in the given files (found: ${found})`,
       ExitCode.invalid,
@@ -71,7 +62,7 @@ async function specsFromFiles(
   }
   return {
     environment,
-    tenants: result.specs.tenants.filter((t) => t.spec.environment === name),
+    tenants: specs.tenants.filter((t) => t.spec.environment === name),
   };
 }
 

@@ -1,25 +1,14 @@
 import { Option, type Command } from 'commander';
 import { planEnvironment, type EnvironmentPlan } from '../../shared/plan/index.js';
-import { formatSpecError, type Environment } from '../../shared/spec/index.js';
-import { CliError, ExitCode } from '../errors.js';
-import { loadAndValidateSpecs } from '../load-specs.js';
+import type { Environment } from '../../shared/spec/index.js';
+import { invalidInput } from '../errors.js';
+import { loadValidSpecs } from '../load-specs.js';
 
 /** Reads and validates the files as one set (tenants too); a plan needs at least one Environment. */
 async function loadEnvironments(paths: readonly string[]): Promise<Environment[]> {
-  const result = await loadAndValidateSpecs(paths);
-  const problems = result.ok
-    ? result.specs.environments.length === 0
-      ? ['no Environment document in the given files: a plan needs one']
-      : []
-    : result.errors.map(formatSpecError);
-  if (result.ok && problems.length === 0) return result.specs.environments;
-  throw new CliError(
-    [
-      `invalid input: ${problems.length} problem${problems.length === 1 ? '' : 's'}`,
-      ...problems.map((problem) => `  ${problem}`),
-    ].join('\n'),
-    ExitCode.invalid,
-  );
+  const { environments } = await loadValidSpecs(paths);
+  if (environments.length > 0) return environments;
+  throw invalidInput(['no Environment document in the given files: a plan needs one']);
 }
 
 function formatSeconds(seconds: number): string {

@@ -10,9 +10,8 @@ import {
   type RenderFormat,
   type RenderLayout,
 } from '../../shared/plan/mesh/index.js';
-import { formatSpecError } from '../../shared/spec/index.js';
 import { CliError, ExitCode } from '../errors.js';
-import { loadAndValidateSpecs } from '../load-specs.js';
+import { loadValidSpecs } from '../load-specs.js';
 
 interface RenderOptions {
   file: string[];
@@ -27,17 +26,7 @@ interface RenderOptions {
  * steps; returns them as text (stdout) or writes files into `options.out`.
  */
 export async function runRender(options: RenderOptions): Promise<string> {
-  const result = await loadAndValidateSpecs(options.file);
-  if (!result.ok) {
-    const lines = result.errors.map((e) => `  ${formatSpecError(e)}`);
-    throw new CliError(
-      [`invalid input: ${lines.length} problem${lines.length === 1 ? '' : 's'}`, ...lines].join(
-        '\n',
-      ),
-      ExitCode.invalid,
-    );
-  }
-  const { environments, tenants } = result.specs;
+  const { environments, tenants } = await loadValidSpecs(options.file);
   const candidates = options.environment
     ? environments.filter((e) => e.metadata.name === options.environment)
     : environments;

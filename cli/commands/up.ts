@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { formatSpecError, type Environment } from '../../shared/spec/index.js';
+import type { Environment } from '../../shared/spec/index.js';
 import { environmentSteps } from '../../shared/steps/index.js';
 import {
   MemoryStepRecords,
@@ -8,7 +8,7 @@ import {
   type RunReport,
 } from '../../shared/steps/runner.js';
 import { CliError, ExitCode } from '../errors.js';
-import { loadAndValidateSpecs } from '../load-specs.js';
+import { loadValidSpecs } from '../load-specs.js';
 
 /** Options of `egressctl up --steps-only` and `egressctl down ENV --steps-only`. */
 export interface StepsOnlyOptions {
@@ -41,17 +41,8 @@ export function progressLine(event: ProgressEvent): string {
 }
 
 async function loadEnvironment(files: string[], name?: string): Promise<Environment> {
-  const result = await loadAndValidateSpecs(files);
-  if (!result.ok) {
-    throw new CliError(
-      [
-        `invalid input: ${result.errors.length} problem(s)`,
-        ...result.errors.map((e) => `  ${formatSpecError(e)}`),
-      ].join('\n'),
-      ExitCode.invalid,
-    );
-  }
-  const environments = result.specs.environments;
+  const specs = await loadValidSpecs(files);
+  const environments = specs.environments;
   const chosen = name ? environments.filter((env) => env.metadata.name === name) : environments;
   if (chosen.length !== 1) {
     throw new CliError(
