@@ -1,12 +1,19 @@
 /**
- * A small reader of HCL (Terraform) block structure: blocks with labels, attributes, and the
- * values the coverage test needs (strings, lists, objects); any other expression is kept as its
- * raw text. Not a full HCL parser: no heredocs, no template directives.
+ * Terraform files as blocks with labels, attributes and nested blocks, read with HashiCorp's own
+ * HCL parser (hcl/v2 compiled to WebAssembly: `@cdktf/hcl2json`). The parser answers in
+ * Terraform's JSON syntax; this module turns that back into blocks, and keeps apart what the
+ * coverage check must tell apart: a literal string, an expression (a reference such as
+ * `google_pubsub_topic.foo.id`), and a template that interpolates (`"a-${var.b}"`).
  */
 
-/** An attribute value: a string literal, a list, an object, or a raw expression's text. */
+/**
+ * An attribute value: a literal string; a template with interpolations (its text, as written
+ * between the quotes); a list; an object; or any other expression's source text (a reference,
+ * a function call, a number, `true`, `null`).
+ */
 export type HclValue =
   | { kind: 'string'; value: string }
+  | { kind: 'template'; text: string }
   | { kind: 'list'; items: HclValue[] }
   | { kind: 'object'; attributes: Record<string, HclValue> }
   | { kind: 'raw'; text: string };
@@ -17,254 +24,185 @@ export interface HclBlock {
   labels: string[];
   attributes: Record<string, HclValue>;
   blocks: HclBlock[];
-  /** 1-based line of the block's type word. */
-  line: number;
 }
 
-type Token =
-  | { t: 'string'; value: string; line: number }
-  | { t: 'punct'; value: string; line: number }
-  | { t: 'newline'; line: number }
-  | { t: 'word'; value: string; line: number };
+/**
+ * How many labels each block type takes. The JSON syntax nests labelled blocks as objects keyed
+ * by label, which reads the same as an object-valued attribute; Terraform tells them apart by
+ * schema, and so must we. Top level: every Terraform block type (anything else is an error).
+ */
+const TOP_LEVEL_LABELS: Readonly<Record<string, number>> = {
+  resource: 2,
+  data: 2,
+  ephemeral: 2,
+  variable: 1,
+  output: 1,
+  module: 1,
+  provider: 1,
+  check: 1,
+  locals: 0,
+  terraform: 0,
+  moved: 0,
+  import: 0,
+  removed: 0,
+};
 
-function tokenize(text: string, file: string): Token[] {
-  const tokens: Token[] = [];
-  let line = 1;
-  let i = 0;
+/** Nested block types that take a label; every other nested block takes none. */
+const NESTED_LABELS: Readonly<Record<string, number>> = {
+  provisioner: 1,
+  dynamic: 1,
+  backend: 1,
+};
+
+/** The part of `@cdktf/hcl2json` used here. */
+interface Hcl2Json {
+  /** Terraform's JSON syntax of a file; rejects with `parse config: [file:line,col: ...]`. */
+  parse(file: string, text: string): Promise<unknown>;
+}
+
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+function isObject(value: Json | undefined): value is { [key: string]: Json } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * True for the JSON shape of unlabelled blocks: a non-empty array of objects. An attribute
+ * whose value is a list of objects (`x = [{ a = 1 }]`) has the same shape and reads as blocks;
+ * Terraform resolves that by provider schema, which is not available here (infra/ has none).
+ */
+function isBlockList(value: Json | undefined): value is { [key: string]: Json }[] {
+  return Array.isArray(value) && value.length > 0 && value.every(isObject);
+}
+
+/** The index just past the `}` closing the interpolation whose body starts at `start`. */
+function endOfInterpolation(text: string, start: number): number {
+  let depth = 0;
+  let i = start;
   while (i < text.length) {
     const c = text[i]!;
-    if (c === '\n') {
-      tokens.push({ t: 'newline', line });
-      line++;
+    if (c === '"') i = endOfQuoted(text, i + 1);
+    else if (c === '{') {
+      depth++;
       i++;
-    } else if (c === ' ' || c === '\t' || c === '\r') {
+    } else if (c === '}') {
+      if (depth === 0) return i + 1;
+      depth--;
       i++;
-    } else if (c === '#' || (c === '/' && text[i + 1] === '/')) {
-      while (i < text.length && text[i] !== '\n') i++;
-    } else if (c === '/' && text[i + 1] === '*') {
-      const end = text.indexOf('*/', i + 2);
-      if (end < 0) throw new Error(`${file}:${line}: unterminated /* comment`);
-      line += text.slice(i, end).split('\n').length - 1;
-      i = end + 2;
-    } else if (c === '"') {
-      // Interpolations may hold quotes of their own: track ${ ... } nesting.
-      let j = i + 1;
-      let value = '';
-      let depth = 0;
-      while (j < text.length) {
-        const d = text[j]!;
-        if (d === '\\' && depth === 0) {
-          value += text.slice(j, j + 2);
-          j += 2;
-          continue;
-        }
-        if (d === '\n') throw new Error(`${file}:${line}: unterminated string`);
-        if (d === '$' && text[j + 1] === '{') depth++;
-        else if (d === '}' && depth > 0) depth--;
-        else if (d === '"' && depth === 0) break;
-        value += d;
-        j++;
-      }
-      if (j >= text.length) throw new Error(`${file}:${line}: unterminated string`);
-      tokens.push({ t: 'string', value: value.replace(/\\"/g, '"').replace(/\\\\/g, '\\'), line });
-      i = j + 1;
-    } else if (c === '<' && text[i + 1] === '<') {
-      throw new Error(`${file}:${line}: heredocs are not supported by this reader`);
-    } else if (
-      '{}[]()=,:'.includes(c) &&
-      !(c === '=' && (text[i + 1] === '=' || text[i + 1] === '>'))
-    ) {
-      tokens.push({ t: 'punct', value: c, line });
-      i++;
-    } else {
-      let j = i;
-      while (j < text.length && !/[\s{}[\]()=,:"#]/.test(text[j]!)) j++;
-      if (j === i) j++; // an operator such as == or => stays one word
-      if (text.slice(j, j + 1) === '=' && ['=', '!', '<', '>'].includes(text[j - 1]!)) j++;
-      tokens.push({ t: 'word', value: text.slice(i, j), line });
-      i = j;
-    }
+    } else i++;
   }
-  return tokens;
+  return text.length;
 }
 
-const OPEN: Record<string, string> = { '{': '}', '[': ']', '(': ')' };
-
-class Parser {
-  private pos = 0;
-  constructor(
-    private readonly tokens: Token[],
-    private readonly file: string,
-  ) {}
-
-  private peek(): Token | undefined {
-    return this.tokens[this.pos];
+/** The index just past the `"` closing a quoted string (inside an interpolation) at `start`. */
+function endOfQuoted(text: string, start: number): number {
+  let i = start;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === '\\') i += 2;
+    else if (c === '"') return i + 1;
+    else if ((c === '$' || c === '%') && text[i + 1] === '{')
+      i = endOfInterpolation(text, i + 2); // a template nested in a string of the expression
+    else i++;
   }
-
-  private fail(message: string): never {
-    throw new Error(`${this.file}:${this.peek()?.line ?? '?'}: ${message}`);
-  }
-
-  body(closing: boolean): Pick<HclBlock, 'attributes' | 'blocks'> {
-    const attributes: Record<string, HclValue> = {};
-    const blocks: HclBlock[] = [];
-    for (;;) {
-      const token = this.peek();
-      if (!token) {
-        if (closing) this.fail('missing }');
-        return { attributes, blocks };
-      }
-      if (token.t === 'newline') {
-        this.pos++;
-        continue;
-      }
-      if (token.t === 'punct' && token.value === '}') {
-        if (!closing) this.fail('unexpected }');
-        this.pos++;
-        return { attributes, blocks };
-      }
-      if (token.t !== 'word')
-        this.fail(`expected an attribute or block name, found ${JSON.stringify(token)}`);
-      this.pos++;
-      const next = this.peek();
-      if (next?.t === 'punct' && next.value === '=') {
-        this.pos++;
-        attributes[token.value] = this.expression();
-        continue;
-      }
-      const labels: string[] = [];
-      for (;;) {
-        const label = this.peek();
-        if (label?.t === 'string' || label?.t === 'word') {
-          labels.push(label.value);
-          this.pos++;
-        } else break;
-      }
-      const open = this.peek();
-      if (!(open?.t === 'punct' && open.value === '{'))
-        this.fail(`expected { after ${token.value}`);
-      this.pos++;
-      blocks.push({ type: token.value, labels, ...this.body(true), line: token.line });
-    }
-  }
-
-  /** The tokens of one expression: up to a newline, comma or closer at depth 0. */
-  private expressionTokens(): Token[] {
-    const taken: Token[] = [];
-    const stack: string[] = [];
-    for (;;) {
-      const token = this.peek();
-      if (!token) break;
-      if (stack.length === 0) {
-        if (token.t === 'newline' && taken.length > 0) break;
-        if (
-          token.t === 'punct' &&
-          (token.value === ',' || token.value === '}' || token.value === ']')
-        )
-          break;
-      }
-      if (token.t === 'punct' && OPEN[token.value]) stack.push(OPEN[token.value]!);
-      else if (token.t === 'punct' && stack.length > 0 && token.value === stack[stack.length - 1])
-        stack.pop();
-      if (!(token.t === 'newline' && taken.length === 0)) taken.push(token);
-      this.pos++;
-    }
-    return taken;
-  }
-
-  /** List items, separated by commas or newlines. */
-  items(): HclValue[] {
-    const values: HclValue[] = [];
-    while (this.pos < this.tokens.length) {
-      const token = this.tokens[this.pos]!;
-      if (token.t === 'newline' || (token.t === 'punct' && token.value === ',')) {
-        this.pos++;
-        continue;
-      }
-      values.push(interpret(this.expressionTokens(), this.file));
-    }
-    return values;
-  }
-
-  /** Object members `key = value` (or `key: value`), separated by commas or newlines. */
-  objectAttributes(): Record<string, HclValue> {
-    const attributes: Record<string, HclValue> = {};
-    while (this.pos < this.tokens.length) {
-      const token = this.tokens[this.pos]!;
-      if (token.t === 'newline' || (token.t === 'punct' && token.value === ',')) {
-        this.pos++;
-        continue;
-      }
-      const key = token.t === 'string' || token.t === 'word' ? token.value : undefined;
-      const eq = this.tokens[this.pos + 1];
-      if (key === undefined || !(eq?.t === 'punct' && (eq.value === '=' || eq.value === ':'))) {
-        throw new Error(`${this.file}:${token.line}: expected key = value in an object`);
-      }
-      this.pos += 2;
-      attributes[key] = interpret(this.expressionTokens(), this.file);
-    }
-    return attributes;
-  }
-
-  private expression(): HclValue {
-    const tokens = this.expressionTokens();
-    return interpret(tokens, this.file);
-  }
+  return text.length;
 }
 
-function rawText(tokens: Token[]): string {
-  return tokens
-    .map((t) => (t.t === 'newline' ? '' : t.t === 'string' ? JSON.stringify(t.value) : t.value))
-    .filter(Boolean)
-    .join(' ');
+/** Drops the escapes of the JSON syntax: `$${` and `%%{` stand for a literal `${` and `%{`. */
+function unescapeTemplate(text: string): string {
+  return text.replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{');
 }
 
-function interpret(tokens: Token[], file: string): HclValue {
-  const meaningful = tokens.filter((t) => t.t !== 'newline');
-  const first = meaningful[0];
-  const last = meaningful[meaningful.length - 1];
-  if (meaningful.length === 1 && first?.t === 'string')
-    return { kind: 'string', value: first.value };
-  const isWord = (t: Token | undefined, v: string) => t?.t === 'word' && t.value === v;
-  if (
-    first?.t === 'punct' &&
-    first.value === '[' &&
-    last?.t === 'punct' &&
-    last.value === ']' &&
-    !isWord(meaningful[1], 'for')
-  ) {
-    const inner = new Parser(
-      tokens.slice(tokens.indexOf(first) + 1, tokens.lastIndexOf(last)),
-      file,
-    );
-    return { kind: 'list', items: inner.items() };
+function stringValue(text: string): HclValue {
+  // The parser writes any expression that is not a static value as "${<source text>}".
+  if (text.startsWith('${') && endOfInterpolation(text, 2) === text.length) {
+    return { kind: 'raw', text: text.slice(2, -1) };
   }
-  if (
-    first?.t === 'punct' &&
-    first.value === '{' &&
-    last?.t === 'punct' &&
-    last.value === '}' &&
-    !isWord(meaningful[1], 'for')
-  ) {
-    const inner = new Parser(
-      tokens.slice(tokens.indexOf(first) + 1, tokens.lastIndexOf(last)),
-      file,
-    );
-    return { kind: 'object', attributes: inner.objectAttributes() };
+  const withoutEscapes = text.replace(/\$\$\{|%%\{/g, '');
+  if (/[$%]\{/.test(withoutEscapes)) return { kind: 'template', text };
+  return { kind: 'string', value: unescapeTemplate(text) };
+}
+
+function valueOf(json: Json): HclValue {
+  if (typeof json === 'string') return stringValue(json);
+  if (Array.isArray(json)) return { kind: 'list', items: json.map(valueOf) };
+  if (isObject(json)) {
+    return {
+      kind: 'object',
+      attributes: Object.fromEntries(Object.entries(json).map(([k, v]) => [k, valueOf(v)])),
+    };
   }
-  return { kind: 'raw', text: rawText(tokens) };
+  return { kind: 'raw', text: String(json) };
 }
 
-/** Parses one HCL file's top-level blocks (throws with file:line on what it cannot read). */
-export function parseHcl(text: string, file = 'input.tf'): HclBlock[] {
-  const parser = new Parser(tokenize(text, file), file);
-  const { attributes, blocks } = parser.body(false);
-  const stray = Object.keys(attributes);
-  if (stray.length > 0) throw new Error(`${file}: attribute ${stray[0]} outside any block`);
-  return blocks;
+/** The blocks of one type, unnesting `labelCount` levels of objects keyed by label. */
+function blocksOf(
+  type: string,
+  json: Json,
+  labelCount: number,
+  file: string,
+  labels: string[] = [],
+): HclBlock[] {
+  if (labelCount === 0) {
+    if (!isBlockList(json)) throw new Error(`${file}: ${type} is not a block`);
+    return json.map((body) => ({ type, labels, ...bodyOf(body, file) }));
+  }
+  if (!isObject(json)) throw new Error(`${file}: ${type} block without its labels`);
+  return Object.entries(json).flatMap(([label, inner]) =>
+    blocksOf(type, inner, labelCount - 1, file, [...labels, label]),
+  );
 }
 
-/** The string value of an attribute, or undefined when absent or not a literal. */
+function bodyOf(
+  json: { [key: string]: Json },
+  file: string,
+): Pick<HclBlock, 'attributes' | 'blocks'> {
+  const attributes: Record<string, HclValue> = {};
+  const blocks: HclBlock[] = [];
+  for (const [key, value] of Object.entries(json)) {
+    const labelCount = NESTED_LABELS[key] ?? 0;
+    if (labelCount > 0 && isObject(value)) blocks.push(...blocksOf(key, value, labelCount, file));
+    else if (isBlockList(value)) blocks.push(...blocksOf(key, value, 0, file));
+    else attributes[key] = valueOf(value);
+  }
+  return { attributes, blocks };
+}
+
+/**
+ * Parses one HCL file's top-level blocks. Rejects, naming the file (and the line, for syntax
+ * errors), what Terraform would not read: a syntax error, an attribute outside any block, an
+ * unknown top-level block type. Blocks come grouped by type (the parser's JSON sorts them), in
+ * source order within a type and label.
+ */
+export async function parseHcl(text: string, file = 'input.tf'): Promise<HclBlock[]> {
+  // Loaded on first use: the parser instantiates its WebAssembly module when imported, and only
+  // the coverage check reads Terraform. The specifier is a variable so that TypeScript does not
+  // load the package's typings, whose `/// <reference lib="dom" />` would swap Node's fetch
+  // types for the DOM's across the whole program.
+  const specifier = '@cdktf/hcl2json';
+  const { parse } = (await import(specifier)) as Hcl2Json;
+  let json: Json;
+  try {
+    json = (await parse(file, text)) as Json;
+  } catch (error) {
+    const message = (error instanceof Error ? error.message : String(error))
+      .replace(/^parse config: \[/, '')
+      .replace(/\]$/, '');
+    throw new Error(message.includes(file) ? message : `${file}: ${message}`, { cause: error });
+  }
+  if (!isObject(json)) throw new Error(`${file}: the parser returned no body`);
+  return Object.entries(json).flatMap(([type, value]) => {
+    const labelCount = TOP_LEVEL_LABELS[type];
+    if (labelCount === undefined) {
+      throw new Error(
+        `${file}: ${type} is not a Terraform block type (an attribute outside any block?)`,
+      );
+    }
+    return blocksOf(type, value, labelCount, file);
+  });
+}
+
+/** The value of an attribute that is a literal string, or undefined (absent, or not a literal). */
 export function stringAttribute(
   block: Pick<HclBlock, 'attributes'>,
   name: string,
@@ -273,7 +211,10 @@ export function stringAttribute(
   return value?.kind === 'string' ? value.value : undefined;
 }
 
-/** The text of an attribute of any kind: a string's value, or a raw expression's text. */
+/**
+ * The text of an attribute: a literal string's value, a template's text, an expression's source
+ * text (`google_pubsub_topic.foo.id`, `10`); a list or object as JSON.
+ */
 export function attributeText(
   block: Pick<HclBlock, 'attributes'>,
   name: string,
@@ -281,7 +222,7 @@ export function attributeText(
   const value = block.attributes[name];
   if (!value) return undefined;
   if (value.kind === 'string') return value.value;
-  if (value.kind === 'raw') return value.text;
+  if (value.kind === 'raw' || value.kind === 'template') return value.text;
   return JSON.stringify(value);
 }
 

@@ -15,14 +15,17 @@ beforeAll(async () => {
 });
 
 /** The input with one Terraform file's text replaced (and re-parsed). */
-function withTerraform(file: string, edit: (text: string) => string): CoverageInput {
+async function withTerraform(file: string, edit: (text: string) => string): Promise<CoverageInput> {
   return {
     ...input,
-    terraform: input.terraform.map((f) => {
-      if (f.file !== file) return f;
-      const text = edit(f.text);
-      return { file: f.file, text, blocks: parseHcl(text, f.file) };
-    }),
+    terraform: await Promise.all(
+      input.terraform.map(async (f) => {
+        if (f.file !== file) return f;
+        const text = edit(f.text);
+        if (text === f.text) throw new Error(`the edit of ${file} changed nothing`);
+        return { file: f.file, text, blocks: await parseHcl(text, f.file) };
+      }),
+    ),
   };
 }
 
@@ -91,8 +94,8 @@ describe('coverage of functions/index.ts, workflows/, cloudbuild.yaml and infra/
     expect(report.problems).toEqual(['cloudbuild.yaml has no step running `egressctl deploy`']);
   });
 
-  it('fails on a basic role in Terraform, naming file and line', () => {
-    const edited = withTerraform('infra/service-accounts.tf', (t) =>
+  it('fails on a basic role in Terraform, naming file and line', async () => {
+    const edited = await withTerraform('infra/service-accounts.tf', (t) =>
       t.replace('role    = "roles/workflows.editor"', 'role    = "roles/editor"'),
     );
     const report = checkCoverage(edited);
@@ -131,15 +134,15 @@ describe('coverage of functions/index.ts, workflows/, cloudbuild.yaml and infra/
     expect(report.problems.filter((p) => p.startsWith('cloudbuild.yaml:'))).toHaveLength(1);
   });
 
-  it('fails when Terraform grants a role the manifest does not list, or drops a condition', () => {
-    const extra = withTerraform('infra/service-accounts.tf', (t) =>
+  it('fails when Terraform grants a role the manifest does not list, or drops a condition', async () => {
+    const extra = await withTerraform('infra/service-accounts.tf', (t) =>
       t.replace('role    = "roles/logging.logWriter"', 'role    = "roles/logging.admin"'),
     );
     expect(checkCoverage(extra).problems).toEqual([
       'infra/ does not grant roles/logging.logWriter to egress-workflows (project)',
       'infra/ grants more than the manifest: workflows roles/logging.admin project',
     ]);
-    const unconditioned = withTerraform('infra/service-accounts.tf', (t) =>
+    const unconditioned = await withTerraform('infra/service-accounts.tf', (t) =>
       t.replace(/\n {2}condition \{[\s\S]*?\n {2}\}\n/, '\n'),
     );
     expect(checkCoverage(unconditioned).problems).toEqual([
@@ -147,14 +150,14 @@ describe('coverage of functions/index.ts, workflows/, cloudbuild.yaml and infra/
     ]);
   });
 
-  it('fails when a topic, the push subscription dead-letter policy or the Eventarc trigger is missing', () => {
-    const noDeadLetter = withTerraform('infra/pubsub.tf', (t) =>
+  it('fails when a topic, the push subscription dead-letter policy or the Eventarc trigger is missing', async () => {
+    const noDeadLetter = await withTerraform('infra/pubsub.tf', (t) =>
       t.replace(/\n {2}dead_letter_policy \{[\s\S]*?\n {2}\}\n/, '\n'),
     );
     expect(checkCoverage(noDeadLetter).problems).toEqual([
       'subscription tenant-requests-to-tenant-events (tenant-requests → egress-tenant-events) has no dead_letter_policy to tenant-requests-dead-letter',
     ]);
-    const renamedTopic = withTerraform('infra/pubsub.tf', (t) =>
+    const renamedTopic = await withTerraform('infra/pubsub.tf', (t) =>
       t.replace('name       = "environment-requests-dead-letter"', 'name       = "env-dlq"'),
     );
     expect(checkCoverage(renamedTopic).problems).toEqual([
@@ -163,7 +166,7 @@ describe('coverage of functions/index.ts, workflows/, cloudbuild.yaml and infra/
       'infra/ does not grant roles/pubsub.publisher to the Pub/Sub service agent on topic environment-requests-dead-letter',
       'Eventarc trigger environment-requests-to-provision-environment: no terraform_data sets the dead-letter policy of its subscription to environment-requests-dead-letter',
     ]);
-    const wrongWorkflow = withTerraform('infra/eventarc.tf', (t) =>
+    const wrongWorkflow = await withTerraform('infra/eventarc.tf', (t) =>
       t.replace('bootstrap["provision-environment"]', 'bootstrap["teardown-environment"]'),
     );
     expect(checkCoverage(wrongWorkflow).problems).toEqual([
@@ -191,8 +194,8 @@ describe('least privilege of the adapters calls (deploy/permissions.ts)', () => 
     ]);
   });
 
-  it('fails, naming the call, when the custom role loses a permission an adapter call needs', () => {
-    const edited = withTerraform('infra/service-accounts.tf', (t) =>
+  it('fails, naming the call, when the custom role loses a permission an adapter call needs', async () => {
+    const edited = await withTerraform('infra/service-accounts.tf', (t) =>
       t.replace(/\n\s*"storage\.buckets\.setIamPolicy",/, ''),
     );
     expect(checkCoverage(edited).problems).toEqual([
@@ -200,8 +203,8 @@ describe('least privilege of the adapters calls (deploy/permissions.ts)', () => 
     ]);
   });
 
-  it('fails when the custom role holds a permission no call needs, or one a conditioned role gives', () => {
-    const edited = withTerraform('infra/service-accounts.tf', (t) =>
+  it('fails when the custom role holds a permission no call needs, or one a conditioned role gives', async () => {
+    const edited = await withTerraform('infra/service-accounts.tf', (t) =>
       t.replace(
         '"storage.buckets.setIamPolicy",',
         '"storage.buckets.setIamPolicy",\n    "compute.instances.create",\n    "resourcemanager.projects.setIamPolicy",',
@@ -246,14 +249,14 @@ describe('least privilege of the adapters calls (deploy/permissions.ts)', () => 
 });
 
 describe('dead letters of the Eventarc subscription and the Pub/Sub service agent', () => {
-  it('fails when the gcloud setter of the dead-letter policy is missing or disagrees', () => {
-    const noSetter = withTerraform('infra/eventarc.tf', (t) =>
+  it('fails when the gcloud setter of the dead-letter policy is missing or disagrees', async () => {
+    const noSetter = await withTerraform('infra/eventarc.tf', (t) =>
       t.replace(/resource "terraform_data"[\s\S]*?\n\}\n/, ''),
     );
     expect(checkCoverage(noSetter).problems).toEqual([
       'Eventarc trigger environment-requests-to-provision-environment: no terraform_data sets the dead-letter policy of its subscription',
     ]);
-    const fewerAttempts = withTerraform('infra/eventarc.tf', (t) =>
+    const fewerAttempts = await withTerraform('infra/eventarc.tf', (t) =>
       t
         .replace('max_delivery_attempts = 10', 'max_delivery_attempts = 5')
         .replace('--max-delivery-attempts=', '--max-attempts='),
@@ -264,8 +267,8 @@ describe('dead letters of the Eventarc subscription and the Pub/Sub service agen
     ]);
   });
 
-  it('fails when the service agent is not subscriber on a source subscription, or holds a project role', () => {
-    const edited = withTerraform('infra/eventarc.tf', (t) =>
+  it('fails when the service agent is not subscriber on a source subscription, or holds a project role', async () => {
+    const edited = await withTerraform('infra/eventarc.tf', (t) =>
       t.replace(
         /resource "google_pubsub_subscription_iam_member"[\s\S]*?\n\}\n/,
         'resource "google_project_iam_member" "pubsub_agent_subscriber" {\n  project = var.project\n  role    = "roles/pubsub.subscriber"\n  member  = local.pubsub_service_agent\n}\n',
@@ -275,6 +278,47 @@ describe('dead letters of the Eventarc subscription and the Pub/Sub service agen
       'infra/ grants roles/pubsub.subscriber to the Pub/Sub service agent on the whole project (grant it on the topic or subscription)',
       'infra/ does not grant roles/pubsub.subscriber to the Pub/Sub service agent on the subscription of Eventarc trigger environment-requests-to-provision-environment',
     ]);
+  });
+});
+
+describe('what the HCL parser lets the check tell apart', () => {
+  it('fails when a subscription names its topic as a literal string instead of a reference', async () => {
+    const edited = await withTerraform('infra/pubsub.tf', (t) =>
+      t.replace(
+        'topic                = google_pubsub_topic.tenant_requests.id',
+        'topic                = "tenant-requests"',
+      ),
+    );
+    expect(checkCoverage(edited).problems).toEqual([
+      'subscription tenant-requests-to-tenant-events (tenant-requests → egress-tenant-events) is not on topic tenant-requests',
+    ]);
+  });
+
+  it('fails when the Eventarc transport (a block nested two deep) listens to another topic', async () => {
+    const edited = await withTerraform('infra/eventarc.tf', (t) =>
+      t.replace(
+        'topic = google_pubsub_topic.environment_requests.id',
+        'topic = google_pubsub_topic.tenant_requests.id',
+      ),
+    );
+    expect(checkCoverage(edited).problems).toEqual([
+      'Eventarc trigger environment-requests-to-provision-environment does not listen to topic environment-requests',
+    ]);
+  });
+
+  it('fails when the push endpoint template names another topic', async () => {
+    const edited = await withTerraform('infra/pubsub.tf', (t) =>
+      t.replace('/topics/tenant-requests"', '/topics/environment-requests"'),
+    );
+    expect(checkCoverage(edited).problems).toEqual([
+      'subscription tenant-requests-to-tenant-events (tenant-requests → egress-tenant-events) does not push to egress-tenant-events at /projects/P/topics/tenant-requests',
+    ]);
+  });
+
+  it('rejects a Terraform file HCL cannot parse, naming the file and line', async () => {
+    await expect(
+      withTerraform('infra/pubsub.tf', (t) => t.replace(/\n\}\n/, '\n')),
+    ).rejects.toThrow(/^infra\/pubsub\.tf:\d+,\d+-\d+: Unclosed configuration block/);
   });
 });
 

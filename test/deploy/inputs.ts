@@ -83,7 +83,7 @@ export async function loadCoverageInput(): Promise<CoverageInput> {
   const terraform = await Promise.all(
     tfFiles.map(async (f) => {
       const text = await readFile(join(ROOT, 'infra', f), 'utf8');
-      return { file: `infra/${f}`, text, blocks: parseHcl(text, `infra/${f}`) };
+      return { file: `infra/${f}`, text, blocks: await parseHcl(text, `infra/${f}`) };
     }),
   );
   const cloudbuildText = await readFile(join(ROOT, 'cloudbuild.yaml'), 'utf8');
