@@ -29,3 +29,19 @@ resource "google_firestore_index" "index" {
     }
   }
 }
+
+# Deduplication records of Pub/Sub messages (messages/{id}) are useless once Pub/Sub can no
+# longer redeliver their message (31 days at most); the store sets expireAt = receivedAt + 32
+# days as a Timestamp (shared/state/types.ts DEFAULT_MESSAGE_RETENTION_SECONDS), and this TTL
+# policy deletes each record after it, so the collection does not grow forever. TTL acts only on
+# Timestamp values and deletes typically within 24 hours after expiry, never before.
+resource "google_firestore_field" "messages_expire_at" {
+  database   = google_firestore_database.default.name
+  collection = "messages"
+  field      = "expireAt"
+
+  ttl_config {}
+
+  # Nothing queries by expireAt: no single-field indexes, so they cost no writes.
+  index_config {}
+}

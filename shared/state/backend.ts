@@ -1,3 +1,5 @@
+import { PermanentError } from '../errors.js';
+
 /**
  * The few document operations the stores need, so their semantics are written once
  * (stores.ts) and run unchanged on Firestore and in memory. Paths are Firestore paths:
@@ -38,4 +40,28 @@ export interface DocumentBackend {
    * effect other than through `tx`.
    */
   transaction<R>(body: (tx: DocumentTransaction) => Promise<R>): Promise<R>;
+}
+
+/**
+ * A point in time that a backend stores natively, for fields a database reads as a time (a
+ * Firestore TTL policy acts only on Timestamp fields). Put one in the data of `create`, `set` or
+ * `updateFields`: Firestore writes a Timestamp; the memory backend keeps the ISO-8601 string
+ * (through {@link TimestampValue.toJSON}, like every other value it copies). Either backend reads
+ * it back as that ISO-8601 string, so records have one shape whatever the backend.
+ */
+export class TimestampValue {
+  /** The instant, as a copy: a caller's later change to its Date never reaches the store. */
+  readonly date: Date;
+
+  constructor(date: Date) {
+    if (Number.isNaN(date.getTime())) {
+      throw new PermanentError('invalid-timestamp', 'a stored timestamp must be a valid date');
+    }
+    this.date = new Date(date.getTime());
+  }
+
+  /** The ISO-8601 string, which is what any reader of the record gets. */
+  toJSON(): string {
+    return this.date.toISOString();
+  }
 }

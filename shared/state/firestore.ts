@@ -1,9 +1,9 @@
-import { FieldPath, type Firestore } from 'firebase-admin/firestore';
+import { FieldPath, Timestamp, type Firestore } from 'firebase-admin/firestore';
 import { RetryableError } from '../errors.js';
 import type { DocumentBackend, DocumentTransaction, FieldUpdate, ListQuery } from './backend.js';
-import { plain } from './hash.js';
+import { plainWithTimestamps } from './hash.js';
 import { createStores } from './stores.js';
-import { systemClock, type Clock, type StateStores } from './types.js';
+import { systemClock, type Clock, type StateStores, type StoreOptions } from './types.js';
 
 /** gRPC codes of Firestore failures that may clear by themselves. */
 const TRANSIENT_CODES = new Set([4, 8, 10, 13, 14]); // DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNAVAILABLE
@@ -35,6 +35,31 @@ async function classified<R>(operation: string, body: () => Promise<R>): Promise
   }
 }
 
+/** Data to write: plain JSON, with each TimestampValue as a Firestore Timestamp (for TTL). */
+function toFirestore<T>(value: T): T {
+  return plainWithTimestamps(value, (timestamp) => Timestamp.fromDate(timestamp.date)) as T;
+}
+
+/**
+ * Data read back: each Timestamp becomes its ISO-8601 string, the shape the memory backend
+ * returns too, so the stores never see a client-library type.
+ */
+function fromFirestore(value: unknown): unknown {
+  if (value instanceof Timestamp) return value.toDate().toISOString();
+  if (Array.isArray(value)) return value.map(fromFirestore);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, field]) => [key, fromFirestore(field)]),
+    );
+  }
+  return value;
+}
+
+/** A document snapshot's data as the stores see it; undefined when the document is absent. */
+function dataOf<T>(snap: FirebaseFirestore.DocumentSnapshot): T | undefined {
+  return snap.exists ? (fromFirestore(snap.data()) as T) : undefined;
+}
+
 /**
  * A {@link DocumentBackend} on firebase-admin Firestore. The instance comes from the composition
  * root (functions/context.ts, the CLI, tests), which owns its settings and emulator host.
@@ -44,8 +69,7 @@ export class FirestoreDocumentBackend implements DocumentBackend {
 
   get<T>(path: string) {
     return classified('get', async () => {
-      const snap = await this.db.doc(path).get();
-      return snap.exists ? (snap.data() as T) : undefined;
+      return dataOf<T>(await this.db.doc(path).get());
     });
   }
 
@@ -56,14 +80,14 @@ export class FirestoreDocumentBackend implements DocumentBackend {
       if (query.orderBy) q = q.orderBy(query.orderBy.field, query.orderBy.direction);
       if (query.limit !== undefined) q = q.limit(query.limit);
       const snap = await q.get();
-      return snap.docs.map((doc) => doc.data() as T);
+      return snap.docs.map((doc) => fromFirestore(doc.data()) as T);
     });
   }
 
   create(path: string, data: object) {
     return classified('create', async () => {
       try {
-        await this.db.doc(path).create(plain(data));
+        await this.db.doc(path).create(toFirestore(data));
         return true;
       } catch (error) {
         if (codeOf(error) === ALREADY_EXISTS) return false;
@@ -76,9 +100,11 @@ export class FirestoreDocumentBackend implements DocumentBackend {
     return classified('update', async () => {
       const [first, ...rest] = fields;
       if (!first) return true;
-      const more = rest.flatMap((f) => [new FieldPath(...f.path), plain(f.value)]);
+      const more = rest.flatMap((f) => [new FieldPath(...f.path), toFirestore(f.value)]);
       try {
-        await this.db.doc(path).update(new FieldPath(...first.path), plain(first.value), ...more);
+        await this.db
+          .doc(path)
+          .update(new FieldPath(...first.path), toFirestore(first.value), ...more);
         return true;
       } catch (error) {
         if (codeOf(error) === NOT_FOUND) return false;
@@ -94,11 +120,8 @@ export class FirestoreDocumentBackend implements DocumentBackend {
       this.db.runTransaction(
         async (transaction) => {
           const tx: DocumentTransaction = {
-            get: async <T>(path: string) => {
-              const snap = await transaction.get(this.db.doc(path));
-              return snap.exists ? (snap.data() as T) : undefined;
-            },
-            set: (path, data) => void transaction.set(this.db.doc(path), plain(data)),
+            get: async <T>(path: string) => dataOf<T>(await transaction.get(this.db.doc(path))),
+            set: (path, data) => void transaction.set(this.db.doc(path), toFirestore(data)),
             delete: (path) => void transaction.delete(this.db.doc(path)),
           };
           return body(tx);
@@ -110,6 +133,10 @@ export class FirestoreDocumentBackend implements DocumentBackend {
 }
 
 /** The three stores on Firestore. */
-export function createFirestoreStores(db: Firestore, clock: Clock = systemClock): StateStores {
-  return createStores(new FirestoreDocumentBackend(db), clock);
+export function createFirestoreStores(
+  db: Firestore,
+  clock: Clock = systemClock,
+  options: StoreOptions = {},
+): StateStores {
+  return createStores(new FirestoreDocumentBackend(db), clock, options);
 }

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { canonicalJson } from '../spec/hash.js';
+import { TimestampValue } from './backend.js';
 
 /** sha256 (hex) of the canonical JSON (keys sorted) of any value, e.g. a request. */
 export function hashOf(value: unknown): string {
@@ -18,4 +19,33 @@ export function runIdFor(idempotencyKey: string | undefined): string {
 /** A deep copy without `undefined` fields: Firestore rejects them, and both stores must agree. */
 export function plain<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/**
+ * {@link plain}, except that each {@link TimestampValue} becomes `native(value)`: how a backend
+ * writes a timestamp in its own type (Firestore: a Timestamp). Everything else follows JSON's
+ * rules, like {@link plain}: `undefined` fields are dropped, `undefined` array items become null.
+ */
+export function plainWithTimestamps(
+  value: unknown,
+  native: (timestamp: TimestampValue) => unknown,
+): unknown {
+  if (value instanceof TimestampValue) return native(value);
+  if (Array.isArray(value)) {
+    return value.map((item) => (item === undefined ? null : plainWithTimestamps(item, native)));
+  }
+  if (isPlainObject(value)) {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, field]) => field !== undefined)
+        .map(([key, field]) => [key, plainWithTimestamps(field, native)]),
+    );
+  }
+  return value === undefined ? undefined : plain(value);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  return prototype === Object.prototype || prototype === null;
 }

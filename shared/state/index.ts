@@ -4,6 +4,7 @@
  */
 export * from './types.js';
 export type { DocumentBackend, DocumentTransaction, FieldUpdate, ListQuery } from './backend.js';
+export { TimestampValue } from './backend.js';
 export { createStores, assertDocumentId } from './stores.js';
 export { MemoryDocumentBackend, createMemoryStores } from './memory.js';
 export { FirestoreDocumentBackend, createFirestoreStores } from './firestore.js';

@@ -1,11 +1,13 @@
 import { plain } from './hash.js';
 import type { DocumentBackend, DocumentTransaction, FieldUpdate, ListQuery } from './backend.js';
 import { createStores } from './stores.js';
-import { systemClock, type Clock, type StateStores } from './types.js';
+import { systemClock, type Clock, type StateStores, type StoreOptions } from './types.js';
 
 /**
  * An in-memory {@link DocumentBackend}: every operation is serialized through one queue, which
- * makes transactions trivially serializable. For the offline CLI and unit tests.
+ * makes transactions trivially serializable. For the offline CLI and unit tests. Documents are
+ * JSON copies, so a `TimestampValue` (backend.ts) is kept as its ISO-8601 string (its `toJSON`),
+ * the value the Firestore backend reads back from its Timestamp.
  */
 export class MemoryDocumentBackend implements DocumentBackend {
   private readonly docs = new Map<string, object>();
@@ -110,9 +112,12 @@ function setPath(target: Record<string, unknown>, segments: readonly string[], v
 }
 
 /** The three stores over a fresh in-memory backend (also returned, for dumps in tests). */
-export function createMemoryStores(clock: Clock = systemClock): StateStores & {
+export function createMemoryStores(
+  clock: Clock = systemClock,
+  options: StoreOptions = {},
+): StateStores & {
   backend: MemoryDocumentBackend;
 } {
   const backend = new MemoryDocumentBackend();
-  return { ...createStores(backend, clock), backend };
+  return { ...createStores(backend, clock, options), backend };
 }

@@ -2,8 +2,9 @@ import { PermanentError, type ErrorBody } from '../errors.js';
 import { specHash } from '../spec/hash.js';
 import type { Tenant } from '../spec/tenant.js';
 import type { PendingOperation, StepName, StepOutputs } from '../steps/contract.js';
-import type { DocumentBackend } from './backend.js';
+import { TimestampValue, type DocumentBackend } from './backend.js';
 import { plain, runIdFor } from './hash.js';
+import { DEFAULT_MESSAGE_RETENTION_SECONDS } from './types.js';
 import type {
   ClaimResult,
   Clock,
@@ -15,12 +16,14 @@ import type {
   Lease,
   LeaseResult,
   MessageRecord,
+  NewMessageRecord,
   RunRecord,
   RunStore,
   StartRunRequest,
   StartRunResult,
   StateStores,
   StepRecord,
+  StoreOptions,
   TenantRecord,
   TenantStatus,
   TenantStore,
@@ -277,6 +280,7 @@ class DocumentRunStore implements RunStore {
   constructor(
     private readonly db: DocumentBackend,
     private readonly clock: Clock,
+    private readonly messageRetentionSeconds: number,
   ) {}
 
   async startRun(request: StartRunRequest): Promise<StartRunResult> {
@@ -539,8 +543,19 @@ class DocumentRunStore implements RunStore {
     }));
   }
 
-  async recordMessage(record: MessageRecord) {
-    return { firstTime: await this.db.create(messagePath(record.id), plain(record)) };
+  async recordMessage(record: NewMessageRecord) {
+    const receivedAt = Date.parse(record.receivedAt);
+    if (Number.isNaN(receivedAt)) {
+      throw new PermanentError('invalid-field', 'receivedAt must be an ISO-8601 date-time', {
+        field: 'receivedAt',
+      });
+    }
+    // A Timestamp, not a string: Firestore's TTL policy ignores documents whose field is not one.
+    const expireAt = new TimestampValue(new Date(receivedAt + this.messageRetentionSeconds * 1000));
+    const { expireAt: _ignored, ...fields } = plain(record as MessageRecord);
+    return {
+      firstTime: await this.db.create(messagePath(record.id), { ...fields, expireAt }),
+    };
   }
 
   async getMessage(id: string) {
@@ -549,10 +564,23 @@ class DocumentRunStore implements RunStore {
 }
 
 /** The three stores over any {@link DocumentBackend}; the semantics live here, once. */
-export function createStores(backend: DocumentBackend, clock: Clock): StateStores {
+export function createStores(
+  backend: DocumentBackend,
+  clock: Clock,
+  options: StoreOptions = {},
+): StateStores {
+  const messageRetentionSeconds =
+    options.messageRetentionSeconds ?? DEFAULT_MESSAGE_RETENTION_SECONDS;
+  if (!Number.isInteger(messageRetentionSeconds) || messageRetentionSeconds <= 0) {
+    throw new PermanentError(
+      'invalid-option',
+      'messageRetentionSeconds must be a positive whole number of seconds',
+      { field: 'messageRetentionSeconds' },
+    );
+  }
   return {
     environments: new DocumentEnvironmentStore(backend, clock),
     tenants: new DocumentTenantStore(backend, clock),
-    runs: new DocumentRunStore(backend, clock),
+    runs: new DocumentRunStore(backend, clock, messageRetentionSeconds),
   };
 }

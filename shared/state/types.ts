@@ -211,6 +211,34 @@ export interface MessageRecord {
   /** Every field error of a rejected document. */
   errors?: ErrorBody[];
   receivedAt: string;
+  /**
+   * ISO-8601 instant after which the record may be deleted, past the last moment Pub/Sub could
+   * redeliver the message: `receivedAt` + {@link StoreOptions.messageRetentionSeconds}. Set by the
+   * store, which writes it as a native timestamp (Firestore's TTL policy on `messages.expireAt`
+   * deletes the record). Absent on records written before it existed, which TTL never deletes.
+   */
+  expireAt?: string;
+}
+
+/** A message record as its receiver hands it to the store, which adds `expireAt`. */
+export type NewMessageRecord = Omit<MessageRecord, 'expireAt'>;
+
+/**
+ * How long a message record must outlive its message: Pub/Sub retains a message for at most 31
+ * days after publication ("Subscription properties", message retention duration: default 7
+ * days, maximum 31 days; a seek replays only within it; the Eventarc-created subscription keeps
+ * 24 hours). One more day covers clock skew between Pub/Sub and the receiver. 32 days, in seconds.
+ */
+export const DEFAULT_MESSAGE_RETENTION_SECONDS = 32 * 24 * 60 * 60;
+
+/** Settings of the stores that are not data. */
+export interface StoreOptions {
+  /**
+   * Seconds a message record is kept after `receivedAt` for deduplication; must be at least
+   * Pub/Sub's message retention of the subscriptions that deliver to the receiver. Default
+   * {@link DEFAULT_MESSAGE_RETENTION_SECONDS}.
+   */
+  messageRetentionSeconds?: number;
 }
 
 /** `environments/{id}`: specs, status, outputs, and the lease that serializes runs. */
@@ -331,8 +359,11 @@ export interface RunStore {
   ): Promise<StepRecord>;
   /** The call ended with a permanent error. */
   failStep(runId: string, step: StepName, error: ErrorBody): Promise<StepRecord>;
-  /** Stores a message record if its id is new; `firstTime: false` means a redelivery. */
-  recordMessage(record: MessageRecord): Promise<{ firstTime: boolean }>;
+  /**
+   * Stores a message record if its id is new, with `expireAt` = `receivedAt` + the message
+   * retention; `firstTime: false` means a redelivery (the first record, and its expiry, stay).
+   */
+  recordMessage(record: NewMessageRecord): Promise<{ firstTime: boolean }>;
   getMessage(id: string): Promise<MessageRecord | undefined>;
 }
 

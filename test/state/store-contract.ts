@@ -3,10 +3,15 @@ import { PermanentError } from '../../shared/errors.js';
 import { EnvironmentSchema, type Environment } from '../../shared/spec/environment.js';
 import { TenantSchema, type Tenant } from '../../shared/spec/tenant.js';
 import { runIdFor } from '../../shared/state/hash.js';
-import type { StartRunRequest, StateStores } from '../../shared/state/types.js';
+import {
+  DEFAULT_MESSAGE_RETENTION_SECONDS,
+  type StartRunRequest,
+  type StateStores,
+  type StoreOptions,
+} from '../../shared/state/types.js';
 import type { ManualClock } from '../support/clock.js';
 
-/** What each implementation's test file provides: fresh, empty stores per test. */
+/** What each implementation's test file provides: fresh, empty stores per test (with options). */
 export interface ContractSubject {
   stores: StateStores;
   clock: ManualClock;
@@ -47,7 +52,10 @@ function provision(overrides: Partial<StartRunRequest> = {}): StartRunRequest {
  * The one contract every store implementation passes (STYLE.md: one contract suite per
  * interface, run against every implementation).
  */
-export function describeStoreContract(name: string, subject: () => Promise<ContractSubject>) {
+export function describeStoreContract(
+  name: string,
+  subject: (options?: StoreOptions) => Promise<ContractSubject>,
+) {
   describe(`${name}: runs and idempotency`, () => {
     it('creates a run, stores the spec and leases the environment to the run', async () => {
       const { stores, clock } = await subject();
@@ -408,8 +416,74 @@ export function describeStoreContract(name: string, subject: () => Promise<Contr
       );
       expect(results.filter((r) => r.firstTime)).toHaveLength(1);
       expect(await stores.runs.recordMessage(record)).toEqual({ firstTime: false });
-      expect(await stores.runs.getMessage('1234567890')).toEqual(record);
+      expect(await stores.runs.getMessage('1234567890')).toEqual({
+        ...record,
+        expireAt: '2026-02-02T00:00:00.000Z', // 2026-01-01 + 32 days
+      });
       expect(await stores.runs.getMessage('999')).toBeUndefined();
+    });
+  });
+
+  describe(`${name}: message records expire`, () => {
+    const message = (id: string, receivedAt: string) => ({
+      id,
+      topic: 'tenant-events',
+      outcome: 'accepted' as const,
+      receivedAt,
+    });
+
+    it('outlives the longest Pub/Sub message retention (31 days) by default', () => {
+      expect(DEFAULT_MESSAGE_RETENTION_SECONDS).toBeGreaterThan(31 * 24 * 60 * 60);
+    });
+
+    it('sets expireAt = receivedAt + the configured retention, to the millisecond', async () => {
+      const { stores } = await subject({ messageRetentionSeconds: 3600 });
+      await stores.runs.recordMessage(message('m1', '2026-03-04T05:06:07.089Z'));
+      expect((await stores.runs.getMessage('m1'))?.expireAt).toBe('2026-03-04T06:06:07.089Z');
+    });
+
+    it('keeps the first record and its expiry when the message is delivered again later', async () => {
+      const { stores, clock } = await subject();
+      const first = message('m2', clock.now().toISOString());
+      await stores.runs.recordMessage(first);
+      const recorded = await stores.runs.getMessage('m2');
+      clock.advance(6 * 24 * 3600); // a redelivery near the end of the default 7-day retention
+      const again = { ...message('m2', clock.now().toISOString()), outcome: 'rejected' as const };
+      expect(await stores.runs.recordMessage(again)).toEqual({ firstTime: false });
+      expect(await stores.runs.getMessage('m2')).toEqual(recorded);
+      expect(recorded?.outcome).toBe('accepted');
+    });
+
+    it('computes expireAt itself, ignoring one the caller passes', async () => {
+      const { stores, clock } = await subject({ messageRetentionSeconds: 60 });
+      const record = {
+        ...message('m3', clock.now().toISOString()),
+        expireAt: '2099-01-01T00:00:00Z',
+      };
+      await stores.runs.recordMessage(record);
+      expect((await stores.runs.getMessage('m3'))?.expireAt).toBe('2026-01-01T00:01:00.000Z');
+    });
+
+    it('refuses a receivedAt that is not a date, naming the field, and stores nothing', async () => {
+      const { stores } = await subject();
+      await expect(stores.runs.recordMessage(message('m4', 'yesterday'))).rejects.toMatchObject({
+        name: 'PermanentError',
+        reason: 'invalid-field',
+        options: { field: 'receivedAt' },
+        message: 'receivedAt must be an ISO-8601 date-time',
+      });
+      expect(await stores.runs.getMessage('m4')).toBeUndefined();
+    });
+
+    it('refuses a retention that is not a positive whole number of seconds', async () => {
+      for (const messageRetentionSeconds of [0, -1, 1.5, Number.NaN]) {
+        await expect(subject({ messageRetentionSeconds })).rejects.toMatchObject({
+          name: 'PermanentError',
+          reason: 'invalid-option',
+          options: { field: 'messageRetentionSeconds' },
+          message: 'messageRetentionSeconds must be a positive whole number of seconds',
+        });
+      }
     });
   });
 
