@@ -164,6 +164,10 @@ describe('egressctl check and matrix --env: the live cluster and the VPC as the 
         ),
       });
       await expect(runMatrix({ output: 'text' })).rejects.toMatchObject({ exitCode: 2 });
+      await expect(runMatrix({ ...live(), google: true, output: 'text' })).rejects.toMatchObject({
+        message: '--google and --gcp-endpoint exclude each other',
+        exitCode: 2,
+      });
     } finally {
       vi.unstubAllEnvs();
     }
