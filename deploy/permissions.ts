@@ -43,27 +43,37 @@ const steps = (permissions: readonly string[], why: string): AdapterPermissions 
 /**
  * Adapter method (`Class.method`, or `workloadIdentityAdapter.method` for the object that
  * function returns) → the permissions its calls need. Sources: each method's REST reference
- * ("IAM Permissions") and the IAM roles-and-permissions pages of its API.
+ * ("IAM Permissions", "Authorization requires") and the access-control page of its API; the
+ * comment above each group names the page, and docs/deploy.md ("Sources of the permission
+ * table") says which entries are confirmed and which are not.
  */
 export const ADAPTER_PERMISSIONS: Readonly<Record<string, AdapterPermissions>> = {
-  // compute v1 (network, subnet, nat, firewalls steps). Subnetworks, routers and firewalls
-  // attach to the VPC, which Compute Engine authorizes as compute.networks.updatePolicy on it.
+  // compute v1 (network, subnet, nat, firewalls steps). insert/patch/delete/get need
+  // compute.<collection>.create/update/delete/get (compute/docs/reference/rest/v1/<collection>).
+  // A subnet's or firewall rule's `network` field is authorized as compute.networks.updatePolicy
+  // on that VPC (subnetworks.insert and firewalls.insert references; Google's 403 reads
+  // "Required 'compute.networks.updatePolicy' permission for 'projects/P/global/networks/N'").
   'ComputeAdapter.get': steps(each('get'), 'observe the VPC, subnet, Cloud Router and firewalls'),
   'ComputeAdapter.insert': steps(
     [
       ...each('create'),
       'compute.networks.updatePolicy',
+      // Unconfirmed for insert (docs/deploy.md): kept so a subnet created with
+      // privateIpGoogleAccess on cannot fail for it.
       'compute.subnetworks.setPrivateIpGoogleAccess',
     ],
     'create them (the subnet with Private Google Access on)',
   ),
+  // No setPrivateIpGoogleAccess here: Subnetwork.privateIpGoogleAccess "can be both set at
+  // resource creation time and updated using setPrivateIpGoogleAccess", the method below;
+  // subnetworks.patch is authorized as compute.subnetworks.update.
+  'ComputeAdapter.setPrivateIpGoogleAccess': steps(
+    ['compute.subnetworks.setPrivateIpGoogleAccess'],
+    "restore the subnet's Private Google Access when it drifts",
+  ),
   'ComputeAdapter.patch': steps(
-    [
-      ...each('update'),
-      'compute.networks.updatePolicy',
-      'compute.subnetworks.setPrivateIpGoogleAccess',
-    ],
-    'patch mutable drift (secondary ranges, NAT, firewall rules, Private Google Access)',
+    [...each('update'), 'compute.networks.updatePolicy'],
+    'patch mutable drift (secondary ranges, NAT, firewall rules)',
   ),
   'ComputeAdapter.delete': steps(
     [...each('delete'), 'compute.networks.updatePolicy'],
@@ -74,7 +84,11 @@ export const ADAPTER_PERMISSIONS: Readonly<Record<string, AdapterPermissions>> =
     'resume a pending insert/patch/delete by operation name',
   ),
 
-  // container v1 (cluster, gateway-pool steps); node pools are authorized as their cluster.
+  // container v1 (cluster, gateway-pool steps); node pools are authorized as their cluster:
+  // "Authorization requires the following IAM permission on the specified resource parent:
+  // container.clusters.update" (kubernetes-engine/docs/reference/rest/v1/
+  // projects.locations.clusters.nodePools/create). roles/container.admin holds container.* in
+  // any case, so none of these reach the custom role.
   'ContainerAdapter.getCluster': steps(['container.clusters.get'], 'observe the cluster'),
   'ContainerAdapter.createCluster': steps(
     [
@@ -120,18 +134,33 @@ export const ADAPTER_PERMISSIONS: Readonly<Record<string, AdapterPermissions>> =
     'resume a pending cluster or node pool operation',
   ),
 
-  // dns v1 (private-dns step). A private zone is visible to the VPC it is bound to.
+  // dns v1 (private-dns step). Every entry is the method table of "Cloud DNS roles and
+  // permissions" (cloud.google.com/dns/docs/access-control): creating or updating a private zone
+  // "also need[s] dns.networks.bindPrivateDNSZone and dns.networks.targetWithPeeringZone on each
+  // project with a VPC network authorized to access the zone"; managedZones.patch is authorized
+  // as dns.managedZones.update (no dns.managedZones.patch permission exists).
   'DnsAdapter.getZone': steps(['dns.managedZones.get'], 'observe the private zones'),
   'DnsAdapter.createZone': steps(
-    ['dns.managedZones.create', 'dns.networks.bindPrivateDNSZone'],
+    [
+      'dns.managedZones.create',
+      'dns.networks.bindPrivateDNSZone',
+      'dns.networks.targetWithPeeringZone',
+    ],
     'create the private zones bound to the VPC',
   ),
   'DnsAdapter.patchZone': steps(
-    ['dns.managedZones.update', 'dns.networks.bindPrivateDNSZone'],
+    [
+      'dns.managedZones.update',
+      'dns.networks.bindPrivateDNSZone',
+      'dns.networks.targetWithPeeringZone',
+    ],
     'patch the zone (its networks, description)',
   ),
   'DnsAdapter.deleteZone': steps(['dns.managedZones.delete'], 'teardown'),
   'DnsAdapter.listRecordSets': steps(['dns.resourceRecordSets.list'], 'observe the records'),
+  // "To create a resource record, set both dns.changes.create and dns.resourceRecordSets.create
+  // ... To delete ..., dns.changes.create and dns.resourceRecordSets.delete": a drifted record is
+  // replaced by a deletion and an addition in the same change, never an in-place update.
   'DnsAdapter.applyChange': steps(
     ['dns.changes.create', 'dns.resourceRecordSets.create', 'dns.resourceRecordSets.delete'],
     'one change adds the missing records and deletes drifted ones',

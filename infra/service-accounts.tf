@@ -98,7 +98,7 @@ resource "google_project_iam_custom_role" "steps" {
     "compute.networks.delete",
     "compute.networks.get",
     "compute.networks.update",
-    # Subnets, routers and firewall rules attach to the VPC: authorized on the network.
+    # Subnets and firewall rules name the VPC: their network field is authorized on it.
     "compute.networks.updatePolicy",
     "compute.regionOperations.get",
     "compute.routers.create",
@@ -108,7 +108,7 @@ resource "google_project_iam_custom_role" "steps" {
     "compute.subnetworks.create",
     "compute.subnetworks.delete",
     "compute.subnetworks.get",
-    # The subnet has Private Google Access on (insert and patch).
+    # The subnet is created with Private Google Access on.
     "compute.subnetworks.setPrivateIpGoogleAccess",
     "compute.subnetworks.update",
     "compute.zoneOperations.get",
@@ -120,8 +120,9 @@ resource "google_project_iam_custom_role" "steps" {
     "dns.managedZones.delete",
     "dns.managedZones.get",
     "dns.managedZones.update",
-    # ... and a private zone is bound to the VPC.
+    # ... and a private zone is bound to the VPC: Cloud DNS checks both on create and update.
     "dns.networks.bindPrivateDNSZone",
+    "dns.networks.targetWithPeeringZone",
     "dns.resourceRecordSets.create",
     "dns.resourceRecordSets.delete",
     "dns.resourceRecordSets.list",

@@ -169,6 +169,30 @@ export class ComputeAdapter implements ComputeApi {
     );
   }
 
+  async setPrivateIpGoogleAccess(
+    scope: ComputeScope,
+    subnetwork: string,
+    enabled: boolean,
+    requestId: string,
+  ): Promise<OperationStatus> {
+    return callGoogle(
+      {
+        action: 'set Private Google Access of subnetwork',
+        resource: this.path('subnetworks', scope, subnetwork),
+      },
+      async () => {
+        const [started] = await this.clients.subnetworks.setPrivateIpGoogleAccess({
+          project: scope.project,
+          region: scope.region ?? '',
+          subnetwork,
+          requestId,
+          subnetworksSetPrivateIpGoogleAccessRequestResource: { privateIpGoogleAccess: enabled },
+        });
+        return computeOperationStatus(started.latestResponse);
+      },
+    );
+  }
+
   async getOperation(project: string, operation: PendingOperation): Promise<OperationStatus> {
     const site = { action: 'get operation', resource: operation.name };
     switch (operation.api) {

@@ -61,6 +61,16 @@ export interface ComputeApi {
     name: string,
     requestId: string,
   ): Promise<OperationStatus | typeof NOT_FOUND>;
+  /**
+   * `subnetworks.setPrivateIpGoogleAccess`: the only way to change a subnet's Private Google
+   * Access after creation (subnetworks.patch does not touch that field).
+   */
+  setPrivateIpGoogleAccess(
+    scope: ComputeScope,
+    subnetwork: string,
+    enabled: boolean,
+    requestId: string,
+  ): Promise<OperationStatus>;
   /** Reads a global (`compute-global`), regional or zonal operation by name. */
   getOperation(project: string, operation: PendingOperation): Promise<OperationStatus>;
 }

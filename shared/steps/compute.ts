@@ -70,6 +70,25 @@ async function reconcileCompute(
       const comparison = compareResource(item.kind, item.desired, observed);
       raiseOnImmutableDrift(path, comparison);
       if (!comparison.patch) return;
+      const { privateIpGoogleAccess, ...others } = comparison.patch;
+      if (item.collection === 'subnetworks' && typeof privateIpGoogleAccess === 'boolean') {
+        // subnetworks.patch does not change Private Google Access; its own method does. It
+        // changes the fingerprint too, so any other drift is patched on the next call.
+        const op = await startWithFreshIds(
+          path,
+          [ctx.runId, ctx.step, path, 'private-google-access', String(privateIpGoogleAccess)],
+          (requestId) =>
+            compute.setPrivateIpGoogleAccess(
+              item.scope,
+              item.desired.name,
+              privateIpGoogleAccess,
+              requestId,
+            ),
+        );
+        if (!op.done) started.push({ op, scope: item.scope });
+        else if (Object.keys(others).length > 0) started.push({ op, scope: item.scope });
+        return;
+      }
       // Subnetwork patches must carry the fingerprint they were computed against.
       const body =
         item.collection === 'subnetworks'

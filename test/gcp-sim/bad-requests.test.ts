@@ -262,19 +262,42 @@ describe('bad requests', () => {
     const current = (await call(sim, 'GET', path)).body;
     const stale = await call(sim, 'PATCH', path, {
       fingerprint: 'c3RhbGU=',
-      privateIpGoogleAccess: true,
+      description: 'patched',
     });
     expect(stale.status).toBe(412);
     expect(stale.body.error.errors[0].reason).toBe('conditionNotMet');
-    expect((await call(sim, 'GET', path)).body.privateIpGoogleAccess).toBe(false);
+    expect((await call(sim, 'GET', path)).body.description).toBeUndefined();
     const fresh = await call(sim, 'PATCH', path, {
       fingerprint: current.fingerprint,
-      privateIpGoogleAccess: true,
+      description: 'patched',
     });
     expect(fresh.status).toBe(200);
     const after = (await call(sim, 'GET', path)).body;
+    expect(after.description).toBe('patched');
+    expect(after.fingerprint).not.toBe(current.fingerprint);
+  });
+
+  it('refuses a patch of privateIpGoogleAccess and changes it through setPrivateIpGoogleAccess', async () => {
+    await call(sim, 'POST', `${p}/regions/us-central1/subnetworks`, subnet('pga', '10.0.1.0/24'));
+    const path = `${p}/regions/us-central1/subnetworks/pga`;
+    const current = (await call(sim, 'GET', path)).body;
+    const patched = await call(sim, 'PATCH', path, {
+      fingerprint: current.fingerprint,
+      privateIpGoogleAccess: true,
+    });
+    expect(patched.status).toBe(400);
+    expect(patched.body.error.message).toContain('setPrivateIpGoogleAccess');
+    const set = await call(sim, 'POST', `${path}/setPrivateIpGoogleAccess`, {
+      privateIpGoogleAccess: true,
+    });
+    expect(set.status).toBe(200);
+    const after = (await call(sim, 'GET', path)).body;
     expect(after.privateIpGoogleAccess).toBe(true);
     expect(after.fingerprint).not.toBe(current.fingerprint);
+    const bad = await call(sim, 'POST', `${path}/setPrivateIpGoogleAccess`, {
+      privateIpGoogleAccess: 'yes',
+    });
+    expect(bad.status).toBe(400);
   });
 
   it('requestId dedupes a repeated insert into the same operation', async () => {

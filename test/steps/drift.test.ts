@@ -304,6 +304,42 @@ describe('drift on the provisioned tutorial environment', { timeout: 120_000 }, 
     expect(await rerun('service-accounts', 'run-drift-sa-2')).toEqual({});
   });
 
+  it('subnet: Private Google Access turned off comes back through its own method, other drift after', async () => {
+    const scope = { project, region: env.spec.region };
+    const name = env.spec.subnet.name;
+    const subnet = async () => (await gcp.compute.get('subnetworks', scope, name)) as Json;
+    // subnetworks.patch cannot change the field (Google's Subnetwork reference).
+    await expect(
+      gcp.compute.patch(
+        'subnetworks',
+        scope,
+        name,
+        { privateIpGoogleAccess: false, fingerprint: (await subnet()).fingerprint },
+        'drift-patch-pga',
+      ),
+    ).rejects.toMatchObject({ message: expect.stringContaining('setPrivateIpGoogleAccess') });
+    await gcp.compute.setPrivateIpGoogleAccess(scope, name, false, 'drift-pga-off');
+    await gcp.compute.patch(
+      'subnetworks',
+      scope,
+      name,
+      { description: 'edited by hand', fingerprint: (await subnet()).fingerprint },
+      'drift-description',
+    );
+    expect(await subnet()).toMatchObject({
+      privateIpGoogleAccess: false,
+      description: 'edited by hand',
+    });
+
+    expect(await rerun('subnet', 'run-drift-subnet')).toEqual({
+      'compute.subnetworks.setPrivateIpGoogleAccess': 1,
+      'compute.subnetworks.patch': 1,
+    });
+    expect((await subnet()).privateIpGoogleAccess).toBe(true);
+    expect((await subnet()).description).not.toBe('edited by hand');
+    expect(await rerun('subnet', 'run-drift-subnet-2')).toEqual({});
+  });
+
   it('GKE refuses more than one ClusterUpdate field per request', async () => {
     await expect(
       gcp.container.updateCluster(clusterName, {

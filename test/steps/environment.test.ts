@@ -211,16 +211,11 @@ describe('the tutorial environment on the GCP simulator', { timeout: 120_000 }, 
       { allowed: [{ IPProtocol: 'tcp', ports: ['1-65535'] }] },
       '00000000-0000-4000-8000-00000000d001',
     );
-    await adapters.compute.patch(
-      'subnetworks',
+    // Private Google Access has its own method: subnetworks.patch does not change it.
+    await adapters.compute.setPrivateIpGoogleAccess(
       { project, region: env.spec.region },
       'subnet-gke',
-      {
-        privateIpGoogleAccess: false,
-        fingerprint: stored(sim, 'compute.subnetworks')[
-          `projects/${project}/regions/${env.spec.region}/subnetworks/subnet-gke`
-        ]?.fingerprint,
-      },
+      false,
       '00000000-0000-4000-8000-00000000d002',
     );
     expect(stored(sim, 'compute.firewalls')[fwKey]?.allowed).toEqual([
