@@ -239,8 +239,9 @@ export function analyzerOptionsFor(env: Environment): AnalyzerOptions {
  * Checks an object set (read from a cluster, or compiled) against what the specs grant (pure):
  * runs every {@link reachabilityProbes} request through the analyzer with the environment's
  * firewall rules (default: the rules its spec defines) and compares each verdict with
- * {@link expectedReachability}. With `mesh.passthroughMode: istio-mutual` (experimental, not
- * modelled by the analyzer) granted passthrough cells are recorded but not compared.
+ * {@link expectedReachability}. Every cell is compared, in both passthrough modes: with
+ * `mesh.passthroughMode: istio-mutual` the analyzer follows the sidecar→gateway mTLS hop and the
+ * gateway's per-tenant policy, so a passthrough grant there is per tenant like any other.
  */
 export function verifyReachability(
   env: Environment,
@@ -252,7 +253,6 @@ export function verifyReachability(
   const byNamespace = new Map(presentTenants(env, tenants).map((t) => [tenantNamespace(t), t]));
   const rows: string[] = [];
   const differences: ReachabilityDifference[] = [];
-  const mutualPassthrough = env.spec.mesh.passthroughMode === 'istio-mutual';
   for (const probe of reachabilityProbes(env, tenants)) {
     const result = analyzer.can({
       sourceNamespace: probe.tenant,
@@ -266,9 +266,6 @@ export function verifyReachability(
     };
     rows.push(formatReachabilityRow(probe, actual));
     const expected = expectedReachability(byNamespace.get(probe.tenant)!, probe);
-    // The analyzer does not model the experimental istio-mutual passthrough (sidecar→gateway
-    // mTLS, one gateway port per host): its passthrough grants are recorded, not held to.
-    if (mutualPassthrough && expected.via === 'passthrough') continue;
     if (!keepsPromise(expected, actual)) differences.push({ probe, expected, actual });
   }
   return { rows, differences };

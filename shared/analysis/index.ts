@@ -35,6 +35,7 @@ export {
   ReachabilityAnalyzer,
   can,
   type AnalyzerOptions,
+  type GatewayEntrance,
   type ReachabilityRequest,
   type ReachabilityResult,
   type Verdict,

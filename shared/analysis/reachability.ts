@@ -100,6 +100,13 @@ const DEFAULT_GATEWAY = {
   ],
 };
 
+/** A Service port of the egress gateway that an app can address directly. */
+export interface GatewayEntrance {
+  /** Service name, in the gateway's namespace. */
+  service: string;
+  port: number;
+}
+
 interface GatewayService {
   name: string;
   namespace: string;
@@ -115,6 +122,30 @@ interface Routed {
 }
 
 type Outcome = { verdict: Verdict; via?: Via };
+
+/** A client's TLS settings toward one destination, from the DestinationRule that applies. */
+interface ClientTls {
+  /** `tls.mode`; undefined when no DestinationRule sets one. */
+  mode?: string;
+  /** `tls.sni`; undefined when unset (Istio then sends its own, see {@link istioClusterSni}). */
+  sni?: string;
+}
+
+/** What the source sidecar sends toward a gateway Service: its TLS settings and cluster. */
+interface SidecarUpstream {
+  tls: ClientTls;
+  /** The SNI Istio sends over ISTIO_MUTUAL when the DestinationRule sets none. */
+  clusterSni: string;
+}
+
+/**
+ * Istio's default SNI for ISTIO_MUTUAL toward a cluster: the cluster name
+ * `outbound_.PORT_.SUBSET_.HOST`. A Gateway server whose hosts name the external host therefore
+ * only matches when the DestinationRule sets `tls.sni` (istio.io egress TLS origination tasks).
+ */
+function istioClusterSni(host: string, port: number, subset: string | undefined): string {
+  return `outbound_.${port}_.${subset ?? ''}_.${host}`;
+}
 
 function ref(obj: KubeObject): ObjectRef {
   return { kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name };
@@ -502,8 +533,9 @@ export class ReachabilityAnalyzer {
       trace.push(...routing);
       return { verdict: 'DENIED_NO_ROUTE' };
     }
+    const gatewayHost = `${gateway.name}.${gateway.namespace}.svc.cluster.local`;
     const sidecarTls = this.destinationRuleTls(
-      `${gateway.name}.${gateway.namespace}.svc.cluster.local`,
+      gatewayHost,
       matched.destination.subset,
       servicePort.port,
       source.namespace,
@@ -533,7 +565,11 @@ export class ReachabilityAnalyzer {
     );
     trace.push(netpolHop, ...routing);
     if (netpolHop.decision === 'deny') return { verdict: 'DENIED_NETWORK' };
-    return this.atGateway(gateway, gatewayPod, servicePort, sidecarTls, source, req, trace);
+    const upstream: SidecarUpstream = {
+      tls: sidecarTls,
+      clusterSni: istioClusterSni(gatewayHost, servicePort.port, matched.destination.subset),
+    };
+    return this.atGateway(gateway, gatewayPod, servicePort, upstream, source, req, trace);
   }
 
   private leaveDirectly(
@@ -683,10 +719,10 @@ export class ReachabilityAnalyzer {
   }
 
   /**
-   * The TLS mode a client in `clientNamespace` uses toward `host:port` (subset if given), from the
-   * DestinationRule found on Istio's lookup path (client namespace, service namespace, root).
-   * `null` when the subset does not exist (Envoy: no cluster, 503 NR); `undefined` when no DR
-   * sets a mode.
+   * The TLS settings a client in `clientNamespace` uses toward `host:port` (subset if given),
+   * from the DestinationRule found on Istio's lookup path (client namespace, service namespace,
+   * root). `null` when the subset does not exist (Envoy: no cluster, 503 NR); an empty object
+   * when no DR sets a mode.
    */
   private destinationRuleTls(
     host: string,
@@ -695,7 +731,7 @@ export class ReachabilityAnalyzer {
     clientNamespace: string,
     serviceNamespace: string,
     trace: Hop[],
-  ): string | undefined | null {
+  ): ClientTls | null {
     const order = [clientNamespace, serviceNamespace, this.options.rootNamespace];
     const candidates = this.ofKind('DestinationRule')
       .filter(
@@ -709,9 +745,13 @@ export class ReachabilityAnalyzer {
       )
       .sort((a, b) => order.indexOf(nsOf(a)) - order.indexOf(nsOf(b)));
     const dr = candidates[0];
-    const tlsAt = (policy: Fields): string | undefined => {
+    // A port-level tls block replaces the policy's whole tls block (Envoy gets one TLS context).
+    const tlsAt = (policy: Fields): ClientTls | undefined => {
       const level = listOf(policy.portLevelSettings).find((s) => fieldsOf(s.port).number === port);
-      return stringOf(fieldsOf(level?.tls).mode) ?? stringOf(fieldsOf(policy.tls).mode);
+      const block = [fieldsOf(level?.tls), fieldsOf(policy.tls)].find(
+        (t) => stringOf(t.mode) !== undefined,
+      );
+      return block ? { mode: stringOf(block.mode), sni: stringOf(block.sni) } : undefined;
     };
     if (!dr) {
       if (subset) {
@@ -722,10 +762,10 @@ export class ReachabilityAnalyzer {
         });
         return null;
       }
-      return undefined;
+      return {};
     }
     const spec = specOf(dr);
-    let mode: string | undefined;
+    let settings: ClientTls | undefined;
     if (subset) {
       const found = listOf(spec.subsets).find((s) => s.name === subset);
       if (!found) {
@@ -737,16 +777,16 @@ export class ReachabilityAnalyzer {
         });
         return null;
       }
-      mode = tlsAt(fieldsOf(found.trafficPolicy));
+      settings = tlsAt(fieldsOf(found.trafficPolicy));
     }
-    mode = mode ?? tlsAt(fieldsOf(spec.trafficPolicy));
+    settings = settings ?? tlsAt(fieldsOf(spec.trafficPolicy));
     trace.push({
       stage: 'destination-rule',
       decision: 'pass',
       object: ref(dr),
-      rule: `${subset ? `subset ${subset}` : 'host'} port ${port}: tls ${mode ?? 'unset (auto mTLS)'}`,
+      rule: `${subset ? `subset ${subset}` : 'host'} port ${port}: tls ${settings?.mode ?? 'unset (auto mTLS)'}${settings?.sni ? ` sni ${settings.sni}` : ''}`,
     });
-    return mode;
+    return settings ?? {};
   }
 
   // ---- at the egress gateway ----
@@ -755,12 +795,25 @@ export class ReachabilityAnalyzer {
     gateway: GatewayService,
     gatewayPod: Workload,
     servicePort: { port: number; targetPort: number },
-    sidecarTls: string | undefined,
+    upstream: SidecarUpstream | undefined,
     source: Workload,
     req: ReachabilityResult['request'],
     trace: Hop[],
   ): Outcome {
     const tls = req.scheme === 'https';
+    // Auto mTLS wraps the app's plain HTTP; the app's own TLS goes as it is unless a
+    // DestinationRule says ISTIO_MUTUAL.
+    const sidecarMode = upstream?.tls.mode ?? (tls ? undefined : 'ISTIO_MUTUAL');
+    // Over ISTIO_MUTUAL the gateway sees the sidecar's SNI (DestinationRule `tls.sni`, else the
+    // cluster name), not the app's: that is what a TLS server's hosts and `connection.sni` match.
+    const wrappedSni =
+      sidecarMode === 'ISTIO_MUTUAL' ? (upstream?.tls.sni ?? upstream?.clusterSni) : undefined;
+    const serverName = (server: Fields): string => {
+      const protocol = (stringOf(fieldsOf(server.port).protocol) ?? '').toUpperCase();
+      const mutualTls =
+        protocol === 'TLS' && stringOf(fieldsOf(server.tls).mode) === 'ISTIO_MUTUAL';
+      return mutualTls && wrappedSni ? wrappedSni : req.host;
+    };
     // Gateway server.
     let server: { gateway: KubeObject; server: Fields; index: number } | undefined;
     for (const gw of this.ofKind('Gateway')) {
@@ -770,7 +823,9 @@ export class ReachabilityAnalyzer {
       const index = listOf(specOf(gw).servers).findIndex(
         (s) =>
           fieldsOf(s.port).number === servicePort.port &&
-          stringsOf(s.hosts).some((h) => hostMatches(splitNamespacedHost(h).host, req.host, true)),
+          stringsOf(s.hosts).some((h) =>
+            hostMatches(splitNamespacedHost(h).host, serverName(s), true),
+          ),
       );
       const found = listOf(specOf(gw).servers)[index];
       if (found) {
@@ -782,21 +837,20 @@ export class ReachabilityAnalyzer {
       trace.push({
         stage: 'gateway',
         decision: 'deny',
-        rule: `no Gateway selecting ${gateway.namespace}/${gateway.name} has a server on port ${servicePort.port} for ${req.host}`,
+        rule: `no Gateway selecting ${gateway.namespace}/${gateway.name} has a server on port ${servicePort.port} for ${req.host}${wrappedSni && wrappedSni !== req.host ? ` (or, for an ISTIO_MUTUAL TLS server, for the sidecar's SNI ${wrappedSni})` : ''}`,
       });
       return { verdict: 'DENIED_NO_ROUTE' };
     }
     const protocol = (stringOf(fieldsOf(server.server.port).protocol) ?? 'HTTP').toUpperCase();
     const serverTls = stringOf(fieldsOf(server.server.tls).mode);
     const gwRef = `${nsOf(server.gateway)}/${server.gateway.metadata.name}`;
-    const effectiveSidecarTls = sidecarTls ?? (tls ? undefined : 'ISTIO_MUTUAL');
     const mutual = serverTls === 'ISTIO_MUTUAL';
-    if (mutual && effectiveSidecarTls !== 'ISTIO_MUTUAL') {
+    if (mutual && sidecarMode !== 'ISTIO_MUTUAL') {
       trace.push({
         stage: 'gateway',
         decision: 'deny',
         object: ref(server.gateway),
-        rule: `servers[${server.index}] expects ISTIO_MUTUAL; the sidecar sends ${effectiveSidecarTls ?? "the app's own TLS"}: handshake fails`,
+        rule: `servers[${server.index}] expects ISTIO_MUTUAL; the sidecar sends ${sidecarMode ?? (tls ? "the app's own TLS" : 'plain text')}: handshake fails`,
       });
       return { verdict: 'DENIED_NETWORK' };
     }
@@ -830,7 +884,7 @@ export class ReachabilityAnalyzer {
       stage: 'gateway',
       decision: 'pass',
       object: ref(server.gateway),
-      rule: `servers[${server.index}] port ${servicePort.port} ${protocol}${serverTls ? ` tls ${serverTls}` : ''} (pod port ${servicePort.targetPort})`,
+      rule: `servers[${server.index}] port ${servicePort.port} ${protocol}${serverTls ? ` tls ${serverTls}` : ''} (pod port ${servicePort.targetPort})${mutual && mode !== 'http' ? `: terminates the sidecar's mTLS (SNI ${wrappedSni ?? '-'}) and forwards the app's TLS stream as it is` : ''}`,
     });
     // VirtualService at the gateway.
     const serverHosts = stringsOf(server.server.hosts).map(splitNamespacedHost);
@@ -882,13 +936,19 @@ export class ReachabilityAnalyzer {
       method: mode === 'http' ? req.method : undefined,
       path: mode === 'http' ? req.path : undefined,
       port: servicePort.targetPort,
-      sni: mode === 'tls' ? req.host : undefined,
+      sni: mutual ? wrappedSni : mode === 'tls' ? req.host : undefined,
     };
     if (!identity) {
       trace.push({
         stage: 'authorization-policy',
         decision: 'info',
         rule: 'TLS passthrough: no Istio mTLS on this hop, so the gateway sees no source identity',
+      });
+    } else if (mode !== 'http') {
+      trace.push({
+        stage: 'authorization-policy',
+        decision: 'info',
+        rule: `passthrough wrapped in Istio mTLS: the gateway sees principal ${authzRequest.sourcePrincipal} (namespace ${source.namespace}) and SNI ${wrappedSni ?? '-'}`,
       });
     }
     const policies = applicableAuthorizationPolicies(
@@ -912,12 +972,12 @@ export class ReachabilityAnalyzer {
         trace,
       );
       if (upstreamTls === null) return { verdict: 'DENIED_NO_ROUTE' };
-      if (upstreamTls === 'SIMPLE' || upstreamTls === 'MUTUAL') {
+      if (upstreamTls.mode === 'SIMPLE' || upstreamTls.mode === 'MUTUAL') {
         via = 'tls-origination';
         trace.push({
           stage: 'tls-origination',
           decision: 'pass',
-          rule: `the gateway originates TLS (${upstreamTls}) to ${routed.destination.host}:${routed.destination.port}`,
+          rule: `the gateway originates TLS (${upstreamTls.mode}) to ${routed.destination.host}:${routed.destination.port}`,
         });
       } else {
         trace.push({
@@ -964,37 +1024,100 @@ export class ReachabilityAnalyzer {
   }
 
   /**
-   * Walks a TLS connection that a pod in `sourceNamespace` opens straight to the egress gateway's
-   * passthrough port with SNI `host`, skipping its own sidecar's routing (what an app can do by
-   * addressing the gateway Service: istio/istio#13008).
+   * The ways into the egress gateway an app can address itself: every port of every Service
+   * selecting the gateway pods (the gateway's own Service first, its port 443 first of all).
    */
-  canViaGatewayDirectly(sourceNamespace: string, host: string): ReachabilityResult {
+  gatewayEntrances(): GatewayEntrance[] {
+    const main = this.gatewayService(
+      `${DEFAULT_GATEWAY.name}.${DEFAULT_GATEWAY.namespace}.svc.cluster.local`,
+      DEFAULT_GATEWAY.namespace,
+      [],
+    );
+    if (!main) return [];
+    const others = this.ofKind('Service')
+      .filter((s) => {
+        const selector = labelsOf(specOf(s).selector);
+        return (
+          nsOf(s) === main.namespace &&
+          s.metadata.name !== main.name &&
+          Object.keys(selector).length > 0 &&
+          mapSelectorMatches(selector, main.podLabels)
+        );
+      })
+      .map((s) => s.metadata.name)
+      .sort();
+    const entrances: GatewayEntrance[] = [];
+    const mainPorts = [...main.ports].sort(
+      (a, b) => Number(b.port === 443) - Number(a.port === 443),
+    );
+    for (const p of mainPorts) entrances.push({ service: main.name, port: p.port });
+    for (const name of others) {
+      const service = this.gatewayService(
+        `${name}.${main.namespace}.svc.cluster.local`,
+        main.namespace,
+        [],
+      );
+      for (const p of service?.ports ?? []) entrances.push({ service: name, port: p.port });
+    }
+    return entrances;
+  }
+
+  /**
+   * Walks a TLS connection that a pod in `sourceNamespace` opens with SNI `host` straight to a
+   * Service of the egress gateway, skipping its own sidecar's routing (what an app can do by
+   * addressing the gateway Service: istio/istio#13008). Its sidecar still applies the
+   * DestinationRule it sees for that Service, so with `ISTIO_MUTUAL` the gateway learns who is
+   * calling. Without `entrance`, every {@link gatewayEntrances} entrance is tried: the first that
+   * lets the connection through, else the first one's denial.
+   */
+  canViaGatewayDirectly(
+    sourceNamespace: string,
+    host: string,
+    entrance?: GatewayEntrance,
+  ): ReachabilityResult {
     const req = this.normalize({ sourceNamespace, url: `https://${host}/` });
+    const entrances = entrance ? [entrance] : this.gatewayEntrances();
+    let first: ReachabilityResult | undefined;
+    for (const candidate of entrances) {
+      const result = this.viaGatewayEntrance(req, candidate);
+      if (result.verdict === 'ALLOWED') return result;
+      first = first ?? result;
+    }
+    return (
+      first ?? {
+        verdict: 'DENIED_NO_ROUTE',
+        request: req,
+        trace: [{ stage: 'gateway', decision: 'deny', rule: 'no egress gateway Service' }],
+      }
+    );
+  }
+
+  private viaGatewayEntrance(
+    req: ReachabilityResult['request'],
+    entrance: GatewayEntrance,
+  ): ReachabilityResult {
     const trace: Hop[] = [
       {
         stage: 'source',
         decision: 'info',
-        rule: `the app opens TLS with SNI ${host} to the egress gateway Service directly`,
+        rule: `the app opens TLS with SNI ${req.host} to ${entrance.service}.${DEFAULT_GATEWAY.namespace}:${entrance.port} directly`,
       },
     ];
     const source: Workload = {
       kind: 'Pod',
       name: 'source',
-      namespace: sourceNamespace,
+      namespace: req.sourceNamespace,
       labels: {},
       ports: [],
     };
-    const gateway = this.gatewayService(
-      `${DEFAULT_GATEWAY.name}.${DEFAULT_GATEWAY.namespace}.svc.cluster.local`,
-      DEFAULT_GATEWAY.namespace,
-      trace,
-    );
-    const servicePort = gateway?.ports.find((p) => p.port === 443);
+    const serviceHost = `${entrance.service}.${DEFAULT_GATEWAY.namespace}.svc.cluster.local`;
+    const gateway = this.gatewayService(serviceHost, DEFAULT_GATEWAY.namespace, trace);
+    const servicePort = gateway?.ports.find((p) => p.port === entrance.port);
     if (!gateway || !servicePort) {
       trace.push({
         stage: 'gateway',
         decision: 'deny',
-        rule: 'no egress gateway Service with port 443',
+        rule: `no egress gateway Service ${entrance.service} with port ${entrance.port}`,
       });
       return { verdict: 'DENIED_NO_ROUTE', request: req, trace };
     }
@@ -1017,7 +1140,21 @@ export class ReachabilityAnalyzer {
     );
     trace.push(hop);
     if (hop.decision === 'deny') return { verdict: 'DENIED_NETWORK', request: req, trace };
-    const outcome = this.atGateway(gateway, gatewayPod, servicePort, undefined, source, req, trace);
+    // No route names a subset here, so only the DestinationRule's top-level policy applies.
+    const dnsName = `${gateway.name}.${gateway.namespace}.svc.cluster.local`;
+    const sidecarTls = this.destinationRuleTls(
+      dnsName,
+      undefined,
+      servicePort.port,
+      req.sourceNamespace,
+      gateway.namespace,
+      trace,
+    );
+    const upstream: SidecarUpstream = {
+      tls: sidecarTls ?? {},
+      clusterSni: istioClusterSni(dnsName, servicePort.port, undefined),
+    };
+    const outcome = this.atGateway(gateway, gatewayPod, servicePort, upstream, source, req, trace);
     return { ...outcome, request: req, trace };
   }
 }

@@ -186,20 +186,26 @@ describe('expected vs actual', () => {
     ]);
   });
 
-  it('with the experimental istio-mutual passthrough, which the analyzer does not model, granted passthrough cells are recorded, not compared', () => {
+  it('with the experimental istio-mutual passthrough every cell is compared, the passthrough ones included', () => {
     const mutual = {
       ...env,
       spec: { ...env.spec, mesh: { ...env.spec.mesh, passthroughMode: 'istio-mutual' as const } },
     };
     const tenants = tutorialTenants();
     const result = verifyReachability(mutual, tenants, desiredObjects(mutual, tenants));
-    expect(result.rows.some((r) => r.startsWith('team-x GET https://example.com/ '))).toBe(true);
+    expect(result.rows).toContain('team-x GET https://example.com/ ALLOWED passthrough');
     expect(formatDifferences(result.differences)).toEqual([]);
-    // Everything else is still held to the specs.
-    const withoutTeamY = desiredObjects(mutual, tenants).filter(
-      (o) => !(o.kind === 'AuthorizationPolicy' && o.metadata.name.includes('team-y')),
+    // The per-host passthrough policy is what grants it: without it the cell differs.
+    const withoutPassthroughPolicy = desiredObjects(mutual, tenants).filter(
+      (o) => !(o.kind === 'AuthorizationPolicy' && o.metadata.name.endsWith('-passthrough')),
     );
-    expect(verifyReachability(mutual, tenants, withoutTeamY).differences).toHaveLength(1);
+    const lines = formatDifferences(
+      verifyReachability(mutual, tenants, withoutPassthroughPolicy).differences,
+    );
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^team-x GET https:\/\/example\.com\/: expected ALLOWED via passthrough, actual DENIED_RBAC /,
+    );
   });
 
   it('an object deleted from the set shows as a difference naming the denying stage', () => {

@@ -195,4 +195,43 @@ describe('step tenants proves what it applied: the reachability matrix of the li
       'team-y GET http://httpbin.org/: expected DENIED, actual ALLOWED via plain-http (decided by AuthorizationPolicy/istio-egress/debug-allow-team-y)',
     );
   });
+
+  it('an istio-mutual environment passes with its passthrough cells compared, and fails when they break', async () => {
+    const mutual = {
+      ...env,
+      spec: { ...env.spec, mesh: { ...env.spec.mesh, passthroughMode: 'istio-mutual' as const } },
+    };
+    const runMutual = () =>
+      ensureTenants(
+        stepContext('tenants', sims.kube, { env: mutual, tenants }),
+        dependencies(sims),
+      );
+    const result = await runMutual();
+    expect(result.status).toBe('done');
+    const rows = result.status === 'done' ? result.outputs.reachability : [];
+    expect(rows).toEqual(verifyReachability(mutual, tenants, desiredObjects(mutual, tenants)).rows);
+    expect(rows).toContain('team-x GET https://example.com/ ALLOWED passthrough');
+
+    // Another actor denies the wrapped port: the passthrough cell is held to the spec.
+    const wrappedPort = String(
+      (
+        desiredObjects(mutual, tenants).find(
+          (o) => o.kind === 'Service' && o.metadata.name === 'egress-mtls-example-com',
+        )?.spec as { ports: Array<{ targetPort: number }> }
+      ).ports[0]!.targetPort,
+    );
+    await other.create(
+      authorizationPolicy('platform-deny-wrapped', 'DENY', {
+        when: [{ key: 'destination.port', values: [wrappedPort] }],
+      }) as never,
+    );
+    const message = await runMutual().then(
+      () => 'done',
+      (e: Error & { reason?: string }) => `${e.reason}: ${e.message}`,
+    );
+    expect(message).toContain('reachability-mismatch');
+    expect(message).toContain(
+      'team-x GET https://example.com/: expected ALLOWED via passthrough, actual DENIED_RBAC (decided by AuthorizationPolicy/istio-egress/platform-deny-wrapped)',
+    );
+  });
 });
