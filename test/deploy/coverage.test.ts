@@ -181,16 +181,27 @@ describe('least privilege of the adapters calls (deploy/permissions.ts)', () => 
       export class FooAdapter implements FooApi {
         constructor(private readonly c: object) {}
         private path(): string { return ''; }
+        private readonly hidden = async () => {};
+        readonly limit = 3;
         async getFoo(): Promise<void> {}
+        deleteFoo = async (): Promise<void> => {};
       }
       class Helper { run(): void {} }
       export function barAdapter(): BarApi {
         const inner = { ignored() {} };
-        return { async listBars() { return []; }, value: 1 };
+        return {
+          async listBars() { return []; },
+          getBar: async () => undefined,
+          putBar: function () {},
+          value: 1,
+        };
       }`;
     expect(adapterMethodsInSource('foo.ts', source)).toEqual([
       'FooAdapter.getFoo',
+      'FooAdapter.deleteFoo',
       'barAdapter.listBars',
+      'barAdapter.getBar',
+      'barAdapter.putBar',
     ]);
   });
 

@@ -39,6 +39,13 @@ export function adapterMethodsInSource(file: string, text: string): string[] {
         m.kind === ts.SyntaxKind.ProtectedKeyword ||
         m.kind === ts.SyntaxKind.StaticKeyword,
     );
+  // A method written as an arrow or function property is a call like any other: were it
+  // skipped, a new adapter call could miss its permission entry without the check noticing.
+  const isMethodLike = (node: ts.Node) =>
+    ts.isMethodDeclaration(node) ||
+    ((ts.isPropertyDeclaration(node) || ts.isPropertyAssignment(node)) &&
+      node.initializer !== undefined &&
+      (ts.isArrowFunction(node.initializer) || ts.isFunctionExpression(node.initializer)));
   for (const statement of source.statements) {
     if (ts.isClassDeclaration(statement) && statement.name) {
       const implementsApi = (statement.heritageClauses ?? []).some(
@@ -46,8 +53,9 @@ export function adapterMethodsInSource(file: string, text: string): string[] {
       );
       if (!implementsApi) continue;
       for (const member of statement.members) {
-        if (ts.isMethodDeclaration(member) && !isHidden(member) && ts.isIdentifier(member.name)) {
-          found.push(`${statement.name.text}.${member.name.text}`);
+        const name = member.name;
+        if (isMethodLike(member) && !isHidden(member) && name && ts.isIdentifier(name)) {
+          found.push(`${statement.name.text}.${name.text}`);
         }
       }
     }
@@ -60,8 +68,9 @@ export function adapterMethodsInSource(file: string, text: string): string[] {
         if (!ts.isReturnStatement(inner) || !inner.expression) continue;
         if (!ts.isObjectLiteralExpression(inner.expression)) continue;
         for (const property of inner.expression.properties) {
-          if (ts.isMethodDeclaration(property) && ts.isIdentifier(property.name)) {
-            found.push(`${statement.name.text}.${property.name.text}`);
+          const name = property.name;
+          if (isMethodLike(property) && name && ts.isIdentifier(name)) {
+            found.push(`${statement.name.text}.${name.text}`);
           }
         }
       }

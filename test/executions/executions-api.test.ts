@@ -235,6 +235,11 @@ main:
         const [read] = await secondClient.getExecution({ name: cut.name! });
         expect(read.state).toBe('SUCCEEDED');
         expect(read.argument).toBe('{"name":"cut","seconds":3600}');
+        // The client drops fields it does not know: the raw answer shows what the server sends.
+        const raw = (await (await fetch(`${second.url}/v1/${cut.name!}`)).json()) as object;
+        expect(raw).toMatchObject({ name: cut.name, state: 'SUCCEEDED' });
+        expect(raw).not.toHaveProperty('replays');
+        expect(raw).not.toHaveProperty('workflowId');
         expect(second.list().filter((e) => e.workflowId === 'waiting')).toHaveLength(1);
 
         const failed = second.get(orphan.name!);

@@ -178,11 +178,16 @@ describe('patches and record changes', { timeout: 60_000 }, () => {
       description: 'keep',
     });
     const name = `projects/${project}/serviceAccounts/${email}`;
+    // A field the body carries but the mask does not name is left alone.
     const answer = await call(sim, 'PATCH', `/v1/${name}`, {
-      serviceAccount: { description: 'changed' },
+      serviceAccount: { description: 'changed', displayName: 'not in the mask' },
       updateMask: 'description',
     });
     expect(answer).toEqual({ status: 200, body: { description: 'changed', name } });
+    expect(await gcp.iam.getServiceAccount(project, email)).toMatchObject({
+      displayName: 'new',
+      description: 'changed',
+    });
     const refused = await call(sim, 'PATCH', `/v1/${name}`, {
       serviceAccount: { email: 'x@y.z' },
       updateMask: 'email',

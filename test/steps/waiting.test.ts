@@ -99,6 +99,9 @@ describe('service accounts: the read-back waits for IAM to show them', { timeout
       once.status === 'pending' ? once.operation : undefined,
     );
     expect(finished.status).toBe('done');
+    // Bound in one policy write, the tutorial's roles for both accounts (the loop is not empty).
+    expect(sim.counters.byMethod['cloudresourcemanager.projects.setIamPolicy']?.writes).toBe(1);
+    expect(desiredProjectBindings(env).length).toBeGreaterThan(0);
     const policy = await gcp.projectIam.getIamPolicy(project);
     for (const { role, member } of desiredProjectBindings(env)) {
       expect(policy.bindings?.find((b) => b.role === role)?.members, role).toContain(member);
