@@ -2,13 +2,23 @@ import type { Request, Response } from '@google-cloud/functions-framework';
 import type { ErrorBody } from '../shared/errors.js';
 import type { EnvironmentStatus, RunKind } from '../shared/state/types.js';
 import { getContext } from './context.js';
+import {
+  assertExecutionHolder,
+  parseExecution,
+  parseOptionalExecution,
+} from './lib/execution-holder.js';
 import { HttpError, documentBody, invalidRequest, jsonHandler } from './lib/http.js';
 
-/** The body the workflows send when they end: `{runId, outcome, error?}`. */
+/**
+ * The body the workflows send when they end: `{runId, outcome, error?, execution?}`. With
+ * `execution` (the workflows always send it), only the run's recorded execution may end it;
+ * without it (manual tooling, older callers) the call is accepted.
+ */
 export interface FinalizeRequest {
   runId: string;
   outcome: 'succeeded' | 'failed';
   error?: { reason?: string; message?: string };
+  execution?: string;
 }
 
 /**
@@ -26,10 +36,6 @@ export type ClaimResponse =
   | { runId: string; claimed: true }
   | { runId: string; claimed: false; holder: string }
   | { runId: string; claimed: false; ended: true; status: 'SUCCEEDED' | 'FAILED' };
-
-/** An execution name, or a bare execution id: the id is its last segment. */
-const EXECUTION_NAME =
-  /^(projects\/[^/]+\/locations\/[^/]+\/workflows\/[A-Za-z0-9_-]+\/executions\/)?[A-Za-z0-9_-]{1,128}$/;
 
 const ENVIRONMENT_STATUS_AFTER: Record<
   RunKind,
@@ -60,14 +66,7 @@ function parseRequest(body: unknown): FinalizeRequest | ClaimRequest {
     );
   }
   const runId = parseRunId(fields.runId);
-  const execution = fields.execution;
-  if (typeof execution !== 'string' || !EXECUTION_NAME.test(execution)) {
-    throw invalidRequest(
-      'invalid-execution',
-      'execution must be a Workflows execution name (projects/P/locations/L/workflows/W/executions/ID) or its id',
-      'execution',
-    );
-  }
+  const execution = parseExecution(fields.execution);
   return { runId, action: 'claim', execution };
 }
 
@@ -77,9 +76,15 @@ function parseFinalizeRequest(fields: Record<string, unknown>): FinalizeRequest 
   if (outcome !== 'succeeded' && outcome !== 'failed') {
     throw invalidRequest('invalid-outcome', 'outcome must be "succeeded" or "failed"', 'outcome');
   }
+  const execution = parseOptionalExecution(fields.execution);
   const details =
     typeof error === 'object' && error !== null ? (error as FinalizeRequest['error']) : undefined;
-  return { runId, outcome, ...(details ? { error: details } : {}) };
+  return {
+    runId,
+    outcome,
+    ...(details ? { error: details } : {}),
+    ...(execution !== undefined ? { execution } : {}),
+  };
 }
 
 function runNotFound(runId: string): HttpError {
@@ -118,7 +123,10 @@ async function claim(request: ClaimRequest): Promise<ClaimResponse> {
  * Last, it ends the run. On success it first completes the reconcile pass: when tenant events
  * marked the environment dirty meanwhile, it answers `again: true` and keeps the lease, and the
  * workflow reconciles tenants once more; otherwise it records the end, sets the environment's
- * status and releases the lease. Calling it again for an ended run changes nothing.
+ * status and releases the lease. Calling it again for an ended run changes nothing. An end
+ * that names an execution other than the run's holder is refused with 409
+ * `not-execution-holder` (functions/lib/execution-holder.ts); one without `execution` is
+ * accepted.
  */
 export const finalize = jsonHandler(async (req: Request, res: Response) => {
   const ctx = getContext();
@@ -129,6 +137,9 @@ export const finalize = jsonHandler(async (req: Request, res: Response) => {
   }
   const run = await ctx.stores.runs.get(request.runId);
   if (!run) throw runNotFound(request.runId);
+  // Before anything else, even for an ended run: a stray execution learns it is not the holder
+  // (and stops quietly) rather than reading an end it did not make as its own.
+  await assertExecutionHolder(ctx.stores.runs, run, request.execution);
   if (run.status === 'SUCCEEDED' || run.status === 'FAILED') {
     res.status(200).json({ runId: run.id, status: run.status, again: false });
     return;

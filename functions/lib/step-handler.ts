@@ -8,6 +8,7 @@ import type {
   StepResult,
 } from '../../shared/steps/contract.js';
 import { getContext } from '../context.js';
+import { assertExecutionHolder, parseOptionalExecution } from './execution-holder.js';
 import { HttpError, documentBody, errorResponse, invalidRequest, jsonHandler } from './http.js';
 
 /** Deployed step functions and the steps each serves (one function per API family). */
@@ -26,10 +27,15 @@ export const STEP_FAMILIES = {
 /** Name of a step family (and of its deployed function, prefixed `step-`). */
 export type StepFamily = keyof typeof STEP_FAMILIES;
 
-/** The body a workflow sends a step function. */
+/**
+ * The body a workflow sends a step function. `execution` names the calling workflow execution
+ * (the workflows always send it): only the run's holder may drive it. A call without it
+ * (manual tooling, older workflow definitions) is accepted.
+ */
 export interface StepRequest {
   runId: string;
   step: StepName;
+  execution?: string;
 }
 
 /** Every step a step transitively depends on: their outputs are the step's upstream. */
@@ -51,7 +57,7 @@ function parseStepRequest(body: unknown, family: StepFamily): StepRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw invalidRequest('invalid-step-request', 'the body must be {"runId", "step"}', 'body');
   }
-  const { runId, step } = body as Record<string, unknown>;
+  const { runId, step, execution } = body as Record<string, unknown>;
   if (typeof runId !== 'string' || !/^run-[0-9a-f-]{8,64}$/.test(runId)) {
     throw invalidRequest('invalid-run-id', 'runId must be a run id like run-…', 'runId');
   }
@@ -63,19 +69,24 @@ function parseStepRequest(body: unknown, family: StepFamily): StepRequest {
       'step',
     );
   }
-  return { runId, step: step as StepName };
+  const caller = parseOptionalExecution(execution);
+  return { runId, step: step as StepName, ...(caller !== undefined ? { execution: caller } : {}) };
 }
 
 /**
  * The HTTP function of one step family: loads the run and environment, holds the lease,
  * calls the step's `ensure` (or `remove` in a teardown run), records attempts, operation,
  * outputs and errors, and answers 200 with the StepResult, 503 (Retry-After) for a retryable
- * error, 422 for a permanent one, 501 for a step not implemented.
+ * error, 422 for a permanent one, 501 for a step not implemented, 409 `not-execution-holder`
+ * for a call whose `execution` is not the run's recorded execution.
  */
 export function stepHandler(family: StepFamily): (req: Request, res: Response) => Promise<void> {
   return jsonHandler(async (req, res) => {
     const ctx = getContext();
-    const { runId, step } = parseStepRequest(documentBody(req, ctx.config.maxBodyBytes), family);
+    const { runId, step, execution } = parseStepRequest(
+      documentBody(req, ctx.config.maxBodyBytes),
+      family,
+    );
     const run = await ctx.stores.runs.get(runId);
     if (!run) {
       throw new HttpError(404, {
@@ -85,6 +96,8 @@ export function stepHandler(family: StepFamily): (req: Request, res: Response) =
         field: 'runId',
       });
     }
+    // First, before the lease or any record: a stray execution must not touch the run at all.
+    await assertExecutionHolder(ctx.stores.runs, run, execution);
     if (run.status === 'SUCCEEDED' || run.status === 'FAILED') {
       throw new HttpError(409, {
         kind: 'conflict',

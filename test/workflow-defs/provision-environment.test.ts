@@ -9,6 +9,7 @@ import {
   doneSeq,
   edges,
   environmentRequestEvent,
+  executionNameOf,
   FAMILIES,
   firstCallSeq,
   runDefinition,
@@ -16,6 +17,7 @@ import {
 } from './run-definition.js';
 
 const FILE = 'provision-environment.yaml';
+const EXECUTION = executionNameOf(FILE);
 const event = environmentRequestEvent({
   runId: RUN_ID,
   environmentId: 'tutorial',
@@ -54,7 +56,7 @@ describe('provision-environment', () => {
         (s as readonly string[]).includes(call.step!),
       )![0];
       expect(call.path).toBe(`/step-${family}`);
-      expect(call.body).toEqual({ runId: RUN_ID, step: call.step });
+      expect(call.body).toEqual({ runId: RUN_ID, step: call.step, execution: EXECUTION });
       expect(call.authorization).toBe('Bearer token-for-OIDC');
     }
     expect(tokens.every((t) => t.type === 'OIDC' && t.audience === t.url)).toBe(true);
@@ -67,7 +69,11 @@ describe('provision-environment', () => {
     // With the typical durations the run takes exactly the graph's critical path.
     const limit = criticalPath(ENVIRONMENT_GRAPH, TYPICAL_STEP_SECONDS).duration;
     expect(finalizeCalls).toHaveLength(1);
-    expect(finalizeCalls[0]!.body).toEqual({ runId: RUN_ID, outcome: 'succeeded' });
+    expect(finalizeCalls[0]!.body).toEqual({
+      runId: RUN_ID,
+      outcome: 'succeeded',
+      execution: EXECUTION,
+    });
     expect(finalizeCalls[0]!.at).toBe(limit);
     expect(clock.seconds()).toBe(limit);
     // Polls are capped at 60 s: the 360 s cluster is asked six times.
@@ -125,6 +131,7 @@ describe('provision-environment', () => {
     expect(failed.finalizeCalls[0]!.body).toEqual({
       runId: RUN_ID,
       outcome: 'failed',
+      execution: EXECUTION,
       error: { reason: 'http-500', message: 'step subnet: step-network answered HTTP 500' },
     });
   });
@@ -146,6 +153,7 @@ describe('provision-environment', () => {
     expect(finalizeCalls[0]!.body).toEqual({
       runId: RUN_ID,
       outcome: 'failed',
+      execution: EXECUTION,
       error: { reason: 'immutable-drift', message: `step firewalls: ${drift.message}` },
     });
     expect(finalizeCalls.every((c) => (c.body as { outcome: string }).outcome === 'failed')).toBe(

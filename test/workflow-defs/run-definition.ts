@@ -62,6 +62,14 @@ export function environmentRequestEvent(request: {
 /** A run id as the functions accept it. */
 export const RUN_ID = 'run-0123456789abcdef';
 
+/** GOOGLE_CLOUD_WORKFLOW_EXECUTION_ID of an execution {@link runDefinition} starts by default. */
+export const EXECUTION_ID = 'this-execution';
+
+/** The execution name a workflow file's execution sends with each step and finalize call. */
+export function executionNameOf(file: string, executionId = EXECUTION_ID): string {
+  return `projects/local-project/locations/local/workflows/${file.replace(/\.yaml$/, '')}/executions/${executionId}`;
+}
+
 /**
  * Runs a workflow file in the interpreter against the step-function stand-in, with a
  * time-skipping clock: returns the outcome, what the stand-in saw, the sleeps and the tokens.
@@ -74,8 +82,10 @@ export async function runDefinition(
     dirtyPasses?: number;
     /** The execution already holding the run at the stand-in (a duplicate is refused). */
     holder?: string;
-    /** GOOGLE_CLOUD_WORKFLOW_EXECUTION_ID of this execution. */
+    /** GOOGLE_CLOUD_WORKFLOW_EXECUTION_ID of this execution ({@link EXECUTION_ID} by default). */
     executionId?: string;
+    /** Once this step has answered this execution, the run passes to `by` (a take-over). */
+    takeOver?: { afterStep: string; by: string };
     /** Workflow environment variables; a function receives the stand-in's base URL. */
     env?: Record<string, string> | ((standInUrl: string) => Record<string, string>);
   } = {},
@@ -87,6 +97,7 @@ export async function runDefinition(
     ...(options.steps ? { steps: options.steps } : {}),
     ...(options.dirtyPasses ? { dirtyPasses: options.dirtyPasses } : {}),
     ...(options.holder ? { holder: options.holder } : {}),
+    ...(options.takeOver ? { takeOver: options.takeOver } : {}),
   });
   const tokens: Array<{ type: string; audience?: string; url: string }> = [];
   let outcome: ExecutionResult;
@@ -94,7 +105,7 @@ export async function runDefinition(
     outcome = await runWorkflow(loadWorkflow(workflowSource(file), { filename: file }), argument, {
       clock,
       http: clock.wrap(new FetchHttpClient()),
-      ...(options.executionId ? { executionId: options.executionId } : {}),
+      executionId: options.executionId ?? EXECUTION_ID,
       env: {
         STEP_BASE_URL: `${standIn.url}/`,
         ...(typeof options.env === 'function' ? options.env(standIn.url) : options.env),

@@ -40,6 +40,8 @@ export interface StandInOptions {
   families: Record<string, readonly string[]>;
   /** The execution that already holds the run(s): claims by any other are refused. */
   holder?: string;
+  /** Once `afterStep` has answered the holder (any answer), the run passes to `by`: a take-over. */
+  takeOver?: { afterStep: string; by: string };
 }
 
 /**
@@ -47,7 +49,8 @@ export interface StandInOptions {
  * the run state the real ones keep in Firestore: the first execution to claim holds the run and
  * others are refused; once finalize ended the run, every step call is answered 409
  * `run-finished`, a claim is refused as ended, and finalize again answers the recorded status,
- * as the real functions do. The real functions run against this workflow in the end-to-end test.
+ * as the real functions do. A step or finalize call naming an execution other than the run's
+ * holder is answered 409 `not-execution-holder` (functions/lib/execution-holder.ts). The real functions run against this workflow in the end-to-end test.
  */
 export async function startStepFunctionsStandIn(options: StandInOptions) {
   const events: StandInEvent[] = [];
@@ -63,10 +66,30 @@ export async function startStepFunctionsStandIn(options: StandInOptions) {
   let dirty = options.dirtyPasses ?? 0;
   let seq = 0;
 
+  /** The holder's refusal of a call from another execution; undefined for the holder or none. */
+  const refuseStranger = (body: { runId?: string; execution?: string }) => {
+    const holder = holders.get(body.runId ?? '') ?? options.holder;
+    if (body.execution === undefined || holder === undefined || holder === body.execution)
+      return undefined;
+    return {
+      status: 409,
+      body: {
+        kind: 'conflict',
+        reason: 'not-execution-holder',
+        message: `run ${body.runId} is held by execution ${holder}, not ${body.execution}`,
+        field: 'execution',
+        holder,
+      },
+    };
+  };
+
   const familyOf = (step: string) =>
     Object.entries(options.families).find(([, steps]) => steps.includes(step))?.[0];
 
-  const answerStep = (family: string, body: { runId?: string; step?: string }): ScriptedAnswer => {
+  const answerStep = (
+    family: string,
+    body: { runId?: string; step?: string; execution?: string },
+  ): ScriptedAnswer => {
     const step = body.step ?? '';
     if (familyOf(step) !== family)
       return {
@@ -77,6 +100,8 @@ export async function startStepFunctionsStandIn(options: StandInOptions) {
           message: `step-${family} does not serve ${step}`,
         },
       };
+    const refused = refuseStranger(body);
+    if (refused) return refused;
     if (ended)
       return {
         status: 409,
@@ -113,7 +138,13 @@ export async function startStepFunctionsStandIn(options: StandInOptions) {
       : { status: 200, body: { runId: body.runId, claimed: false, holder } };
   };
 
-  const answerFinalize = (body: { outcome?: string }): ScriptedAnswer => {
+  const answerFinalize = (body: {
+    runId?: string;
+    outcome?: string;
+    execution?: string;
+  }): ScriptedAnswer => {
+    const refused = refuseStranger(body);
+    if (refused) return refused;
     if (ended) return { status: 200, body: { status: ended, again: false } };
     if (body.outcome === 'succeeded' && dirty > 0) {
       dirty--;
@@ -136,6 +167,9 @@ export async function startStepFunctionsStandIn(options: StandInOptions) {
       if (req.method === 'POST' && family) {
         kind = 'call';
         answer = answerStep(family, request);
+        const takeOver = options.takeOver;
+        if (takeOver && takeOver.afterStep === request.step && answer.status !== 409)
+          holders.set(request.runId ?? '', takeOver.by);
       } else if (req.method === 'POST' && path === '/finalize' && request.action === 'claim') {
         kind = 'claim';
         answer = answerClaim(request);

@@ -10,6 +10,7 @@ import {
   doneSeq,
   edges,
   environmentRequestEvent,
+  executionNameOf,
   firstCallSeq,
   runDefinition,
   RUN_ID,
@@ -43,7 +44,13 @@ describe('teardown-environment', () => {
     expect(calls.at(-1)!.step).toBe('apis');
     expect(firstCallSeq(events, 'nat')).toBeLessThan(doneSeq(events, 'mesh-config'));
     expect(firstCallSeq(events, 'network')).toBeLessThan(doneSeq(events, 'service-accounts'));
-    expect(finalizeCalls.map((c) => c.body)).toEqual([{ runId: RUN_ID, outcome: 'succeeded' }]);
+    expect(finalizeCalls.map((c) => c.body)).toEqual([
+      {
+        runId: RUN_ID,
+        outcome: 'succeeded',
+        execution: executionNameOf('teardown-environment.yaml'),
+      },
+    ]);
     expect(clock.seconds()).toBe(criticalPath(reversed, TYPICAL_STEP_SECONDS).duration);
   });
 
@@ -86,7 +93,10 @@ describe('reconcile-tenants', () => {
       passes: 1,
     });
     expect(calls.map((c) => [c.path, c.body])).toEqual([
-      ['/step-tenants', { runId: RUN_ID, step: 'tenants' }],
+      [
+        '/step-tenants',
+        { runId: RUN_ID, step: 'tenants', execution: executionNameOf('reconcile-tenants.yaml') },
+      ],
     ]);
     expect(finalizeCalls).toHaveLength(1);
   });
@@ -125,6 +135,7 @@ describe('reconcile-tenants', () => {
     expect(finalizeCalls[0]!.body).toEqual({
       runId: RUN_ID,
       outcome: 'failed',
+      execution: executionNameOf('reconcile-tenants.yaml'),
       error: { reason: 'invalid-tenant', message: `step tenants: ${body.message}` },
     });
   });
