@@ -118,8 +118,9 @@ describe('Eventarc bridge with the Pub/Sub emulator and the local Executions API
       request,
     );
     expect(argument.data.subscription).toBe(`projects/${PROJECT}/subscriptions/${TOPIC}-eventarc`);
+    // The execution names itself, so finalize can check it holds the run.
     expect(standIn.finalizeCalls().map((c) => c.body)).toEqual([
-      { runId: request.runId, outcome: 'succeeded' },
+      { runId: request.runId, outcome: 'succeeded', execution: name },
     ]);
 
     // A further delivery of the same message id (a redelivery) starts nothing new.
