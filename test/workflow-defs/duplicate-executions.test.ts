@@ -134,21 +134,28 @@ describe('two executions of provision-environment for one run (real functions)',
     const paths: Record<string, string[]> = {};
     let claimAnswered!: () => void;
     const firstClaimAnswered = new Promise<void>((resolve) => (claimAnswered = resolve));
+    // The first execution's step calls wait for the second's claim: without this gate a fast
+    // first execution could end the run before the second claims, and the second would read
+    // `ended` instead of `holder` (the race this test is about, made deterministic).
+    let secondClaimed!: () => void;
+    const secondClaimAnswered = new Promise<void>((resolve) => (secondClaimed = resolve));
     /** One execution, with its own record of what it sent where. */
     const execute = (executionId: string) => {
       const sent: string[] = (paths[executionId] = []);
       const inner = new FetchHttpClient();
       const recording: WorkflowHttpClient = {
         async send(request) {
-          const response = await inner.send(request);
           const body = request.body
             ? (JSON.parse(Buffer.from(request.body).toString('utf8')) as {
                 action?: string;
                 step?: string;
               })
             : undefined;
+          if (executionId === 'exec-first' && body?.step) await secondClaimAnswered;
+          const response = await inner.send(request);
           sent.push(`${new URL(request.url).pathname} ${body?.action ?? body?.step ?? ''}`.trim());
-          if (body?.action === 'claim') claimAnswered();
+          if (body?.action === 'claim' && executionId === 'exec-first') claimAnswered();
+          if (body?.action === 'claim' && executionId === 'exec-second') secondClaimed();
           return response;
         },
       };
