@@ -1,14 +1,5 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createContext,
-  getTestServer,
-  loadConfig,
-  setContext,
-  type FunctionsContext,
-  type StepRegistry,
-} from '../../functions/testing.js';
+import type { FunctionsContext, StepRegistry } from '../../functions/testing.js';
 import {
   FetchHttpClient,
   loadWorkflow,
@@ -16,8 +7,6 @@ import {
   type WorkflowHttpClient,
 } from '../../local/workflows/index.js';
 import { ENVIRONMENT_STEPS } from '../../shared/plan/graph.js';
-import { createMemoryStores } from '../../shared/state/memory.js';
-import { environmentDoc } from '../state/store-contract.js';
 import {
   environmentRequestEvent,
   runDefinition,
@@ -25,6 +14,11 @@ import {
   workflowSource,
 } from './run-definition.js';
 import { SettlingClock } from './settling-clock.js';
+import {
+  startFunctionsRouter,
+  startProvisionRun,
+  type FunctionsRouter,
+} from './functions-router.js';
 
 const OTHER = 'projects/local-project/locations/local/workflows/w/executions/other-execution';
 
@@ -79,7 +73,6 @@ describe('a duplicate execution (stand-in functions)', () => {
  */
 describe('two executions of provision-environment for one run (real functions)', () => {
   let ctx: FunctionsContext;
-  let router: Server;
   let baseUrl: string;
 
   /** Every step done at once: the claim, not the steps' work, is under test here. */
@@ -90,43 +83,17 @@ describe('two executions of provision-environment for one run (real functions)',
     ]),
   );
 
+  let functions: FunctionsRouter;
   beforeAll(async () => {
-    const config = loadConfig({
-      GOOGLE_CLOUD_PROJECT: 'demo-claims',
-      EGRESS_AUTH: 'disabled-local',
-    });
-    ctx = { ...createContext(config, registry), stores: createMemoryStores() };
-    setContext(ctx);
-    // One base URL serving each function under /<name>, as local/stack/functions-host.ts does.
-    const servers = new Map<string, Server>();
-    router = createServer((req, res) => {
-      const [, name = '', ...rest] = (req.url ?? '/').split('/');
-      if (!servers.has(name)) servers.set(name, getTestServer(name));
-      req.url = `/${rest.join('/')}`;
-      servers.get(name)!.emit('request', req, res);
-    });
-    await new Promise<void>((resolve) => router.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(router.address() as AddressInfo).port}`;
+    functions = await startFunctionsRouter('demo-claims', registry);
+    ({ ctx, baseUrl } = functions);
   });
   afterAll(async () => {
-    router?.closeAllConnections();
-    await new Promise<void>((resolve) => (router ? router.close(() => resolve()) : resolve()));
-    setContext(undefined);
+    await functions?.close();
   });
 
   it('lets one drive the run to SUCCEEDED; the other and a late one return duplicate without a step', async () => {
-    const started = await ctx.stores.runs.startRun({
-      kind: 'provision',
-      environmentId: 'tutorial',
-      spec: environmentDoc(),
-      environmentStatus: 'PROVISIONING',
-      trigger: { type: 'pubsub', messageId: '1001' },
-      requestHash: 'h',
-      leaseSeconds: 600,
-    });
-    if (started.outcome !== 'created') throw new Error(`setup: ${started.outcome}`);
-    const runId = started.run.id;
-    const event = environmentRequestEvent({ runId, environmentId: 'tutorial', kind: 'provision' });
+    const { runId, event } = await startProvisionRun(ctx, '1001');
     const workflow = loadWorkflow(workflowSource('provision-environment.yaml'), {
       filename: 'provision-environment.yaml',
     });

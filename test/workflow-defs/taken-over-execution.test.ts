@@ -1,14 +1,5 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createContext,
-  getTestServer,
-  loadConfig,
-  setContext,
-  type FunctionsContext,
-  type StepRegistry,
-} from '../../functions/testing.js';
+import type { FunctionsContext, StepRegistry } from '../../functions/testing.js';
 import {
   FetchHttpClient,
   loadWorkflow,
@@ -16,8 +7,7 @@ import {
   type WorkflowHttpClient,
 } from '../../local/workflows/index.js';
 import { ENVIRONMENT_STEPS } from '../../shared/plan/graph.js';
-import { createMemoryStores } from '../../shared/state/memory.js';
-import { environmentDoc } from '../state/store-contract.js';
+import type { createMemoryStores } from '../../shared/state/memory.js';
 import {
   environmentRequestEvent,
   executionNameOf,
@@ -26,6 +16,11 @@ import {
   workflowSource,
 } from './run-definition.js';
 import { SettlingClock } from './settling-clock.js';
+import {
+  startFunctionsRouter,
+  startProvisionRun,
+  type FunctionsRouter,
+} from './functions-router.js';
 
 const NEW_HOLDER = 'projects/local-project/locations/local/workflows/w/executions/new-holder';
 
@@ -145,7 +140,6 @@ describe('an execution whose claim is taken over mid-run (stand-in functions)', 
  */
 describe('a taken-over execution and the run holder (real functions)', () => {
   let ctx: FunctionsContext & { stores: ReturnType<typeof createMemoryStores> };
-  let router: Server;
   let baseUrl: string;
   const nameOf = (id: string) => executionNameOf('provision-environment.yaml', id);
   let takeOverAt: { step: string; by: string } | undefined;
@@ -170,42 +164,17 @@ describe('a taken-over execution and the run holder (real functions)', () => {
     ]),
   );
 
+  let functions: FunctionsRouter;
   beforeAll(async () => {
-    const config = loadConfig({
-      GOOGLE_CLOUD_PROJECT: 'demo-takeover',
-      EGRESS_AUTH: 'disabled-local',
-    });
-    ctx = { ...createContext(config, registry), stores: createMemoryStores() };
-    setContext(ctx);
-    const servers = new Map<string, Server>();
-    router = createServer((req, res) => {
-      const [, name = '', ...rest] = (req.url ?? '/').split('/');
-      if (!servers.has(name)) servers.set(name, getTestServer(name));
-      req.url = `/${rest.join('/')}`;
-      servers.get(name)!.emit('request', req, res);
-    });
-    await new Promise<void>((resolve) => router.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(router.address() as AddressInfo).port}`;
+    functions = await startFunctionsRouter('demo-takeover', registry);
+    ({ ctx, baseUrl } = functions);
   });
   afterAll(async () => {
-    router?.closeAllConnections();
-    await new Promise<void>((resolve) => (router ? router.close(() => resolve()) : resolve()));
-    setContext(undefined);
+    await functions?.close();
   });
 
   it('stops the superseded execution at its next step call; the holder finishes the run', async () => {
-    const started = await ctx.stores.runs.startRun({
-      kind: 'provision',
-      environmentId: 'tutorial',
-      spec: environmentDoc(),
-      environmentStatus: 'PROVISIONING',
-      trigger: { type: 'pubsub', messageId: '2002' },
-      requestHash: 'h',
-      leaseSeconds: 600,
-    });
-    if (started.outcome !== 'created') throw new Error(`setup: ${started.outcome}`);
-    const runId = started.run.id;
-    const event = environmentRequestEvent({ runId, environmentId: 'tutorial', kind: 'provision' });
+    const { runId, event } = await startProvisionRun(ctx, '2002');
     const workflow = loadWorkflow(workflowSource('provision-environment.yaml'), {
       filename: 'provision-environment.yaml',
     });
