@@ -107,12 +107,39 @@ const NORMAL: Completion = { type: 'normal' };
 
 /** A variable scope: a subworkflow's, a loop's, an except block's or a parallel branch's. */
 class Scope {
+  /** Read-only by convention: every write goes through `bind` or `grow` so `bytes` stays exact. */
   readonly vars = new Map<string, WfValue>();
+  /** approximateSize of each variable, kept so an overwrite need not measure the old value. */
+  private readonly sizes = new Map<string, number>();
+  /** Sum of `sizes`: what this scope adds to the memory limit while it is live. */
+  bytes = 0;
+  /** Set while the scope is counted by the execution (see Execution.withScope). */
+  live = false;
   constructor(
     readonly parent: Scope | undefined,
     /** Set for a parallel branch: only these parent variables may be assigned from inside. */
     readonly shared?: ReadonlySet<string>,
   ) {}
+
+  /** Sets `name` to `value`, which uses `size` bytes; returns the change in this scope's bytes. */
+  bind(name: string, value: WfValue, size: number): number {
+    const delta = size - (this.sizes.get(name) ?? 0);
+    this.vars.set(name, value);
+    this.sizes.set(name, size);
+    this.bytes += delta;
+    return delta;
+  }
+
+  /** Bytes `name` uses now (0 when unset). */
+  sizeOf(name: string): number {
+    return this.sizes.get(name) ?? 0;
+  }
+
+  /** Records that the value of `name` changed in place by `delta` bytes (a nested assignment). */
+  grow(name: string, delta: number): void {
+    this.sizes.set(name, this.sizeOf(name) + delta);
+    this.bytes += delta;
+  }
 
   find(name: string): Scope | undefined {
     return this.vars.has(name) ? this : this.parent?.find(name);
@@ -163,8 +190,12 @@ class Execution {
   private readonly logs: LogEntry[] = [];
   private steps = 0;
   private readonly stdlibEnv: StdlibEnvironment;
-  /** Every scope still in use, across the call stack and parallel branches: the memory limit counts them all. */
-  private readonly liveScopes = new Set<Scope>();
+  /**
+   * Bytes of every variable of every live scope, across the call stack and parallel branches:
+   * the memory limit counts them all. Kept up to date on each write and on scope entry and exit,
+   * so a check costs the size of the value written, not of all variables.
+   */
+  private liveBytes = 0;
 
   constructor(
     private readonly workflow: Workflow,
@@ -229,9 +260,8 @@ class Execution {
         throw workflowError('TypeError', `subworkflow "${sub.name}" has no parameter "${name}"`);
     }
     for (const param of sub.params) {
-      if (args.has(param.name)) scope.vars.set(param.name, args.get(param.name)!);
-      else if (param.defaultValue !== undefined)
-        scope.vars.set(param.name, cloneValue(param.defaultValue));
+      if (args.has(param.name)) this.bind(scope, param.name, args.get(param.name)!);
+      else if (param.defaultValue !== undefined) this.bind(scope, param.name, param.defaultValue);
       else
         throw workflowError(
           'TypeError',
@@ -350,8 +380,8 @@ class Execution {
     const loopFrame: Frame = { ...frame, scope: new Scope(frame.scope) };
     return this.withScope(loopFrame.scope, async () => {
       for (let i = 0; i < items.length; i++) {
-        if (loop.value) loopFrame.scope.vars.set(loop.value, items[i]!);
-        if (loop.index) loopFrame.scope.vars.set(loop.index, BigInt(i));
+        if (loop.value) this.bind(loopFrame.scope, loop.value, items[i]!);
+        if (loop.index) this.bind(loopFrame.scope, loop.index, BigInt(i));
         const completion = await this.runSteps(loop.steps, loopFrame);
         if (completion.type === 'break') break;
         if (completion.type === 'continue' || completion.type === 'normal') continue;
@@ -428,8 +458,8 @@ class Execution {
           id: String(i),
           run: (f) => this.runSteps(loop.steps, f),
           bind: (scope) => {
-            if (loop.value) scope.vars.set(loop.value, item);
-            if (loop.index) scope.vars.set(loop.index, BigInt(i));
+            if (loop.value) this.bind(scope, loop.value, item);
+            if (loop.index) this.bind(scope, loop.index, BigInt(i));
           },
         }),
       );
@@ -511,7 +541,7 @@ class Execution {
         }
         if (!action.except) throw err;
         const scope = new Scope(frame.scope);
-        if (action.except.as) scope.vars.set(action.except.as, err.value);
+        if (action.except.as) this.bind(scope, action.except.as, err.value);
         return this.withScope(scope, () =>
           this.runSteps(action.except!.steps, { ...frame, scope }),
         );
@@ -683,25 +713,35 @@ class Execution {
 
   /** Runs `body` with `scope` counted by the memory limit until it ends. */
   private async withScope<T>(scope: Scope, body: () => Promise<T>): Promise<T> {
-    this.liveScopes.add(scope);
+    scope.live = true;
+    this.liveBytes += scope.bytes;
     try {
       return await body();
     } finally {
-      this.liveScopes.delete(scope);
+      // Writes made while live were added to liveBytes too, so scope.bytes is exactly its share.
+      this.liveBytes -= scope.bytes;
+      scope.live = false;
     }
   }
 
-  /** Bytes held by every live variable and argument (syntax/variables#memory-usage). */
-  private memoryInUse(): number {
-    let total = 0;
-    for (const scope of this.liveScopes)
-      for (const [, value] of scope.vars) total += approximateSize(value);
-    return total;
+  /**
+   * Binds a variable without a limit check (arguments, loop and except variables: the check
+   * comes with the next assignment). The value is copied: Workflows has no references, and a
+   * value shared with another variable would let a nested assignment change both, leaving the
+   * other's recorded size stale.
+   */
+  private bind(scope: Scope, name: string, value: WfValue): void {
+    const copy = cloneValue(value);
+    this.recordGrowth(scope, scope.bind(name, copy, approximateSize(copy)));
+  }
+
+  private recordGrowth(scope: Scope, delta: number): void {
+    if (scope.live) this.liveBytes += delta;
   }
 
   /** Raises ResourceLimitError when growing the variables by `delta` bytes would pass the limit. */
   private ensureMemoryFor(delta: number): void {
-    if (this.memoryInUse() + delta > this.limits.maxVariableBytes) {
+    if (this.liveBytes + delta > this.limits.maxVariableBytes) {
       throw workflowError(
         'ResourceLimitError',
         `the variables of this execution exceed the memory limit of ${this.limits.maxVariableBytes} bytes`,
@@ -710,16 +750,16 @@ class Execution {
   }
 
   /** Assigns to `name`, `name.key` or `name[i]` (chained); the root variable may be new. */
-  private assign(target: Expr, value: WfValue, frame: Frame): void {
+  private assign(target: Expr, written: WfValue, frame: Frame): void {
+    // A copy, for the reason `bind` gives; measured once, it is what the limit counts.
+    const value = cloneValue(written);
+    const size = approximateSize(value);
     if (target.kind === 'variable') {
       const owner = frame.scope.writable(target.name);
-      const replaced = owner.vars.has(target.name)
-        ? approximateSize(owner.vars.get(target.name) as WfValue)
-        : 0;
       // The limit is on the total of all variables, checked before the write so a failed
       // assignment leaves the old value in place.
-      this.ensureMemoryFor(approximateSize(value) - replaced);
-      owner.vars.set(target.name, value);
+      this.ensureMemoryFor(size - owner.sizeOf(target.name));
+      this.recordGrowth(owner, owner.bind(target.name, value, size));
       return;
     }
     const path: Array<{ key: string } | { index: Expr }> = [];
@@ -747,26 +787,39 @@ class Execution {
         if (typeof key !== 'string')
           throw workflowError('TypeError', `map keys must be strings, got ${typeName(key)}`);
         if (last) {
-          const replaced = container.has(key)
-            ? approximateSize(container.get(key) as WfValue)
-            : approximateSize(key);
-          this.ensureMemoryFor(approximateSize(value) - replaced);
+          // A new key adds itself and its value; an existing one swaps the old value for the new.
+          const delta = container.has(key)
+            ? size - approximateSize(container.get(key) as WfValue)
+            : approximateSize(key) + size;
+          this.ensureMemoryFor(delta);
           container.set(key, value);
+          this.grow(owner, root, delta);
         } else {
           // Assigning a nested key creates the intermediate maps (syntax cheat sheet: maps).
-          if (!container.has(key)) container.set(key, new Map());
+          // They count from creation, unchecked: the check on the final write includes them.
+          if (!container.has(key)) {
+            const created: WfMap = new Map();
+            container.set(key, created);
+            this.grow(owner, root, approximateSize(key) + approximateSize(created));
+          }
           container = container.get(key) as WfValue;
         }
       } else if (isList(container)) {
         if (last) {
-          const replaced = approximateSize(indexOf(container, key));
-          this.ensureMemoryFor(approximateSize(value) - replaced);
+          const delta = size - approximateSize(indexOf(container, key));
+          this.ensureMemoryFor(delta);
           container[Number(key)] = value;
+          this.grow(owner, root, delta);
         } else container = indexOf(container, key);
       } else {
         memberOf(container, String(key));
       }
     }
+  }
+
+  private grow(owner: Scope, name: string, delta: number): void {
+    owner.grow(name, delta);
+    this.recordGrowth(owner, delta);
   }
 
   /** Runs a `call` step target with named arguments. */
