@@ -111,8 +111,16 @@ function compileRoute(raw: RawMethod, prefix: string): { variables: string[]; pa
   return { variables, pattern: new RegExp(`^/${source}$`) };
 }
 
-/** Loads every schema file and compiles the route table. */
-export function loadRoutes(): ApiRoute[] {
+/** The route table, built once per process: it never changes, and tests start many simulators. */
+let loadedRoutes: readonly ApiRoute[] | undefined;
+
+/** Loads every schema file and compiles the route table (once; later calls share it). */
+export function loadRoutes(): readonly ApiRoute[] {
+  loadedRoutes ??= readRoutes();
+  return loadedRoutes;
+}
+
+function readRoutes(): ApiRoute[] {
   const routes: ApiRoute[] = [];
   for (const { file, style } of apiFiles) {
     const path = fileURLToPath(new URL(`./schemas/${file}`, import.meta.url));
@@ -151,7 +159,11 @@ export interface RouteMatch {
 }
 
 /** Finds every route whose verb and path match; the first one wins unless its handler defers. */
-export function matchRoutes(routes: ApiRoute[], httpMethod: string, path: string): RouteMatch[] {
+export function matchRoutes(
+  routes: readonly ApiRoute[],
+  httpMethod: string,
+  path: string,
+): RouteMatch[] {
   const matches: RouteMatch[] = [];
   for (const route of routes) {
     if (route.httpMethod !== httpMethod) continue;

@@ -6,8 +6,7 @@
  */
 import { compareKubeVersions } from './crd-kinds.js';
 import type { ResourceRegistry, ResourceType } from './resource-types.js';
-
-type JsonObject = Record<string, unknown>;
+import { type JsonObject } from './json-object.js';
 
 /** The Kubernetes version the simulator reports (the API of its built-in schemas). */
 export const simulatedKubernetesVersion = {

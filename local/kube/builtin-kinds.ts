@@ -19,6 +19,7 @@ import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { CustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition';
+import { isPlainObject } from './json-object.js';
 
 /** An ajv-style error as `kubernetes-models` validators report it. */
 export interface SchemaError {
@@ -230,10 +231,6 @@ const modelIndex = kubeModels as unknown as Record<
   string,
   { getAttributeTypeMap?: () => AttributeType[] } | undefined
 >;
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * Removes, in place, every field the model type does not declare, returning the removed paths

@@ -8,6 +8,7 @@ import { loadAll } from 'js-yaml';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { SchemaError } from './builtin-kinds.js';
+import { isPlainObject } from './json-object.js';
 
 /** A JSON schema node of a structural CRD schema. */
 export type StructuralSchema = Record<string, unknown>;
@@ -171,10 +172,6 @@ export function validateCustom(schema: StructuralSchema, object: unknown): Schem
   const validate = validatorFor(schema);
   if (validate(object)) return [];
   return (validate.errors ?? []) as SchemaError[];
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -12,6 +12,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ListType } from './resource-types.js';
 import { KubeApiError } from './status-errors.js';
+import { isPlainObject, type JsonObject } from './json-object.js';
 
 /** Merge semantics lookup of a list by its path of field names. */
 export type ListTypeLookup = (names: readonly string[]) => ListType;
@@ -36,8 +37,6 @@ interface Ownership {
   paths: Set<string>;
 }
 
-type JsonObject = Record<string, unknown>;
-
 const systemMetadata = new Set([
   'name',
   'namespace',
@@ -51,10 +50,6 @@ const systemMetadata = new Set([
   'managedFields',
   'selfLink',
 ]);
-
-function isPlainObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * Key fields the API server defaults before it merges (`protocol: TCP` of ports): an applied

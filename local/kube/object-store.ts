@@ -5,8 +5,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-
-type JsonObject = Record<string, unknown>;
+import { type JsonObject } from './json-object.js';
 
 /** Where an object lives. */
 export interface ObjectAddress {

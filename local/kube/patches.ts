@@ -11,12 +11,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ListTypeLookup } from './managed-fields.js';
 import { badRequest, KubeApiError } from './status-errors.js';
-
-type JsonObject = Record<string, unknown>;
-
-function isPlainObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+import { isPlainObject, type JsonObject } from './json-object.js';
 
 /** RFC 7386: objects merge recursively, `null` deletes, everything else replaces. */
 export function applyMergePatch(target: unknown, patch: unknown): unknown {

@@ -8,8 +8,7 @@
  * kinds are a 415 naming the kind.
  */
 import { KubeApiError } from './status-errors.js';
-
-type JsonObject = Record<string, unknown>;
+import { type JsonObject } from './json-object.js';
 
 type FieldKind = 'string' | 'bytes' | 'int' | 'bool' | 'stringMap' | 'bytesMap';
 

@@ -40,8 +40,7 @@ import {
 } from './status-errors.js';
 import { decodeProtobufObject } from './protobuf-bodies.js';
 import { causesFromSchemaErrors, validateObjectMeta } from './validation.js';
-
-type JsonObject = Record<string, unknown>;
+import { isPlainObject, type JsonObject } from './json-object.js';
 
 /** Options of {@link startKubeSimulator}. */
 export interface KubeSimulatorOptions {
@@ -115,10 +114,6 @@ function newCounters(): KubeRequestCounters {
       );
     },
   };
-}
-
-function isPlainObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function metadataOf(object: JsonObject): JsonObject {

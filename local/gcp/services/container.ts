@@ -528,21 +528,39 @@ async function updateCluster(req: SimRequest): Promise<Reply> {
   }
   const field = fields[0]!;
   const changes = clusterFieldsFor(cluster, field, update[field]);
+  return startReconcilingUpdate(req, loc, key, cluster, 'UPDATE_CLUSTER', {
+    ...changes,
+    etag: req.store.etag(),
+  });
+}
+
+/**
+ * Runs a cluster-wide change as a `type` operation with the cluster RECONCILING meanwhile: on
+ * success `changes` land and the previous status returns; a failed one leaves the cluster as it
+ * was. Shared by `clusters.update` and `clusters.setNetworkPolicy`.
+ */
+function startReconcilingUpdate(
+  req: SimRequest,
+  loc: Location,
+  key: string,
+  cluster: Json,
+  type: string,
+  changes: Json,
+): Promise<Reply> {
   requireIdle(req.store, key);
   const previousStatus = cluster.status;
   cluster.status = 'RECONCILING';
   req.store.onChange();
   return startOperation(req, loc, {
-    type: 'UPDATE_CLUSTER',
+    type,
     targetPath: key,
     kind: 'cluster-update',
     onDone: {
       kind: 'patch',
       collection: clusters,
       key,
-      fields: { ...changes, etag: req.store.etag(), status: previousStatus },
+      fields: { ...changes, status: previousStatus },
     },
-    // A failed update leaves the cluster as it was.
     onError: { kind: 'patch', collection: clusters, key, fields: { status: previousStatus } },
   });
 }
@@ -603,21 +621,8 @@ async function setNetworkPolicy(req: SimRequest): Promise<Reply> {
       'The network policy addon must be enabled before updating the nodes.',
     );
   }
-  requireIdle(req.store, key);
-  const previousStatus = cluster.status;
-  cluster.status = 'RECONCILING';
-  req.store.onChange();
-  return startOperation(req, loc, {
-    type: 'SET_NETWORK_POLICY',
-    targetPath: key,
-    kind: 'cluster-update',
-    onDone: {
-      kind: 'patch',
-      collection: clusters,
-      key,
-      fields: { networkPolicy: structuredClone(policy), status: previousStatus },
-    },
-    onError: { kind: 'patch', collection: clusters, key, fields: { status: previousStatus } },
+  return startReconcilingUpdate(req, loc, key, cluster, 'SET_NETWORK_POLICY', {
+    networkPolicy: structuredClone(policy),
   });
 }
 
