@@ -62,12 +62,17 @@ const stepsPath = (run: string) => `${runPath(run)}/steps`;
 const stepPath = (run: string, step: StepName) => `${stepsPath(run)}/${step}`;
 const messagePath = (id: string) => `messages/${assertDocumentId(id, 'messageId')}`;
 
-function leaseLive(lease: Lease | undefined, now: Date): lease is Lease {
+/** Whether a time-limited claim (a lease, an execution start) still holds at `now`. */
+function leaseLive<T extends { expiresAt: string }>(lease: T | undefined, now: Date): lease is T {
   return lease !== undefined && Date.parse(lease.expiresAt) > now.getTime();
 }
 
+function expiryAfter(now: Date, ttlSeconds: number): string {
+  return new Date(now.getTime() + ttlSeconds * 1000).toISOString();
+}
+
 function leaseUntil(holder: string, now: Date, ttlSeconds: number): Lease {
-  return { holder, expiresAt: new Date(now.getTime() + ttlSeconds * 1000).toISOString() };
+  return { holder, expiresAt: expiryAfter(now, ttlSeconds) };
 }
 
 /**
@@ -76,11 +81,15 @@ function leaseUntil(holder: string, now: Date, ttlSeconds: number): Lease {
  * execution's own built-ins give the id, the Executions API may answer the number), so two
  * names of one execution compare by this last segment, unique per workflow.
  */
-export function executionIdOf(executionName: string): string {
+function executionIdOf(executionName: string): string {
   return executionName.slice(executionName.lastIndexOf('/') + 1);
 }
 
-function sameExecution(a: string, b: string): boolean {
+/**
+ * Whether two execution names (or bare ids) name one execution: the one comparison every holder
+ * check uses (the stores' claims here, the functions' `assertExecutionHolder`).
+ */
+export function sameExecution(a: string, b: string): boolean {
   return executionIdOf(a) === executionIdOf(b);
 }
 
@@ -101,6 +110,13 @@ function claimFromRecord(run: RunRecord, executionName: string): ExecutionClaimR
 /** Drops optional fields explicitly set to undefined (a "clear this field" in our updates). */
 function withoutUndefined<T extends object>(value: T): T {
   return plain(value);
+}
+
+/** The answer to a request whose run already exists: its replay, or a reuse of its key. */
+function replayOf(run: RunRecord, requestHash: string): StartRunResult {
+  return run.requestHash === requestHash
+    ? { outcome: 'existing', run }
+    : { outcome: 'key-reused', run };
 }
 
 class DocumentEnvironmentStore implements EnvironmentStore {
@@ -287,18 +303,10 @@ class DocumentRunStore implements RunStore {
     const runId = runIdFor(request.idempotencyKey);
     // A retried request usually finds its run without a transaction (and without contention).
     const known = request.idempotencyKey ? await this.db.get<RunRecord>(runPath(runId)) : undefined;
-    if (known) {
-      return known.requestHash === request.requestHash
-        ? { outcome: 'existing', run: known }
-        : { outcome: 'key-reused', run: known };
-    }
+    if (known) return replayOf(known, request.requestHash);
     return this.db.transaction(async (tx): Promise<StartRunResult> => {
       const existing = await tx.get<RunRecord>(runPath(runId));
-      if (existing) {
-        return existing.requestHash === request.requestHash
-          ? { outcome: 'existing', run: existing }
-          : { outcome: 'key-reused', run: existing };
-      }
+      if (existing) return replayOf(existing, request.requestHash);
       const env = await tx.get<EnvironmentRecord>(envPath(request.environmentId));
       const spec = request.spec ?? env?.spec;
       if (!spec) return { outcome: 'not-found' };
@@ -356,48 +364,58 @@ class DocumentRunStore implements RunStore {
     });
   }
 
-  async setExecution(runId: string, executionName: string) {
-    // A recorded execution name is never replaced: a plain read that finds one decides without
-    // a transaction (the execution's own claim usually got here first).
-    const seen = await this.db.get<RunRecord>(runPath(runId));
-    const decide = (recorded: string) =>
-      sameExecution(recorded, executionName)
-        ? { recorded: true, executionName: recorded }
-        : { recorded: false, executionName: recorded };
-    if (seen?.executionName) return decide(seen.executionName);
+  /**
+   * Records `executionName` on a run unless `settle` answers from the record. What `settle`
+   * answers from (a recorded execution, the end of a run) never changes once set, so a plain
+   * read that settles skips the transaction and its contention with the starter's write; the
+   * transaction settles again on its own read before writing.
+   */
+  private async recordExecution<R>(
+    runId: string,
+    executionName: string,
+    settle: (run: RunRecord | undefined) => R | undefined,
+    recorded: R,
+  ): Promise<R> {
+    const settled = settle(await this.db.get<RunRecord>(runPath(runId)));
+    if (settled !== undefined) return settled;
     return this.db.transaction(async (tx) => {
       const run = await tx.get<RunRecord>(runPath(runId));
-      if (!run) return { recorded: false };
-      if (run.executionName) return decide(run.executionName);
+      const decided = settle(run);
+      if (decided !== undefined || !run) return decided ?? recorded;
+      // The execution exists now, so its start claim has done its job.
       const { executionStart: _started, ...rest } = run;
       tx.set(runPath(runId), {
         ...rest,
         executionName,
         updatedAt: this.clock.now().toISOString(),
       });
-      return { recorded: true, executionName };
+      return recorded;
     });
   }
 
+  async setExecution(runId: string, executionName: string) {
+    return this.recordExecution<{ recorded: boolean; executionName?: string }>(
+      runId,
+      executionName,
+      (run) => {
+        if (!run) return { recorded: false };
+        if (!run.executionName) return undefined;
+        return {
+          recorded: sameExecution(run.executionName, executionName),
+          executionName: run.executionName,
+        };
+      },
+      { recorded: true, executionName },
+    );
+  }
+
   async claimExecution(runId: string, executionName: string): Promise<ExecutionClaimResult> {
-    // The end of a run and its recorded execution never change once set: a plain read that
-    // finds either answers without a transaction (no contention with the starter's write).
-    const seen = await this.db.get<RunRecord>(runPath(runId));
-    if (!seen) return { claimed: false, notFound: true };
-    const settled = claimFromRecord(seen, executionName);
-    if (settled) return settled;
-    return this.db.transaction(async (tx): Promise<ExecutionClaimResult> => {
-      const run = await tx.get<RunRecord>(runPath(runId));
-      if (!run) return { claimed: false, notFound: true };
-      const decided = claimFromRecord(run, executionName);
-      if (decided) return decided;
-      tx.set(runPath(runId), {
-        ...run,
-        executionName,
-        updatedAt: this.clock.now().toISOString(),
-      });
-      return { claimed: true };
-    });
+    return this.recordExecution<ExecutionClaimResult>(
+      runId,
+      executionName,
+      (run) => (run ? claimFromRecord(run, executionName) : { claimed: false, notFound: true }),
+      { claimed: true },
+    );
   }
 
   async claimExecutionStart(
@@ -412,15 +430,12 @@ class DocumentRunStore implements RunStore {
       if (run.executionName) return { start: false, executionName: run.executionName };
       const now = this.clock.now();
       const claim = run.executionStart;
-      if (claim && claim.token !== token && Date.parse(claim.expiresAt) > now.getTime()) {
+      if (leaseLive(claim, now) && claim.token !== token) {
         return { start: false, inProgressUntil: claim.expiresAt };
       }
       tx.set(runPath(runId), {
         ...run,
-        executionStart: {
-          token,
-          expiresAt: new Date(now.getTime() + ttlSeconds * 1000).toISOString(),
-        },
+        executionStart: { token, expiresAt: expiryAfter(now, ttlSeconds) },
         updatedAt: now.toISOString(),
       });
       return { start: true };

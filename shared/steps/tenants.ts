@@ -6,6 +6,7 @@ import {
 } from '../analysis/index.js';
 import { PermanentError, RetryableError } from '../errors.js';
 import type { IamPolicy, RoleMember } from '../plan/gcp/iam.js';
+import { serviceAccountEmail, workloadPool } from '../plan/gcp/names.js';
 import { mergeBindings, removeBindings } from '../plan/gcp/iam.js';
 import { objectKey, type KubeObject } from '../plan/kube-object.js';
 import { desiredTenantObjects } from '../plan/mesh/index.js';
@@ -86,8 +87,8 @@ export function serviceAccountResource(project: string, email: string): string {
 }
 
 /** The Workload Identity member of a Kubernetes service account. */
-export function workloadIdentityMember(project: string, namespace: string, ksa: string): string {
-  return `serviceAccount:${project}.svc.id.goog[${namespace}/${ksa}]`;
+function workloadIdentityMember(env: Environment, namespace: string, ksa: string): string {
+  return `serviceAccount:${workloadPool(env)}[${namespace}/${ksa}]`;
 }
 
 /** The IAM side of the desired state: accounts, their Workload Identity bindings, resource grants. */
@@ -118,7 +119,7 @@ export function desiredWorkloadIdentity(
   for (const tenant of tenants) {
     if (tenant.spec.state !== 'present') continue;
     tenant.spec.workloadIdentity.forEach((wi, index) => {
-      const email = `${wi.googleServiceAccount}@${project}.iam.gserviceaccount.com`;
+      const email = serviceAccountEmail(project, wi.googleServiceAccount);
       const other = accounts.get(email);
       if (other && other.tenant !== tenant.metadata.name) {
         throw new PermanentError(
@@ -130,11 +131,7 @@ export function desiredWorkloadIdentity(
       accounts.set(email, { accountId: wi.googleServiceAccount, tenant: tenant.metadata.name });
       add(serviceAccountResource(project, email), {
         role: WORKLOAD_IDENTITY_USER_ROLE,
-        member: workloadIdentityMember(
-          project,
-          tenantNamespace(tenant),
-          wi.kubernetesServiceAccount,
-        ),
+        member: workloadIdentityMember(env, tenantNamespace(tenant), wi.kubernetesServiceAccount),
       });
       for (const grant of wi.grants) {
         add(grant.resource, { role: grant.role, member: `serviceAccount:${email}` });
@@ -268,7 +265,7 @@ async function reconcileWorkloadIdentity(
   const ourMembers = new Set(
     [...owned, ...desired.accounts.keys()].map((e) => `serviceAccount:${e}`),
   );
-  const wiPrefix = `serviceAccount:${project}.svc.id.goog[`;
+  const wiPrefix = `serviceAccount:${workloadPool(env)}[`;
   for (const email of [...desired.accounts.keys()].sort()) {
     const resource = serviceAccountResource(project, email);
     // On its own account the product owns every Workload Identity member of that role.
@@ -294,7 +291,7 @@ async function reconcileWorkloadIdentity(
  * Firestore's 1 MiB document limit (they are stored in the run and in the environment); beyond
  * it only the ALLOWED rows are recorded, the denials being the default.
  */
-export const MAX_RECORDED_REACHABILITY_ROWS = 400;
+const MAX_RECORDED_REACHABILITY_ROWS = 400;
 /** Calls of the step in one run that may retry a check raced by a writer of its own objects. */
 export const CHECK_RACE_ATTEMPTS = 3;
 /** Differing cells listed in a reachability-mismatch error before "and N more". */
@@ -318,7 +315,7 @@ export function reachabilityOutputs(verification: ReachabilityVerification): Ste
  * fix it (the product's own objects were just applied), so it names every differing cell and
  * the object that decided it, for a person to act on.
  */
-export function reachabilityMismatch(
+function reachabilityMismatch(
   verification: ReachabilityVerification,
   changedSinceApply: readonly string[] = [],
 ): PermanentError {
@@ -342,7 +339,7 @@ export function reachabilityMismatch(
 }
 
 /** Whether `live` holds every field of `desired` with its value (server defaults may add more). */
-export function holdsFields(live: unknown, desired: unknown): boolean {
+function holdsFields(live: unknown, desired: unknown): boolean {
   if (desired === undefined) return true;
   if (Array.isArray(desired)) {
     return (
@@ -373,6 +370,34 @@ function changedSinceApply(desired: readonly KubeObject[], live: readonly KubeOb
       return !found || !holdsFields(found.spec, o.spec);
     })
     .map(objectKey);
+}
+
+/**
+ * The reachability of the cluster read back after the apply; throws when it differs from what
+ * the tenant specs grant: retryable while the step's own objects changed since its apply (a
+ * race), permanent otherwise.
+ */
+function verifiedReachability(
+  env: Environment,
+  tenants: readonly Tenant[],
+  applied: readonly KubeObject[],
+  live: readonly KubeObject[],
+  attempt: number,
+): ReachabilityVerification {
+  const verification = verifyReachability(env, tenants, live);
+  if (verification.differences.length === 0) return verification;
+  const changed = changedSinceApply(applied, live);
+  if (changed.length > 0 && attempt < CHECK_RACE_ATTEMPTS) {
+    // Another writer touched the step's own objects after its apply: the next call reapplies
+    // them, so this is a race to retry, not a verdict to report. A writer that keeps changing
+    // them (a controller, a webhook) is reported after a few calls instead of forever.
+    throw new RetryableError(
+      'objects-changed-during-check',
+      `${changed.join(', ')} changed after the apply, before the reachability check: ${formatDifferences(verification.differences).join('; ')}`,
+      { retryAfterSeconds: 5 },
+    );
+  }
+  throw reachabilityMismatch(verification, changed);
 }
 
 function tenantsSet(env: Environment): ApplySetRef {
@@ -429,21 +454,7 @@ export async function ensureTenants(
   // The check runs after the apply and reads the cluster back, whoever's objects are there: it
   // proves what was applied, and catches what the apply cannot repair (another actor's objects).
   const live = await deps.readObjects(client, ANALYZED_KINDS);
-  const verification = verifyReachability(env, tenants, live);
-  if (verification.differences.length > 0) {
-    const changed = changedSinceApply(objects, live);
-    if (changed.length > 0 && ctx.attempt < CHECK_RACE_ATTEMPTS) {
-      // Another writer touched the step's own objects after its apply: the next call reapplies
-      // them, so this is a race to retry, not a verdict to report. A writer that keeps changing
-      // them (a controller, a webhook) is reported after a few calls instead of forever.
-      throw new RetryableError(
-        'objects-changed-during-check',
-        `${changed.join(', ')} changed after the apply, before the reachability check: ${formatDifferences(verification.differences).join('; ')}`,
-        { retryAfterSeconds: 5 },
-      );
-    }
-    throw reachabilityMismatch(verification, changed);
-  }
+  const verification = verifiedReachability(env, tenants, objects, live, ctx.attempt);
   const present = tenants.filter((t) => t.spec.state === 'present');
   return {
     status: 'done',
