@@ -11,6 +11,7 @@ import {
   jsonHandler,
   specErrorsResponse,
 } from './lib/http.js';
+import { isRunId } from './lib/run-id.js';
 import { specSetProblems } from './lib/spec-set-problems.js';
 import { diffDocuments } from './lib/spec-diff.js';
 
@@ -240,7 +241,7 @@ function seconds(from?: string, to?: string): number | undefined {
 
 async function getRun(ctx: FunctionsContext, res: Response, rawId: string) {
   const id = decodeURIComponent(rawId);
-  if (!/^run-[0-9a-f-]{8,64}$/.test(id)) throw notFound(`run ${id}`);
+  if (!isRunId(id)) throw notFound(`run ${id}`);
   const run = await ctx.stores.runs.get(id);
   if (!run) throw notFound(`run ${id}`);
   const order = (step: string) => ENVIRONMENT_STEPS.indexOf(step as never);

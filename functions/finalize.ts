@@ -7,7 +7,8 @@ import {
   parseExecution,
   parseOptionalExecution,
 } from './lib/execution-holder.js';
-import { HttpError, documentBody, invalidRequest, jsonHandler } from './lib/http.js';
+import { documentBody, invalidRequest, jsonHandler } from './lib/http.js';
+import { parseRunId, runNotFound } from './lib/run-id.js';
 
 /**
  * The body the workflows send when they end: `{runId, outcome, error?, execution?}`. With
@@ -47,13 +48,6 @@ const ENVIRONMENT_STATUS_AFTER: Record<
   tenants: { succeeded: undefined, failed: undefined },
 };
 
-function parseRunId(runId: unknown): string {
-  if (typeof runId !== 'string' || !/^run-[0-9a-f-]{8,64}$/.test(runId)) {
-    throw invalidRequest('invalid-run-id', 'runId must be a run id like run-…', 'runId');
-  }
-  return runId;
-}
-
 function parseRequest(body: unknown): FinalizeRequest | ClaimRequest {
   const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   if (fields.action === undefined || fields.action === 'finish')
@@ -85,15 +79,6 @@ function parseFinalizeRequest(fields: Record<string, unknown>): FinalizeRequest 
     ...(details ? { error: details } : {}),
     ...(execution !== undefined ? { execution } : {}),
   };
-}
-
-function runNotFound(runId: string): HttpError {
-  return new HttpError(404, {
-    kind: 'not-found',
-    reason: 'run-not-found',
-    message: `run ${runId} not found`,
-    field: 'runId',
-  });
 }
 
 /**

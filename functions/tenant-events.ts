@@ -106,7 +106,7 @@ async function accept(
   );
   if (problems.length > 0) throw new Rejection(problems.map(rejectionBody));
   await ctx.stores.tenants.put(environmentId, tenant);
-  const key = attributes.idempotencyKey ?? `pubsub:${messageId}`;
+  const key = tenantRunKey(messageId, attributes.idempotencyKey);
   const started = await ctx.stores.runs.startRun({
     kind: 'tenants',
     environmentId,
@@ -263,7 +263,12 @@ export async function tenantEvents(event: CloudEvent<MessagePublishedData>): Pro
   );
 }
 
+/** A message's idempotency key: its own attribute, else its message id (one run per message). */
+function tenantRunKey(messageId: string, idempotencyKey: string | undefined): string {
+  return idempotencyKey ?? `pubsub:${messageId}`;
+}
+
 /** The run id a message's reconcile gets (for tests and tooling). */
 export function tenantRunId(messageId: string, idempotencyKey?: string): string {
-  return runIdFor(idempotencyKey ?? `pubsub:${messageId}`);
+  return runIdFor(tenantRunKey(messageId, idempotencyKey));
 }

@@ -101,13 +101,18 @@ function groupAlive(pgid: number): boolean {
   }
 }
 
-async function stopGroup(pgid: number): Promise<void> {
+/** Stops a process group: SIGTERM, then SIGKILL when it is still there after `graceMs`. */
+export async function stopProcessGroup(pgid: number, graceMs = 5_000): Promise<void> {
   killGroup(pgid, 'SIGTERM');
-  const deadline = Date.now() + 5_000;
+  const deadline = Date.now() + graceMs;
   while (groupAlive(pgid) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 50));
   }
   if (groupAlive(pgid)) killGroup(pgid, 'SIGKILL');
+}
+
+async function stopGroup(pgid: number): Promise<void> {
+  await stopProcessGroup(pgid);
   liveGroups.delete(pgid);
 }
 

@@ -1,5 +1,5 @@
 import { HttpError, invalidRequest, type ErrorResponseBody } from './http.js';
-import { executionIdOf } from '../../shared/state/stores.js';
+import { sameExecution } from '../../shared/state/stores.js';
 import type { RunRecord, RunStore } from '../../shared/state/types.js';
 
 /** An execution name, or a bare execution id: the id is its last segment. */
@@ -45,8 +45,8 @@ function notExecutionHolder(runId: string, execution: string, holder: string): H
 /**
  * Refuses (409 `not-execution-holder`) a call whose `execution` is not the one recorded on the
  * run: a stray execution (one whose claim was taken over, a manual start) must neither drive
- * nor end a run it does not hold. Names compare as `runs.claimExecution` compares them, by
- * their execution id. A run that records no execution yet is claimed for the caller here, as
+ * nor end a run it does not hold. Names compare with the stores' own `sameExecution`, by their
+ * execution id. A run that records no execution yet is claimed for the caller here, as
  * its own claim would have (level-based: whoever drives the run first holds it); an ended run
  * is left to the caller's own answer.
  *
@@ -62,7 +62,7 @@ export async function assertExecutionHolder(
 ): Promise<void> {
   if (execution === undefined) return;
   if (run.executionName !== undefined) {
-    if (executionIdOf(run.executionName) !== executionIdOf(execution))
+    if (!sameExecution(run.executionName, execution))
       throw notExecutionHolder(run.id, execution, run.executionName);
     return;
   }

@@ -10,6 +10,7 @@ import type {
 import { getContext } from '../context.js';
 import { assertExecutionHolder, parseOptionalExecution } from './execution-holder.js';
 import { HttpError, documentBody, errorResponse, invalidRequest, jsonHandler } from './http.js';
+import { parseRunId, runNotFound } from './run-id.js';
 
 /** Deployed step functions and the steps each serves (one function per API family). */
 export const STEP_FAMILIES = {
@@ -57,10 +58,8 @@ function parseStepRequest(body: unknown, family: StepFamily): StepRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw invalidRequest('invalid-step-request', 'the body must be {"runId", "step"}', 'body');
   }
-  const { runId, step, execution } = body as Record<string, unknown>;
-  if (typeof runId !== 'string' || !/^run-[0-9a-f-]{8,64}$/.test(runId)) {
-    throw invalidRequest('invalid-run-id', 'runId must be a run id like run-…', 'runId');
-  }
+  const { runId: rawRunId, step, execution } = body as Record<string, unknown>;
+  const runId = parseRunId(rawRunId);
   const allowed: readonly string[] = STEP_FAMILIES[family];
   if (typeof step !== 'string' || !allowed.includes(step)) {
     throw invalidRequest(
@@ -88,14 +87,7 @@ export function stepHandler(family: StepFamily): (req: Request, res: Response) =
       family,
     );
     const run = await ctx.stores.runs.get(runId);
-    if (!run) {
-      throw new HttpError(404, {
-        kind: 'not-found',
-        reason: 'run-not-found',
-        message: `run ${runId} not found`,
-        field: 'runId',
-      });
-    }
+    if (!run) throw runNotFound(runId);
     // First, before the lease or any record: a stray execution must not touch the run at all.
     await assertExecutionHolder(ctx.stores.runs, run, execution);
     if (run.status === 'SUCCEEDED' || run.status === 'FAILED') {

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { stopProcessGroup } from '../emulators.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HOST_ENTRY = fileURLToPath(new URL('./functions-host.ts', import.meta.url));
@@ -31,32 +32,8 @@ export interface FunctionsProcessOptions {
   tag?: string;
 }
 
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Stops a process group: SIGTERM, then SIGKILL when it is still there after `graceMs`. */
-export async function stopProcessGroup(pgid: number, graceMs = 5_000): Promise<void> {
-  try {
-    process.kill(-pgid, 'SIGTERM');
-  } catch {
-    return;
-  }
-  const deadline = Date.now() + graceMs;
-  while (groupAlive(pgid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  if (groupAlive(pgid)) {
-    try {
-      process.kill(-pgid, 'SIGKILL');
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-}
+// One group-stop for every process the stack starts (the emulators' own); re-exported for the CLI.
+export { stopProcessGroup };
 
 /**
  * Starts the functions host (local/stack/functions-host.ts) with node and tsx directly — never
