@@ -1,16 +1,18 @@
+import type { FirewallRule } from '../shared/analysis/index.js';
 import { compilationProblems } from '../shared/plan/mesh/index.js';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import {
   formatSpecError,
   validateDocuments,
+  type Environment,
   type RawDocument,
   type SpecError,
   type SpecSet,
   type ValidationResult,
 } from '../shared/spec/index.js';
-import { CliError, invalidInput } from './errors.js';
+import { CliError, ExitCode, invalidInput } from './errors.js';
 import {
   SeedError,
   isLocalSeedDocument,
@@ -163,4 +165,69 @@ async function expandPath(path: string): Promise<string[]> {
     }
   }
   return found;
+}
+
+/**
+ * Reads `--firewalls FILE`: a YAML list (or `{items: [...]}`, as the compute API lists them) of
+ * compute Firewall bodies. A missing file is a CliError; bad YAML or a rule without a name, with
+ * an unknown direction or an out-of-range priority is invalid input naming the entry and field.
+ */
+export async function loadFirewallFile(path: string): Promise<FirewallRule[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new CliError(`egressctl: ${path}: no such file or directory`);
+  }
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (err) {
+    throw invalidInput([
+      `${path}: not YAML: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+    ]);
+  }
+  const list = Array.isArray(doc)
+    ? doc
+    : Array.isArray((doc as { items?: unknown })?.items)
+      ? (doc as { items: unknown[] }).items
+      : undefined;
+  if (!list) throw invalidInput([`${path}: expected a YAML list of compute Firewall bodies`]);
+  const problems: string[] = [];
+  list.forEach((rule, index) => {
+    const r = rule as Partial<FirewallRule> | null;
+    if (!r || typeof r !== 'object') problems.push(`${path}[${index}]: not an object`);
+    else if (typeof r.name !== 'string') problems.push(`${path}[${index}].name: required string`);
+    else if (r.direction !== undefined && r.direction !== 'EGRESS' && r.direction !== 'INGRESS') {
+      problems.push(`${path}[${index}].direction: must be EGRESS or INGRESS`);
+    } else if (
+      r.priority !== undefined &&
+      (typeof r.priority !== 'number' || r.priority < 0 || r.priority > 65535)
+    ) {
+      problems.push(`${path}[${index}].priority: must be a number 0..65535`);
+    }
+  });
+  if (problems.length) throw invalidInput(problems);
+  return list as FirewallRule[];
+}
+
+/**
+ * The Environment a command works on: the one named `--environment`, else the only one in the
+ * files. None, or several without a name, is invalid input listing the names found.
+ */
+export function chooseEnvironment(
+  environments: readonly Environment[],
+  name: string | undefined,
+): Environment {
+  const candidates = name ? environments.filter((e) => e.metadata.name === name) : environments;
+  if (candidates.length !== 1) {
+    const names = environments.map((e) => e.metadata.name).join(', ') || 'none';
+    throw new CliError(
+      candidates.length === 0
+        ? `no Environment${name ? ` named "${name}"` : ''} in the given files (found: ${names})`
+        : `several Environments in the given files (${names}): choose one with --environment`,
+      ExitCode.invalid,
+    );
+  }
+  return candidates[0]!;
 }

@@ -1,6 +1,4 @@
-import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
-import { parse } from 'yaml';
 import {
   type AnalyzerOptions,
   type FirewallRule,
@@ -16,7 +14,7 @@ import type { KubeObject } from '../../shared/plan/kube-object.js';
 import { desiredObjects } from '../../shared/plan/mesh/index.js';
 import { formatSpecError, SPEC_API_VERSION, validateDocuments } from '../../shared/spec/index.js';
 import { CliError, ExitCode, invalidInput } from '../errors.js';
-import { loadSpecFiles } from '../load-specs.js';
+import { chooseEnvironment, loadFirewallFile, loadSpecFiles } from '../load-specs.js';
 import { DEFAULT_STATE_DIR } from '../../local/stack/state-files.js';
 import {
   addLiveOptions,
@@ -41,45 +39,6 @@ export interface AnalysisSourceOptions {
   environment?: string;
 }
 
-async function readFirewalls(path: string): Promise<FirewallRule[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    throw new CliError(`egressctl: ${path}: no such file or directory`);
-  }
-  let doc: unknown;
-  try {
-    doc = parse(text);
-  } catch (err) {
-    throw invalidInput([
-      `${path}: not YAML: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
-    ]);
-  }
-  const list = Array.isArray(doc)
-    ? doc
-    : Array.isArray((doc as { items?: unknown })?.items)
-      ? (doc as { items: unknown[] }).items
-      : undefined;
-  if (!list) throw invalidInput([`${path}: expected a YAML list of compute Firewall bodies`]);
-  const problems: string[] = [];
-  list.forEach((rule, index) => {
-    const r = rule as Partial<FirewallRule> | null;
-    if (!r || typeof r !== 'object') problems.push(`${path}[${index}]: not an object`);
-    else if (typeof r.name !== 'string') problems.push(`${path}[${index}].name: required string`);
-    else if (r.direction !== undefined && r.direction !== 'EGRESS' && r.direction !== 'INGRESS') {
-      problems.push(`${path}[${index}].direction: must be EGRESS or INGRESS`);
-    } else if (
-      r.priority !== undefined &&
-      (typeof r.priority !== 'number' || r.priority < 0 || r.priority > 65535)
-    ) {
-      problems.push(`${path}[${index}].priority: must be a number 0..65535`);
-    }
-  });
-  if (problems.length) throw invalidInput(problems);
-  return list as FirewallRule[];
-}
-
 /**
  * Reads `-f` paths: rendered Kubernetes/Istio YAML is analyzed as it is; Environment/Tenant specs
  * are compiled with the mesh compiler (and give the firewall rules and node service accounts
@@ -100,19 +59,7 @@ export async function loadAnalysisInput(source: AnalysisSourceOptions): Promise<
     const result = validateDocuments(specDocs);
     if (!result.ok) throw invalidInput(result.errors.map(formatSpecError));
     const { environments, tenants } = result.specs;
-    const candidates = source.environment
-      ? environments.filter((e) => e.metadata.name === source.environment)
-      : environments;
-    if (candidates.length !== 1) {
-      const names = environments.map((e) => e.metadata.name).join(', ') || 'none';
-      throw new CliError(
-        candidates.length === 0
-          ? `no Environment${source.environment ? ` named "${source.environment}"` : ''} in the given files (found: ${names})`
-          : `several Environments in the given files (${names}): choose one with --environment`,
-        ExitCode.invalid,
-      );
-    }
-    const env = candidates[0]!;
+    const env = chooseEnvironment(environments, source.environment);
     try {
       objects.push(
         ...desiredObjects(
@@ -130,7 +77,7 @@ export async function loadAnalysisInput(source: AnalysisSourceOptions): Promise<
     notes.push(`objects compiled from Environment ${env.metadata.name} and its tenants`);
   }
   if (source.firewalls !== undefined) {
-    firewalls = await readFirewalls(source.firewalls);
+    firewalls = await loadFirewallFile(source.firewalls);
     notes.push(`firewall rules from ${source.firewalls}`);
   } else if (firewalls) {
     notes.push('firewall rules derived from the Environment spec');

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { parse } from 'yaml';
 import {
   ANALYZED_KINDS,
   analyzerOptionsFor,
@@ -11,7 +10,7 @@ import type { Environment, Tenant } from '../../shared/spec/index.js';
 import type { EnvironmentRecord, TenantRecord } from '../../shared/state/types.js';
 import { DEFAULT_STATE_DIR, runningStack, stackPaths } from '../../local/stack/state-files.js';
 import { CliError, ExitCode } from '../errors.js';
-import { loadValidSpecs } from '../load-specs.js';
+import { loadFirewallFile, loadValidSpecs } from '../load-specs.js';
 import type { AnalysisInput } from './check.js';
 import { apiCall } from './stack-client.js';
 
@@ -218,22 +217,6 @@ async function readFirewalls(
   };
 }
 
-async function firewallsFromFile(path: string): Promise<FirewallRule[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    throw new CliError(`egressctl: ${path}: no such file or directory`);
-  }
-  const doc = parse(text) as unknown;
-  if (!Array.isArray(doc))
-    throw new CliError(
-      `${path}: expected a YAML list of compute Firewall bodies`,
-      ExitCode.invalid,
-    );
-  return doc as FirewallRule[];
-}
-
 /**
  * The live input of `check --env` / `matrix --env`: the environment's spec (from `-f` files, else
  * the API), every object the analyzer reads from its cluster (all namespaces, whoever owns them),
@@ -256,7 +239,7 @@ export async function loadLiveAnalysisInput(
   notes.push(`${cluster.objects.length} objects read from the cluster of ${cluster.where}`);
   let firewalls: FirewallRule[];
   if (options.firewalls !== undefined) {
-    firewalls = await firewallsFromFile(options.firewalls);
+    firewalls = await loadFirewallFile(options.firewalls);
     notes.push(`firewall rules from ${options.firewalls}`);
   } else {
     const read = await readFirewalls(options, specs.environment);

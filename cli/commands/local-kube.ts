@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { CliError, ExitCode } from '../errors.js';
+import { CliError } from '../errors.js';
+import { parsePort } from './local.js';
 
 interface LocalKubeOptions {
   port: string;
@@ -9,14 +10,6 @@ interface LocalKubeOptions {
   kubeconfig: string;
   context: string;
   name: string;
-}
-
-function parsePort(text: string): number {
-  const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new CliError(`--port must be an integer from 0 to 65535, got "${text}"`, ExitCode.usage);
-  }
-  return port;
 }
 
 /**
@@ -35,7 +28,7 @@ export function registerLocalKubeCommand(program: Command): void {
     .option('--context <name>', 'context name in the kubeconfig', 'egress-local')
     .option('--name <name>', 'cluster name in the kubeconfig', 'kube-simulator')
     .action(async (options: LocalKubeOptions) => {
-      const port = parsePort(options.port);
+      const port = parsePort(options.port, '--port');
       let simulator;
       try {
         // Loaded on use: the simulator reads the Istio CRDs, which every other command would pay for.

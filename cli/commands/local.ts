@@ -48,7 +48,8 @@ export function parseParts(text: string): StackPart[] {
   return parts as StackPart[];
 }
 
-function parsePort(text: string, option: string): number {
+/** A port option (`--port`, `--api-port`): an integer 0..65535, else a usage CliError naming it. */
+export function parsePort(text: string, option: string): number {
   const port = Number(text);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new CliError(

@@ -10,8 +10,8 @@ import {
   type RenderFormat,
   type RenderLayout,
 } from '../../shared/plan/mesh/index.js';
-import { CliError, ExitCode } from '../errors.js';
-import { loadValidSpecs } from '../load-specs.js';
+import { CliError } from '../errors.js';
+import { chooseEnvironment, loadValidSpecs } from '../load-specs.js';
 
 interface RenderOptions {
   file: string[];
@@ -27,19 +27,7 @@ interface RenderOptions {
  */
 export async function runRender(options: RenderOptions): Promise<string> {
   const { environments, tenants } = await loadValidSpecs(options.file);
-  const candidates = options.environment
-    ? environments.filter((e) => e.metadata.name === options.environment)
-    : environments;
-  if (candidates.length !== 1) {
-    const names = environments.map((e) => e.metadata.name).join(', ') || 'none';
-    throw new CliError(
-      candidates.length === 0
-        ? `no Environment${options.environment ? ` named "${options.environment}"` : ''} in the given files (found: ${names})`
-        : `several Environments in the given files (${names}): choose one with --environment`,
-      ExitCode.invalid,
-    );
-  }
-  const env = candidates[0]!;
+  const env = chooseEnvironment(environments, options.environment);
   let objects;
   try {
     objects = desiredObjects(

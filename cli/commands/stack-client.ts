@@ -18,8 +18,6 @@ import { parseTimeScale, startStackForCli, stopOnSignal } from './local.js';
 import { formatRecordedMatrix, runMatrix } from './matrix.js';
 import { createRunProgress, stepLine, type ProgressStream, type RunView } from '../progress.js';
 
-export { stepLine, type RunView } from '../progress.js';
-
 /** A JSON error body of the API. */
 interface ApiErrorBody {
   kind?: string;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatRecordedMatrix } from '../../cli/commands/matrix.js';
-import { recordedMatrix, type RunView } from '../../cli/commands/stack-client.js';
+import { recordedMatrix } from '../../cli/commands/stack-client.js';
+import type { RunView } from '../../cli/progress.js';
 import { verifyReachability } from '../../shared/analysis/index.js';
 import { desiredObjects } from '../../shared/plan/mesh/index.js';
 import { reachabilityOutputs } from '../../shared/steps/tenants.js';
