@@ -70,17 +70,19 @@ const pureLayerRule = () => ({
  * `typeOnly` layers may be imported with `import type` only.
  */
 const layerImports = {
-  spec: { allowed: ['spec', 'errors.ts'] },
-  plan: { allowed: ['spec', 'plan', 'errors.ts'] },
-  analysis: { allowed: ['spec', 'plan', 'analysis', 'errors.ts'] },
+  // core: the contracts every layer shares (step contract, adapter interfaces, small helpers).
+  core: { allowed: ['core', 'errors.ts'] },
+  spec: { allowed: ['core', 'spec', 'errors.ts'] },
+  plan: { allowed: ['core', 'spec', 'plan', 'errors.ts'] },
+  analysis: { allowed: ['core', 'spec', 'plan', 'analysis', 'errors.ts'] },
   // analysis is pure: the tenants step proves what it applied with it.
   steps: {
-    allowed: ['spec', 'plan', 'analysis', 'steps', 'errors.ts'],
+    allowed: ['core', 'spec', 'plan', 'analysis', 'steps', 'errors.ts'],
     typeOnly: ['gcp', 'kube', 'state'],
   },
-  gcp: { allowed: ['spec', 'plan', 'gcp', 'errors.ts', 'steps'] },
-  kube: { allowed: ['spec', 'plan', 'kube', 'errors.ts', 'steps'] },
-  state: { allowed: ['spec', 'plan', 'state', 'errors.ts', 'steps'] },
+  gcp: { allowed: ['core', 'spec', 'plan', 'gcp', 'errors.ts', 'steps'] },
+  kube: { allowed: ['core', 'spec', 'plan', 'kube', 'errors.ts', 'steps'] },
+  state: { allowed: ['core', 'spec', 'plan', 'state', 'errors.ts', 'steps'] },
 };
 
 const sharedRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), 'shared');
@@ -148,7 +150,12 @@ export default tseslint.config(
     },
   },
   {
-    files: ['shared/spec/**/*.ts', 'shared/plan/**/*.ts', 'shared/analysis/**/*.ts'],
+    files: [
+      'shared/core/**/*.ts',
+      'shared/spec/**/*.ts',
+      'shared/plan/**/*.ts',
+      'shared/analysis/**/*.ts',
+    ],
     rules: pureLayerRule(),
   },
   {
