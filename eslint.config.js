@@ -49,7 +49,7 @@ const pureLayerRule = () => ({
         {
           group: [...clientLibraries, ...ioModules],
           message:
-            'shared/spec, shared/plan and shared/analysis are pure: no client libraries and no I/O (DESIGN.md "Layout").',
+            'shared/spec, shared/plan and shared/analysis are pure: no client libraries and no I/O (docs/architecture.md "Layout").',
         },
       ],
     },
@@ -65,7 +65,7 @@ const pureLayerRule = () => ({
 });
 
 /**
- * Which shared/ layers each layer may import (DESIGN.md "Layout"). Resolved from the file system
+ * Which shared/ layers each layer may import (docs/architecture.md "Layout"). Resolved from the file system
  * path of the import, so shared/plan/gcp/ (request bodies) is not mistaken for shared/gcp/.
  * `typeOnly` layers may be imported with `import type` only.
  */
@@ -115,7 +115,7 @@ const layersPlugin = {
           if (typeOnly && policy.typeOnly?.includes(target)) return;
           context.report({
             node,
-            message: `shared/${from} may not import shared/${target}${policy.typeOnly?.includes(target) ? ' except with `import type`' : ''} (DESIGN.md "Layout").`,
+            message: `shared/${from} may not import shared/${target}${policy.typeOnly?.includes(target) ? ' except with `import type`' : ''} (docs/architecture.md "Layout").`,
           });
         };
         const isTypeOnly = (node) =>

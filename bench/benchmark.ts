@@ -1,6 +1,6 @@
 /**
- * The provisioning benchmark (DESIGN.md "Performance"): the tutorial environment on the GCP
- * simulator, fault-free and under seeded transient faults, reported against the latency model's
+ * The provisioning benchmark (docs/architecture.md "Performance"): the tutorial environment on the
+ * GCP simulator, fault-free and under seeded transient faults, reported against the latency model's
  * serial sum and critical path. It prints ratios; it asserts nothing about speed.
  */
 import { availableParallelism } from 'node:os';

@@ -6,7 +6,7 @@
  */
 import { realDurationsSeconds, type OperationKind } from '../local/gcp/latency.js';
 import { criticalPath, ENVIRONMENT_GRAPH, type StepGraph } from '../shared/plan/graph.js';
-import type { StepName } from '../shared/steps/contract.js';
+import type { StepName } from '../shared/core/step-contract.js';
 import type { ProgressEvent } from '../shared/steps/runner.js';
 
 /** The fields of a simulator operation the model needs (a subset of `StoredOperation`). */

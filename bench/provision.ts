@@ -16,7 +16,7 @@ import {
   type ProgressEvent,
   type RunReport,
 } from '../shared/steps/runner.js';
-import type { StepName } from '../shared/steps/contract.js';
+import type { StepName } from '../shared/core/step-contract.js';
 import {
   countOperationPolls,
   dnsChangeOperations,

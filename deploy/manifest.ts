@@ -2,12 +2,29 @@
  * The deployment manifest: the single source of truth for what the service deploys into its own
  * project — functions, workflows, topics, triggers, service accounts and their roles.
  * `egressctl deploy` turns it into gcloud commands, cloudbuild.yaml runs that command, and
- * test/deploy/coverage.test.ts holds infra/ (Terraform) and functions/index.ts to it.
+ * test/deploy/coverage.test.ts holds infra/ (Terraform) and functions/index.ts to it. The
+ * vocabulary is in manifest-types.ts, the accounts and their roles in service-accounts.ts.
  *
  * Pure data and pure functions: no I/O, no `process`, so a test can build any plan it needs.
  */
-import { NODE_SERVICE_ACCOUNT_ROLES } from '../shared/spec/constants.js';
-import { customRoleName, STEPS_CUSTOM_ROLE_ID } from './permissions.js';
+import { ENVIRONMENT_GRAPH, STEP_FAMILY_NAMES, type StepFamily } from '../shared/plan/graph.js';
+import type {
+  DeploymentPlan,
+  EventarcTriggerSpec,
+  FunctionSpec,
+  PlanContext,
+  PlannedFunction,
+  PlannedWorkflow,
+  PlanInput,
+  ServiceAccountKey,
+  ServiceAgentGrant,
+  TopicSpec,
+  WorkflowSpec,
+} from './manifest-types.js';
+import { serviceAccounts } from './service-accounts.js';
+
+export type * from './manifest-types.js';
+export { PRIMITIVE_ROLES, serviceAccounts } from './service-accounts.js';
 
 /** Every deployed name starts with this, so the service's resources stand out in a shared project. */
 export const DEPLOYED_NAME_PREFIX = 'egress-';
@@ -18,128 +35,7 @@ export const FUNCTION_RUNTIME = 'nodejs22';
 /** Where `egressctl deploy` assembles the function source (compiled JS + package.json). */
 export const FUNCTION_SOURCE_DIR = 'dist/function-source';
 
-/** Roles no service account of this service may hold anywhere (basic roles grant everything). */
-export const PRIMITIVE_ROLES = ['roles/owner', 'roles/editor', 'roles/viewer'] as const;
-
-/** Keys of the service's own service accounts. */
-export type ServiceAccountKey =
-  'api' | 'finalize' | 'steps' | 'workflows' | 'tenant-events' | 'events' | 'build';
-
-/** Where a role is granted. */
-export type GrantScope =
-  /** The service's own project. */
-  | { kind: 'project' }
-  /** Every project environments are provisioned in (`environmentProjects`, default: the service project). */
-  | { kind: 'environment-projects' }
-  /** One Pub/Sub topic of the manifest. */
-  | { kind: 'topic'; topic: string }
-  /** One of the service's own service accounts (actAs). */
-  | { kind: 'service-account'; account: ServiceAccountKey };
-
-/** One role binding, with the reason it is needed (reviewed: least privilege). */
-export interface RoleGrant {
-  role: string;
-  scope: GrantScope;
-  /** Why the account needs the role: the operation that fails without it. */
-  why: string;
-  /** An IAM condition narrowing the grant. */
-  condition?: { title: string; expression: string };
-}
-
-/** A service account of the service and everything it is granted. */
-export interface ServiceAccountSpec {
-  key: ServiceAccountKey;
-  /** 6-30 characters, the part before `@`. */
-  accountId: string;
-  displayName: string;
-  grants: RoleGrant[];
-}
-
-/** How the function is invoked. */
-export type FunctionSignature = 'http' | 'cloudevent';
-
-/** A deployed function, before project and region are known. */
-export interface FunctionSpec {
-  /** The key in functions/index.ts (HTTP_FUNCTIONS or CLOUD_EVENT_FUNCTIONS): the entry point. */
-  entryPoint: string;
-  signature: FunctionSignature;
-  serviceAccount: ServiceAccountKey;
-  /** `internal-only`: only Workflows, Pub/Sub and Eventarc of the same project reach it. */
-  ingress: 'internal-only' | 'all';
-  memory: string;
-  timeoutSeconds: number;
-  maxInstances: number;
-  /** Accounts granted roles/run.invoker on this function alone. */
-  invokers: ServiceAccountKey[];
-  /** For `cloudevent`: the topic whose messages arrive, and the push subscription delivering them. */
-  trigger?: { topic: string; subscription: string };
-  /** Function-specific environment variables (the common ones are added by the plan). */
-  env?: (ctx: PlanContext) => Record<string, string>;
-}
-
-/** A workflow; its source is `workflows/<name>.yaml`. */
-export interface WorkflowSpec {
-  name: string;
-  serviceAccount: ServiceAccountKey;
-  description: string;
-}
-
-/** A topic, its dead-letter topic, and the pull subscription that keeps dead letters. */
-export interface TopicSpec {
-  name: string;
-  deadLetterTopic: string;
-  deadLetterSubscription: string;
-  /** Deliveries before a message goes to the dead-letter topic. */
-  maxDeliveryAttempts: number;
-  purpose: string;
-}
-
-/** An Eventarc trigger starting a workflow on each message of a topic. */
-export interface EventarcTriggerSpec {
-  name: string;
-  topic: string;
-  workflow: string;
-  serviceAccount: ServiceAccountKey;
-}
-
-/** The Google service agent of Pub/Sub: it moves undeliverable messages to the dead-letter topics. */
-export interface ServiceAgentGrant {
-  agent: 'pubsub';
-  role: string;
-  scope: ServiceAgentScope;
-  why: string;
-}
-
-/** Where the Pub/Sub service agent is granted a role: never the whole project. */
-export type ServiceAgentScope =
-  /** A dead-letter topic of the manifest. */
-  | { kind: 'topic'; topic: string }
-  /** A push subscription Terraform owns. */
-  | { kind: 'subscription'; subscription: string }
-  /** The subscription an Eventarc trigger of the manifest created (its name is Eventarc's). */
-  | { kind: 'eventarc-subscription'; trigger: string };
-
-/** What a plan is computed for. */
-export interface PlanContext {
-  project: string;
-  region: string;
-  /** Needed for the deterministic run.app URLs; `undefined` prints a placeholder. */
-  projectNumber?: string;
-}
-
-/** Inputs of {@link deploymentPlan}. */
-export interface PlanInput extends PlanContext {
-  /** Environment and Tenant specs to reconcile after deploying; none when absent. */
-  specDir?: string;
-  /** Projects environments are provisioned in; default: the service project. */
-  environmentProjects?: string[];
-  /** Callers allowed to use the API (EGRESS_ALLOWED_EMAILS); empty: any caller with run.invoker. */
-  allowedCallers?: string[];
-  /** The API's URL (and ID-token audience); default: its deterministic run.app URL. */
-  apiUrl?: string;
-}
-
-/** The topics of the service (DESIGN.md "Workflows"). */
+/** The topics of the service (docs/architecture.md "Workflows"). */
 export const TOPICS: readonly TopicSpec[] = [
   {
     name: 'environment-requests',
@@ -157,7 +53,7 @@ export const TOPICS: readonly TopicSpec[] = [
   },
 ];
 
-/** The workflows (DESIGN.md "Workflows"); sources in workflows/<name>.yaml. */
+/** The workflows (docs/architecture.md "Workflows"); sources in workflows/<name>.yaml. */
 export const WORKFLOWS: readonly WorkflowSpec[] = [
   {
     name: 'provision-environment',
@@ -186,18 +82,12 @@ export const EVENTARC_TRIGGERS: readonly EventarcTriggerSpec[] = [
   },
 ];
 
-/** The step families of functions/lib/step-handler.ts STEP_FAMILIES, each one deployed function. */
-const STEP_FUNCTIONS = [
-  'network',
-  'nat',
-  'firewalls',
-  'dns',
-  'iam',
-  'cluster',
-  'mesh',
-  'mesh-config',
-  'tenants',
-] as const;
+/** Whether a family's steps apply Kubernetes objects (mesh-config, tenants): more memory and time. */
+function appliesKubernetesObjects(family: StepFamily): boolean {
+  return ENVIRONMENT_GRAPH.some(
+    (node) => node.family === family && node.api.startsWith('Kubernetes API'),
+  );
+}
 
 /** Every deployed function; the coverage test holds this to functions/index.ts. */
 export const FUNCTIONS: readonly FunctionSpec[] = [
@@ -225,16 +115,17 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     maxInstances: 10,
     invokers: ['workflows'],
   },
-  ...STEP_FUNCTIONS.map((family): FunctionSpec => ({
+  // One function per step family of the step catalogue (shared/plan/graph.ts).
+  ...STEP_FAMILY_NAMES.map((family): FunctionSpec => ({
     entryPoint: `step-${family}`,
     signature: 'http',
     serviceAccount: 'steps',
     // Only the workflows call steps; Workflows reaches internal-only functions of its project.
     ingress: 'internal-only',
-    memory: family === 'mesh-config' || family === 'tenants' ? '1Gi' : '512Mi',
+    memory: appliesKubernetesObjects(family) ? '1Gi' : '512Mi',
     // A step never waits for an operation (it returns pending), but Kubernetes applies of the
     // mesh and tenant objects make several round trips.
-    timeoutSeconds: family === 'mesh-config' || family === 'tenants' ? 300 : 120,
+    timeoutSeconds: appliesKubernetesObjects(family) ? 300 : 120,
     maxInstances: 10,
     invokers: ['workflows'],
   })),
@@ -251,182 +142,6 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     env: () => ({ EGRESS_RECONCILE_WORKFLOW: 'reconcile-tenants' }),
   },
 ];
-
-/**
- * The roles the steps hold in each environment project. `nodeRoles` are the roles the
- * service-accounts step grants the node service accounts: the only project roles it may hand
- * out. Every other permission of the steps' Google calls is in their custom role, whose
- * permission list deploy/permissions.ts derives from the adapters' calls.
- */
-function stepsEnvironmentGrants(nodeRoles: readonly string[]): RoleGrant[] {
-  const scope: GrantScope = { kind: 'environment-projects' };
-  return [
-    {
-      role: customRoleName(STEPS_CUSTOM_ROLE_ID),
-      scope,
-      why: 'exactly the permissions of the steps Google calls (deploy/permissions.ts): compute, DNS, service usage, fleet features, service accounts, and the IAM policies of service accounts and buckets tenants grant on',
-    },
-    {
-      role: 'roles/resourcemanager.projectIamAdmin',
-      scope,
-      why: 'service-accounts step and tenants project grants: one read-modify-write of the project policy',
-      condition: {
-        title: 'only-node-service-account-roles',
-        // Without it the steps could grant themselves any role (e.g. owner).
-        expression: `api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly([${nodeRoles
-          .map((r) => `'${r}'`)
-          .join(', ')}])`,
-      },
-    },
-    {
-      role: 'roles/container.admin',
-      scope,
-      why: 'cluster and gateway-pool steps, and the Kubernetes objects of mesh-config/tenants through IAM, Roles and RoleBindings included (container.developer cannot create RBAC objects)',
-    },
-  ];
-}
-
-/** The service accounts, their roles and why (least privilege: no basic roles). */
-export function serviceAccounts(
-  nodeRoles: readonly string[] = NODE_SERVICE_ACCOUNT_ROLES,
-): ServiceAccountSpec[] {
-  const project: GrantScope = { kind: 'project' };
-  return [
-    {
-      key: 'api',
-      accountId: 'egress-api',
-      displayName: 'egress-provisioner API function',
-      grants: [
-        {
-          role: 'roles/datastore.user',
-          scope: project,
-          why: 'reads and writes environments and runs in Firestore (no narrower Firestore role exists)',
-        },
-        {
-          role: 'roles/pubsub.publisher',
-          scope: { kind: 'topic', topic: 'environment-requests' },
-          why: 'publishes provision/teardown requests, to this topic only',
-        },
-      ],
-    },
-    {
-      key: 'finalize',
-      accountId: 'egress-finalize',
-      displayName: 'egress-provisioner finalize function',
-      grants: [
-        {
-          role: 'roles/datastore.user',
-          scope: project,
-          why: 'ends runs, sets environment status and releases leases in Firestore',
-        },
-      ],
-    },
-    {
-      key: 'steps',
-      accountId: 'egress-steps',
-      displayName: 'egress-provisioner step functions',
-      grants: [
-        {
-          role: 'roles/datastore.user',
-          scope: project,
-          why: 'run records, step records, leases and outputs in Firestore',
-        },
-        ...stepsEnvironmentGrants(nodeRoles),
-      ],
-    },
-    {
-      key: 'workflows',
-      accountId: 'egress-workflows',
-      displayName: 'egress-provisioner workflows',
-      grants: [
-        {
-          role: 'roles/logging.logWriter',
-          scope: project,
-          why: 'call logging and sys.log of the workflows; run.invoker on each step function is granted per function',
-        },
-      ],
-    },
-    {
-      key: 'tenant-events',
-      accountId: 'egress-tenant-events',
-      displayName: 'egress-provisioner tenant-events function',
-      grants: [
-        {
-          role: 'roles/datastore.user',
-          scope: project,
-          why: 'stores tenant specs and message records, starts runs in Firestore',
-        },
-        {
-          role: 'roles/workflows.invoker',
-          scope: project,
-          why: 'starts reconcile-tenants executions (Workflows has no per-workflow IAM)',
-        },
-      ],
-    },
-    {
-      key: 'events',
-      accountId: 'egress-events',
-      displayName: 'egress-provisioner event delivery (Eventarc, Pub/Sub push)',
-      grants: [
-        {
-          role: 'roles/eventarc.eventReceiver',
-          scope: project,
-          why: 'the identity of the Eventarc trigger must be allowed to receive its events',
-        },
-        {
-          role: 'roles/workflows.invoker',
-          scope: project,
-          why: 'Eventarc starts provision-environment as this account; run.invoker on tenant-events is per function',
-        },
-      ],
-    },
-    {
-      key: 'build',
-      accountId: 'egress-build',
-      displayName: 'egress-provisioner Cloud Build (tests and deploys)',
-      grants: [
-        {
-          role: 'roles/cloudbuild.builds.builder',
-          scope: project,
-          why: 'runs the build, writes its logs, and builds the function images (it is also their build service account)',
-        },
-        {
-          role: 'roles/cloudfunctions.developer',
-          scope: project,
-          why: 'gcloud functions deploy',
-        },
-        {
-          role: 'roles/run.admin',
-          scope: project,
-          why: 'gcloud functions add-invoker-policy-binding: run.invoker on each 2nd-gen function (Cloud Run service) for exactly its callers',
-        },
-        { role: 'roles/workflows.editor', scope: project, why: 'gcloud workflows deploy' },
-        {
-          role: 'roles/pubsub.viewer',
-          scope: project,
-          why: 'checks that the topics and subscriptions Terraform owns exist before deploying',
-        },
-        {
-          role: 'roles/eventarc.viewer',
-          scope: project,
-          why: 'checks that the Eventarc triggers Terraform owns exist',
-        },
-        {
-          role: 'roles/pubsub.publisher',
-          scope: { kind: 'topic', topic: 'tenant-requests' },
-          why: 'reconcile after deploy: publishes each Tenant spec of the repository',
-        },
-        ...(['api', 'finalize', 'steps', 'workflows', 'tenant-events', 'build'] as const).map(
-          (account): RoleGrant => ({
-            role: 'roles/iam.serviceAccountUser',
-            scope: { kind: 'service-account', account },
-            why: `deploys functions/workflows that run as ${account} (actAs on that account only)`,
-          }),
-        ),
-      ],
-    },
-  ];
-}
 
 /**
  * Grants to Google's Pub/Sub service agent, which dead-letters undeliverable messages: it
@@ -459,56 +174,6 @@ export const SERVICE_AGENT_GRANTS: readonly ServiceAgentGrant[] = [
     why: `acknowledges the ${trigger.topic} messages it dead-letters (the subscription Eventarc created for the trigger)`,
   })),
 ];
-
-/** A function as deployed: names, URLs and every flag value resolved. */
-export interface PlannedFunction {
-  name: string;
-  entryPoint: string;
-  signature: FunctionSignature;
-  runtime: string;
-  generation: 2;
-  serviceAccount: string;
-  ingress: 'internal-only' | 'all';
-  allowUnauthenticated: false;
-  memory: string;
-  timeoutSeconds: number;
-  maxInstances: number;
-  url: string;
-  invokers: string[];
-  trigger?: { topic: string; subscription: string; pushEndpoint: string };
-  env: Record<string, string>;
-}
-
-/** A workflow as deployed. */
-export interface PlannedWorkflow {
-  name: string;
-  source: string;
-  serviceAccount: string;
-  description: string;
-  env: Record<string, string>;
-}
-
-/** A planned service account with its email. */
-export interface PlannedServiceAccount extends ServiceAccountSpec {
-  email: string;
-}
-
-/** Everything `egressctl deploy` deploys or checks, for one project and region. */
-export interface DeploymentPlan {
-  project: string;
-  region: string;
-  projectNumber: string;
-  apiUrl: string;
-  environmentProjects: string[];
-  sourceDir: string;
-  functions: PlannedFunction[];
-  workflows: PlannedWorkflow[];
-  topics: TopicSpec[];
-  eventarcTriggers: EventarcTriggerSpec[];
-  serviceAccounts: PlannedServiceAccount[];
-  serviceAgentGrants: ServiceAgentGrant[];
-  specDir?: string;
-}
 
 /** Printed where the project number is not known yet (dry run without --project-number). */
 export const PROJECT_NUMBER_PLACEHOLDER = '${PROJECT_NUMBER}';

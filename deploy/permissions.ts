@@ -7,7 +7,7 @@
  *
  * Pure data: no I/O.
  */
-import type { ServiceAccountKey } from './manifest.js';
+import type { ServiceAccountKey } from './manifest-types.js';
 
 /** The custom role of the steps account, defined in each environment project by infra/. */
 export const STEPS_CUSTOM_ROLE_ID = 'egressProvisionerSteps';

@@ -1,6 +1,6 @@
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { dnsLabel, parseEnvironment } from '../shared/spec/index.js';
-import { ENVIRONMENT_STEPS } from '../shared/steps/contract.js';
+import { ENVIRONMENT_STEPS } from '../shared/plan/graph.js';
 import { hashOf } from '../shared/state/hash.js';
 import type { RunKind, StartRunResult } from '../shared/state/types.js';
 import { getContext, type FunctionsContext } from './context.js';
@@ -14,6 +14,7 @@ import {
 import { isRunId } from './lib/run-id.js';
 import { specSetProblems } from './lib/spec-set-problems.js';
 import { diffDocuments } from './lib/spec-diff.js';
+import { targetMismatch } from './lib/target-mismatch.js';
 
 /** What the API publishes to `environment-requests` (the provisioning workflow's argument). */
 export interface EnvironmentRequestMessage {
@@ -73,7 +74,7 @@ async function authenticate(req: Request, ctx: FunctionsContext): Promise<void> 
   }
   if (auth.allowedEmails.length > 0 && !(check.email && auth.allowedEmails.includes(check.email))) {
     throw new HttpError(403, {
-      kind: 'unauthenticated',
+      kind: 'forbidden',
       reason: 'forbidden',
       message: `${check.email ?? 'the caller'} may not use this API`,
     });
@@ -207,13 +208,14 @@ async function deleteEnvironment(ctx: FunctionsContext, req: Request, res: Respo
 
 async function planEnvironment(ctx: FunctionsContext, req: Request, res: Response, id: string) {
   const spec = parseEnvironment(documentBody(req, ctx.config.maxBodyBytes));
-  if (spec.metadata.name !== id) {
-    throw invalidRequest(
-      'name-mismatch',
-      `metadata.name is ${spec.metadata.name}, but the URL names environment ${id}`,
-      'metadata.name',
-    );
-  }
+  const mismatch = targetMismatch({
+    reason: 'name-mismatch',
+    field: 'metadata.name',
+    named: spec.metadata.name,
+    expected: id,
+    expectedBy: 'the URL names environment',
+  });
+  if (mismatch) throw new HttpError(400, mismatch);
   const stored = await ctx.stores.environments.get(id);
   res.status(200).json({
     environmentId: id,

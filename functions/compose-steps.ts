@@ -13,9 +13,9 @@ import { PermanentError } from '../shared/errors.js';
 import type { GcpApis, GcpTarget } from '../shared/gcp/index.js';
 import type { ClusterAccess, KubeClientFactory, KubeObjectClient } from '../shared/kube/index.js';
 import { ENVIRONMENT_STEPS } from '../shared/plan/graph.js';
-import type { StepName } from '../shared/steps/contract.js';
-import type { WorkloadIdentityApi } from '../shared/steps/tenants.js';
-import type { FunctionsConfig, StepImplementation, StepRegistry } from './context.js';
+import type { StepImplementation, StepName, StepRegistry } from '../shared/core/step-contract.js';
+import type { WorkloadIdentityApi } from '../shared/core/workload-identity.js';
+import type { FunctionsConfig } from './config.js';
 import { buildGcpClients } from './gcp-clients.js';
 
 const STORAGE_ROOT = 'https://storage.googleapis.com';
@@ -24,7 +24,7 @@ const LOCAL_KUBE_TOKEN = 'egress-provisioner-local';
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** Every step bound to real clients. */
-export type BoundSteps = Record<StepName, Required<StepImplementation>>;
+export type BoundSteps = Record<StepName, StepImplementation>;
 
 /** Where a configuration sends the steps' Google calls. */
 export function gcpTargetOf(config: Pick<FunctionsConfig, 'gcpEndpoint'>): GcpTarget {

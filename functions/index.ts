@@ -1,35 +1,28 @@
 /**
  * Entry points of every deployed function, registered with functions-framework:
- * `--target=<name>` picks one (`api`, `tenant-events`, `finalize`, `step-<family>`).
+ * `--target=<name>` picks one (`api`, `tenant-events`, `finalize`, `step-<family>`). The step
+ * functions come from the step catalogue (shared/plan/graph.ts): one per step family.
  */
 import * as functions from '@google-cloud/functions-framework';
+import { STEP_FAMILY_NAMES, type StepFamily } from '../shared/plan/graph.js';
 import { api } from './api.js';
 import { finalize } from './finalize.js';
-import { stepCluster } from './step-cluster.js';
-import { stepDns } from './step-dns.js';
-import { stepFirewalls } from './step-firewalls.js';
-import { stepIam } from './step-iam.js';
-import { stepMesh } from './step-mesh.js';
-import { stepMeshConfig } from './step-mesh-config.js';
-import { stepNat } from './step-nat.js';
-import { stepNetwork } from './step-network.js';
-import { stepTenants } from './step-tenants.js';
+import { stepHandler } from './lib/step-handler.js';
 import { tenantEvents } from './tenant-events.js';
 
+/** The deployed name of the step function serving a family. */
+export type StepFunctionName = `step-${StepFamily}`;
+
+type HttpFunction = ReturnType<typeof stepHandler>;
+
+/** The step functions by deployed name, one per family of the step catalogue. */
+export const STEP_FUNCTIONS = Object.fromEntries(
+  STEP_FAMILY_NAMES.map((family) => [`step-${family}`, stepHandler(family)]),
+) as Record<StepFunctionName, HttpFunction>;
+
 /** HTTP functions by deployed name. */
-export const HTTP_FUNCTIONS = {
-  api,
-  finalize,
-  'step-network': stepNetwork,
-  'step-nat': stepNat,
-  'step-firewalls': stepFirewalls,
-  'step-dns': stepDns,
-  'step-iam': stepIam,
-  'step-cluster': stepCluster,
-  'step-mesh': stepMesh,
-  'step-mesh-config': stepMeshConfig,
-  'step-tenants': stepTenants,
-} as const;
+export const HTTP_FUNCTIONS: Readonly<Record<'api' | 'finalize' | StepFunctionName, HttpFunction>> =
+  { api, finalize, ...STEP_FUNCTIONS };
 
 /** CloudEvent functions by deployed name. */
 export const CLOUD_EVENT_FUNCTIONS = { 'tenant-events': tenantEvents } as const;

@@ -14,8 +14,9 @@ import { specHash } from '../shared/spec/index.js';
 import { getContext, type FunctionsContext } from './context.js';
 import type { MessagePublishedData } from './lib/message-published-data.js';
 import { specSetProblems } from './lib/spec-set-problems.js';
+import { targetMismatch } from './lib/target-mismatch.js';
 
-/** The topic this function is subscribed to (DESIGN.md: `tenant-requests`), recorded with each message. */
+/** The topic this function is subscribed to (`tenant-requests`), recorded with each message. */
 export const TENANT_EVENTS_TOPIC = 'tenant-requests';
 
 /** What the reconcile-tenants workflow receives. */
@@ -91,13 +92,14 @@ async function accept(
     if (!(error instanceof SpecValidationError)) throw error;
     throw new Rejection(error.errors.map(rejectionBody));
   }
-  if (tenant.spec.environment !== environmentId) {
-    throw reject(
-      'environment-mismatch',
-      `spec.environment is ${tenant.spec.environment}, but the message is for ${environmentId}`,
-      'spec.environment',
-    );
-  }
+  const mismatch = targetMismatch({
+    reason: 'environment-mismatch',
+    field: 'spec.environment',
+    named: tenant.spec.environment,
+    expected: environmentId,
+    expectedBy: 'the message is for',
+  });
+  if (mismatch) throw new Rejection([mismatch]);
   const stored = await ctx.stores.tenants.list(environmentId);
   const problems = specSetProblems(
     env.spec,

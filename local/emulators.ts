@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 
-/** Where the preinstalled gcloud SDK keeps the emulators (LOCAL-STACK.md "Emulators"). */
+/** Where the preinstalled gcloud SDK keeps the emulators (docs/architecture.md "Emulators"). */
 export const SDK_PLATFORM_DIR = '/usr/lib/google-cloud-sdk/platform';
 
 /** Options of {@link startEmulators}. */

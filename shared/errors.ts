@@ -1,6 +1,7 @@
 /**
- * The two kinds of failure a step may raise (DESIGN.md "Step contract"). Everything that is not
- * a PermanentError is worth retrying; waiting is not an error at all (a step returns `pending`).
+ * The two kinds of failure a step may raise (docs/architecture.md "Step contract"). Everything that
+ * is not a PermanentError is worth retrying; waiting is not an error at all (a step returns
+ * `pending`).
  */
 
 /** A condition that may clear by itself: quota (429), unavailability (503), a busy cluster. */
@@ -32,7 +33,13 @@ export class PermanentError extends Error {
 /** The JSON body every API and step function answers an error with. */
 export interface ErrorBody {
   kind:
-    'retryable' | 'permanent' | 'invalid-request' | 'not-found' | 'conflict' | 'unauthenticated';
+    | 'retryable'
+    | 'permanent'
+    | 'invalid-request'
+    | 'not-found'
+    | 'conflict'
+    | 'unauthenticated'
+    | 'forbidden';
   reason: string;
   message: string;
   field?: string;

@@ -14,7 +14,8 @@ import { registerUpCommand } from './up.js';
 
 /**
  * Every egressctl command registers itself here; each lives in its own file under cli/commands/.
- * Add one import and one call per command. Keep heavy modules (simulators, Google clients)
+ * Add one import and one call per command. Command files never import one another: what several
+ * share lives beside this folder (cli/api-client.ts, cli/analysis/, cli/format/, cli/stack.ts). Keep heavy modules (simulators, Google clients)
  * behind dynamic imports in the actions: every command pays for what this file loads.
  */
 export function registerCommands(program: Command): void {

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
-import { parsePort } from './local.js';
+import { parsePort } from '../options.js';
 
 interface LocalKubeOptions {
   port: string;

@@ -1,7 +1,8 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { planEnvironment, type EnvironmentPlan } from '../../shared/plan/index.js';
 import type { Environment } from '../../shared/spec/index.js';
 import { invalidInput } from '../errors.js';
+import { outputFormatOption } from '../options.js';
 import { loadValidSpecs } from '../load-specs.js';
 
 /** Reads and validates the files as one set (tenants too); a plan needs at least one Environment. */
@@ -47,11 +48,7 @@ export function registerPlanCommand(program: Command): void {
       'Show the steps that provision each Environment, their order and concurrency, and the exact Google API requests they make',
     )
     .requiredOption('-f, --file <path...>', 'spec files (YAML, several documents each allowed)')
-    .addOption(
-      new Option('-o, --output <format>', 'output format')
-        .choices(['text', 'json'])
-        .default('text'),
-    )
+    .addOption(outputFormatOption(['text', 'json'], 'text'))
     .action(async (options: { file: string[]; output: 'text' | 'json' }) => {
       const environments = await loadEnvironments(options.file);
       const plans = environments.map(planEnvironment);

@@ -11,6 +11,7 @@ import {
   type RenderLayout,
 } from '../../shared/plan/mesh/index.js';
 import { CliError } from '../errors.js';
+import { outputFormatOption } from '../options.js';
 import { chooseEnvironment, loadValidSpecs } from '../load-specs.js';
 
 interface RenderOptions {
@@ -62,11 +63,7 @@ export function registerRenderCommand(program: Command): void {
       '-f, --file <paths...>',
       'spec files or directories (YAML, several documents each)',
     )
-    .addOption(
-      new Option('-o, --output <format>', 'output format')
-        .choices(['yaml', 'json'])
-        .default('yaml'),
-    )
+    .addOption(outputFormatOption(['yaml', 'json'], 'yaml'))
     .option('--out <dir>', 'write files into this directory instead of printing (GitOps-ready)')
     .addOption(
       new Option('--layout <layout>', 'with --out: one file per object or per namespace')

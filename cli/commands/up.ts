@@ -1,5 +1,4 @@
 import { Option, type Command } from 'commander';
-import type { Environment } from '../../shared/spec/index.js';
 import { environmentSteps } from '../../shared/steps/index.js';
 import {
   MemoryStepRecords,
@@ -8,7 +7,7 @@ import {
   type RunReport,
 } from '../../shared/steps/runner.js';
 import { CliError, ExitCode } from '../errors.js';
-import { loadValidSpecs } from '../load-specs.js';
+import { chooseEnvironment, loadValidSpecs } from '../load-specs.js';
 
 /** Options of `egressctl up --steps-only` and `egressctl down ENV --steps-only`. */
 export interface StepsOnlyOptions {
@@ -40,26 +39,14 @@ export function progressLine(event: ProgressEvent): string {
   }
 }
 
-async function loadEnvironment(files: string[], name?: string): Promise<Environment> {
-  const specs = await loadValidSpecs(files);
-  const environments = specs.environments;
-  const chosen = name ? environments.filter((env) => env.metadata.name === name) : environments;
-  if (chosen.length !== 1) {
-    throw new CliError(
-      name
-        ? `no Environment named "${name}" in the given files (found: ${environments.map((e) => e.metadata.name).join(', ') || 'none'})`
-        : `the files hold ${environments.length} Environments; choose one with --environment`,
-      ExitCode.invalid,
-    );
-  }
-  return chosen[0] as Environment;
-}
+/** Why steps-only skips the steps it skips: its registry holds the Google Cloud steps alone. */
+const STEPS_ONLY_SKIP_REASON = 'Kubernetes steps, which --steps-only does not run';
 
 /** The end of a run as the user reads it. */
 export function reportSummary(report: RunReport, mode: StepsOnlyMode = 'provision'): string {
   const lines: string[] = [];
   if (report.skipped.length > 0) {
-    lines.push(`skipped (not implemented in this build): ${report.skipped.join(', ')}`);
+    lines.push(`skipped (${STEPS_ONLY_SKIP_REASON}): ${report.skipped.join(', ')}`);
   }
   if (report.failure) {
     const { step, reason, message, resource, field } = report.failure;
@@ -117,7 +104,8 @@ async function runStepsOnly(
       ExitCode.usage,
     );
   }
-  const environment = await loadEnvironment(options.file, options.environment);
+  const { environments } = await loadValidSpecs(options.file);
+  const environment = chooseEnvironment(environments, options.environment);
   let gcp;
   try {
     // The Google client libraries take seconds to load: only this path pays for them.
@@ -139,6 +127,7 @@ async function runStepsOnly(
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     }),
     records: new MemoryStepRecords(),
+    skipReason: STEPS_ONLY_SKIP_REASON,
     clock: { now: () => Date.now() },
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     onEvent: (event) => write(progressLine(event)),
@@ -217,6 +206,19 @@ function addStepsOnlyDown(command: Command): void {
 }
 
 /**
+ * The action of an `up`/`down` this file had to create because no HTTP API client registered
+ * one: without `--steps-only` (handled before the action runs) there is nothing it can do.
+ */
+function refuseWithoutStepsOnly(command: Command): void {
+  command.action(() => {
+    throw new CliError(
+      `${command.name()} without --steps-only goes through the HTTP API, which this build does not include; add --steps-only`,
+      ExitCode.usage,
+    );
+  });
+}
+
+/**
  * `egressctl up ... --steps-only` and `egressctl down ENV --steps-only -f PATH`. Register it
  * after any other `up`/`down` command: when one exists (the HTTP API client), the steps-only
  * options are added to it; otherwise the command is created here and, without `--steps-only`,
@@ -233,12 +235,7 @@ export function registerUpCommand(program: Command): void {
       )
       .argument('<environment>', 'environment name');
     addStepsOnlyDown(created);
-    created.action(() => {
-      throw new CliError(
-        'down without --steps-only goes through the HTTP API, which this build does not include; add --steps-only',
-        ExitCode.usage,
-      );
-    });
+    refuseWithoutStepsOnly(created);
   }
   const existing = program.commands.find((command) => command.name() === 'up');
   if (existing) {
@@ -256,10 +253,5 @@ export function registerUpCommand(program: Command): void {
     )
     .option('-e, --environment <name>', 'the Environment to provision when the files hold several');
   addStepsOnly(up);
-  up.action(() => {
-    throw new CliError(
-      'up without --steps-only goes through the HTTP API, which this build does not include; add --steps-only',
-      ExitCode.usage,
-    );
-  });
+  refuseWithoutStepsOnly(up);
 }

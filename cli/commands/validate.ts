@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import {
   formatSpecError,
   specHash,
@@ -9,6 +9,7 @@ import {
 } from '../../shared/spec/index.js';
 import { compilationProblems } from '../../shared/plan/mesh/index.js';
 import { CliError, ExitCode } from '../errors.js';
+import { outputFormatOption } from '../options.js';
 import { loadSpecFiles, seedProblems } from '../load-specs.js';
 
 /** `egressctl validate -f PATH... [-o text|json]`: parses and checks spec files, offline. */
@@ -22,11 +23,7 @@ export function registerValidateCommand(program: Command): void {
       '-f, --filename <paths...>',
       'spec files or directories (*.yaml, *.yml, *.json)',
     )
-    .addOption(
-      new Option('-o, --output <format>', 'output format')
-        .choices(['text', 'json'])
-        .default('text'),
-    )
+    .addOption(outputFormatOption(['text', 'json'], 'text'))
     .action(async (options: { filename: string[]; output: 'text' | 'json' }) => {
       const loaded = await loadSpecFiles(options.filename);
       if (

@@ -1,32 +1,17 @@
 import type { Request, Response } from '@google-cloud/functions-framework';
-import { PermanentError } from '../../shared/errors.js';
-import { ENVIRONMENT_GRAPH } from '../../shared/plan/graph.js';
-import type {
-  StepContext,
-  StepName,
-  StepOutputs,
-  StepResult,
-} from '../../shared/steps/contract.js';
+import type { StepName } from '../../shared/core/step-contract.js';
+import { STEP_FAMILIES, type StepFamily } from '../../shared/plan/graph.js';
+import type { RunStore } from '../../shared/state/types.js';
+import {
+  callStep,
+  directionOf,
+  upstreamOutputs,
+  type StepCallRecords,
+} from '../../shared/steps/step-call.js';
 import { getContext } from '../context.js';
 import { assertExecutionHolder, parseOptionalExecution } from './execution-holder.js';
 import { HttpError, documentBody, errorResponse, invalidRequest, jsonHandler } from './http.js';
 import { parseRunId, runNotFound } from './run-id.js';
-
-/** Deployed step functions and the steps each serves (one function per API family). */
-export const STEP_FAMILIES = {
-  network: ['apis', 'network', 'subnet'],
-  nat: ['nat'],
-  firewalls: ['firewalls'],
-  dns: ['private-dns'],
-  iam: ['service-accounts'],
-  cluster: ['cluster', 'gateway-pool'],
-  mesh: ['fleet-mesh', 'mesh-ready'],
-  'mesh-config': ['mesh-config'],
-  tenants: ['tenants'],
-} as const satisfies Record<string, readonly StepName[]>;
-
-/** Name of a step family (and of its deployed function, prefixed `step-`). */
-export type StepFamily = keyof typeof STEP_FAMILIES;
 
 /**
  * The body a workflow sends a step function. `execution` names the calling workflow execution
@@ -37,21 +22,6 @@ export interface StepRequest {
   runId: string;
   step: StepName;
   execution?: string;
-}
-
-/** Every step a step transitively depends on: their outputs are the step's upstream. */
-function ancestors(step: StepName): Set<StepName> {
-  const found = new Set<StepName>();
-  const visit = (name: StepName) => {
-    for (const dep of ENVIRONMENT_GRAPH.find((n) => n.name === name)?.dependsOn ?? []) {
-      if (!found.has(dep)) {
-        found.add(dep);
-        visit(dep);
-      }
-    }
-  };
-  visit(step);
-  return found;
 }
 
 function parseStepRequest(body: unknown, family: StepFamily): StepRequest {
@@ -98,12 +68,11 @@ export function stepHandler(family: StepFamily): (req: Request, res: Response) =
       });
     }
     const implementation = ctx.steps[step];
-    const call = run.kind === 'teardown' ? implementation?.remove : implementation?.ensure;
-    if (!implementation || !call) {
+    if (!implementation) {
       throw new HttpError(501, {
         kind: 'permanent',
         reason: 'step-not-implemented',
-        message: `step ${step} has no ${run.kind === 'teardown' ? 'remove' : 'ensure'} implementation in this deployment`,
+        message: `step ${step} has no ${directionOf(run.kind)} implementation in this deployment`,
         field: 'step',
       });
     }
@@ -128,51 +97,29 @@ export function stepHandler(family: StepFamily): (req: Request, res: Response) =
       ctx.stores.tenants.list(env.id),
       ctx.stores.runs.listSteps(runId),
     ]);
-    const upstream: Partial<Record<StepName, StepOutputs>> = {};
-    for (const dep of ancestors(step)) {
-      const fresh = stepRecords.find((s) => s.step === dep && s.status === 'DONE')?.outputs;
-      const known = fresh ?? env.outputs[dep];
-      if (known) upstream[dep] = known;
-    }
-    const { before, after } = await ctx.stores.runs.beginStep(runId, step);
-    const stepContext: StepContext = {
-      runId,
+    const outcome = await callStep({
+      run: {
+        runId,
+        kind: run.kind,
+        environment: env.spec,
+        tenants: tenantRecords.map((t) => t.spec),
+      },
       step,
-      environment: env.spec,
-      tenants: tenantRecords.map((t) => t.spec),
-      upstream,
-      attempt: after.attempts,
-      ...(before?.operation ? { operation: before.operation } : {}),
-    };
+      implementation,
+      // This run's outputs first; an earlier run's (the environment's) for steps not run again.
+      upstream: upstreamOutputs(
+        step,
+        (dep) =>
+          stepRecords.find((s) => s.step === dep && s.status === 'DONE')?.outputs ??
+          env.outputs[dep],
+      ),
+      records: firestoreStepRecords(ctx.stores.runs, runId),
+    });
 
-    let result: StepResult;
-    try {
-      result = await call.call(implementation, stepContext);
-    } catch (error) {
-      const mapped = errorResponse(error);
-      if (error instanceof PermanentError) {
-        await ctx.stores.runs.failStep(runId, step, mapped.body);
-        if (step === 'tenants') {
-          await Promise.all(
-            tenantRecords.map((t) =>
-              ctx.stores.tenants.setStatus(env.id, t.id, 'FAILED', {
-                error: mapped.body,
-                ifSpecHash: t.specHash,
-              }),
-            ),
-          );
-        }
-      } else {
-        await ctx.stores.runs.waitStep(runId, step, { error: mapped.body });
+    if (outcome.status === 'DONE') {
+      if (run.kind !== 'teardown') {
+        await ctx.stores.environments.mergeOutputs(env.id, step, outcome.result.outputs);
       }
-      // sendError maps it again and logs what was unexpected, with its stack, once.
-      throw error;
-    }
-
-    if (result.status === 'done') {
-      await ctx.stores.runs.completeStep(runId, step, result.outputs);
-      if (run.kind !== 'teardown')
-        await ctx.stores.environments.mergeOutputs(env.id, step, result.outputs);
       if (step === 'tenants') {
         // What the step was given is what it applied; a spec that changed meanwhile stays PENDING.
         await Promise.all(
@@ -181,21 +128,48 @@ export function stepHandler(family: StepFamily): (req: Request, res: Response) =
               env.id,
               t.id,
               t.spec.spec.state === 'absent' ? 'REMOVED' : 'APPLIED',
-              {
-                lastAppliedHash: t.specHash,
-                ifSpecHash: t.specHash,
-              },
+              { lastAppliedHash: t.specHash, ifSpecHash: t.specHash },
             ),
           ),
         );
       }
-    } else {
-      await ctx.stores.runs.waitStep(
-        runId,
-        step,
-        result.operation ? { operation: result.operation } : {},
+    } else if (outcome.status === 'FAILED' && step === 'tenants') {
+      const error = errorResponse(outcome.error).body;
+      await Promise.all(
+        tenantRecords.map((t) =>
+          ctx.stores.tenants.setStatus(env.id, t.id, 'FAILED', { error, ifSpecHash: t.specHash }),
+        ),
       );
     }
-    res.status(200).json(result);
+    // sendError maps an error again and logs what was unexpected, with its stack, once.
+    if ('error' in outcome) throw outcome.error;
+    res.status(200).json(outcome.result);
   });
+}
+
+/** The protocol's record writes as the run store's transactions; errors kept as the HTTP body. */
+function firestoreStepRecords(runs: RunStore, runId: string): StepCallRecords {
+  return {
+    async begin(step: StepName) {
+      const { before, after } = await runs.beginStep(runId, step);
+      return {
+        attempt: after.attempts,
+        ...(before?.operation ? { operation: before.operation } : {}),
+      };
+    },
+    async complete(step, outputs) {
+      await runs.completeStep(runId, step, outputs);
+    },
+    async wait(step, details) {
+      if ('error' in details) {
+        await runs.waitStep(runId, step, { error: errorResponse(details.error).body });
+      } else {
+        const { operation } = details.result;
+        await runs.waitStep(runId, step, operation ? { operation } : {});
+      }
+    },
+    async fail(step, error) {
+      await runs.failStep(runId, step, errorResponse(error).body);
+    },
+  };
 }

@@ -1,8 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { PubSub } from '@google-cloud/pubsub';
 import type { ExecutionsClient } from '@google-cloud/workflows';
+import { closeServer, listen, readStateFile, writeStateFile } from '../executions/local-service.js';
 import { InvalidPushError, toMessagePublishedEvent } from './cloud-event.js';
 
 /** Starts one workflow execution; returns the execution's full name. */
@@ -84,17 +83,10 @@ export async function startEventarcBridge(options: EventarcBridgeOptions): Promi
   const inFlight = new Map<string, Promise<string>>();
   let received = 0;
 
-  if (stateFile && existsSync(stateFile)) {
-    for (const [id, name] of Object.entries(
-      JSON.parse(readFileSync(stateFile, 'utf8')) as Record<string, string>,
-    ))
-      started.set(id, name);
-  }
+  const saved = stateFile ? readStateFile<Record<string, string>>(stateFile) : undefined;
+  for (const [id, name] of Object.entries(saved ?? {})) started.set(id, name);
   const persist = () => {
-    if (!stateFile) return;
-    mkdirSync(options.stateDir!, { recursive: true });
-    writeFileSync(`${stateFile}.tmp`, JSON.stringify(Object.fromEntries(started), null, 2));
-    renameSync(`${stateFile}.tmp`, stateFile);
+    if (stateFile) writeStateFile(options.stateDir!, stateFile, Object.fromEntries(started));
   };
 
   const deliver = async (
@@ -187,21 +179,13 @@ export async function startEventarcBridge(options: EventarcBridgeOptions): Promi
 
   const server = createServer((req, res) => void handle(req, res));
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, resolve);
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, host, options.port ?? 0);
   return {
     url: `http://${host}:${port}`,
     port,
     deliveries: () => started,
     received: () => received,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }
 

@@ -4,12 +4,14 @@
  */
 export {
   startExecutionsServer,
+  type ExecutionsServer,
+  type ExecutionsServerOptions,
+} from './server.js';
+export {
   EXECUTION_STATES,
   type ExecutionError,
   type ExecutionRecord,
   type ExecutionState,
-  type ExecutionsServer,
-  type ExecutionsServerOptions,
-} from './server.js';
+} from './execution-record.js';
 export { ScaledClock, ExecutionCancelledError } from './clock.js';
 export { localExecutionsClient } from './client.js';

@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import {
   FetchHttpClient,
@@ -11,65 +9,15 @@ import {
   WorkflowLoadError,
   type ExecutionResult,
   type TokenProvider,
-  type TraceEntry,
   type Workflow,
   type WorkflowClock,
   type WorkflowHttpClient,
 } from '../workflows/index.js';
 import { ExecutionCancelledError, ScaledClock, cancellableClock, untilAborted } from './clock.js';
-
-/** Execution states of the Executions API v1 (enum numbers as `enum-encoding=int` sends them). */
-export const EXECUTION_STATES = {
-  STATE_UNSPECIFIED: 0,
-  ACTIVE: 1,
-  SUCCEEDED: 2,
-  FAILED: 3,
-  CANCELLED: 4,
-  UNAVAILABLE: 5,
-  QUEUED: 6,
-} as const;
-
-/** One execution's state. */
-export type ExecutionState = 'ACTIVE' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
-
-/** google.cloud.workflows.executions.v1.Execution.Error in its JSON form. */
-export interface ExecutionError {
-  /** The error value raised, as JSON text. */
-  payload: string;
-  /** Where it was raised: step, routine (subworkflow) and line. */
-  context: string;
-  stackTrace: {
-    elements: Array<{
-      step: string;
-      routine: string;
-      position: { line: string; column: string; length: string };
-    }>;
-  };
-}
-
-/** An execution as the API returns it (FULL view), plus what the local server keeps. */
-export interface ExecutionRecord {
-  /** `projects/P/locations/L/workflows/W/executions/E`. */
-  name: string;
-  workflowId: string;
-  /** The argument as JSON text ("null" when none was given). */
-  argument: string;
-  state: ExecutionState;
-  result?: string;
-  error?: ExecutionError;
-  createTime: string;
-  startTime: string;
-  endTime?: string;
-  duration?: string;
-  workflowRevisionId: string;
-  callLogLevel?: string;
-  labels?: Record<string, string>;
-  /**
-   * Local only, never in the API's answer: how many times a restart of the server replayed this
-   * execution from its first step (see {@link startExecutionsServer}).
-   */
-  replays?: number;
-}
+import { endedRecord, interrupted, toApi, type ExecutionRecord } from './execution-record.js';
+import { listExecutions } from './list-executions.js';
+import { closeServer, listen, readStateFile, writeStateFile } from './local-service.js';
+import { ApiError, executionsRoute, invalid, readJson } from './rest.js';
 
 /** Options of {@link startExecutionsServer}. */
 export interface ExecutionsServerOptions {
@@ -124,20 +72,6 @@ const REPO_WORKFLOWS_DIR = fileURLToPath(new URL('../../workflows/', import.meta
 /** The argument limit of the Executions API (32 KiB). */
 const MAX_ARGUMENT_BYTES = 32 * 1024;
 const NAME = /^projects\/([^/]+)\/locations\/([^/]+)\/workflows\/([^/]+)\/executions\/([^/]+)$/;
-const RESOURCE =
-  /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/workflows\/([^/:]+)\/executions(?:\/([^/:]+))?(:cancel|\/.*)?$/;
-
-class ApiError extends Error {
-  constructor(
-    readonly code: number,
-    readonly status: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-const invalid = (message: string) => new ApiError(400, 'INVALID_ARGUMENT', message);
 
 /**
  * Starts a local Workflow Executions API v1 over the Workflows interpreter, so the official
@@ -168,15 +102,9 @@ export async function startExecutionsServer(
   const stateFile = options.stateDir ? `${options.stateDir}/executions.json` : undefined;
 
   const persist = () => {
-    if (!stateFile) return;
-    mkdirSync(options.stateDir!, { recursive: true });
-    writeFileSync(`${stateFile}.tmp`, JSON.stringify([...records.values()], null, 2));
-    renameSync(`${stateFile}.tmp`, stateFile);
+    if (stateFile) writeStateFile(options.stateDir!, stateFile, [...records.values()]);
   };
-  const saved: ExecutionRecord[] =
-    stateFile && existsSync(stateFile)
-      ? (JSON.parse(readFileSync(stateFile, 'utf8')) as ExecutionRecord[])
-      : [];
+  const saved = (stateFile ? readStateFile<ExecutionRecord[]>(stateFile) : undefined) ?? [];
   for (const record of saved) records.set(record.name, record);
   // Set by close(): executions cut off by a stop keep their ACTIVE record, to be replayed.
   let closing = false;
@@ -204,22 +132,7 @@ export async function startExecutionsServer(
   ): ExecutionRecord => {
     const record = records.get(name)!;
     if (record.state !== 'ACTIVE' || (closing && stateFile)) return record;
-    const ended = new Date();
-    const common = {
-      endTime: ended.toISOString(),
-      duration: durationText(record.startTime, ended),
-    };
-    let next: ExecutionRecord;
-    if (outcome.state === 'SUCCEEDED')
-      next = { ...record, ...common, state: 'SUCCEEDED', result: JSON.stringify(outcome.result) };
-    else if (outcome.state === 'CANCELLED') next = { ...record, ...common, state: 'CANCELLED' };
-    else
-      next = {
-        ...record,
-        ...common,
-        state: 'FAILED',
-        error: executionError(outcome.error, outcome.trace),
-      };
+    const next = endedRecord(record, outcome);
     records.set(name, next);
     persist();
     log(`execution ${name} ${next.state}`);
@@ -359,42 +272,6 @@ export async function startExecutionsServer(
     return cancelled;
   };
 
-  const list = (
-    parent: string,
-    query: URLSearchParams,
-  ): { executions: ExecutionRecord[]; nextPageToken?: string } => {
-    let selected = [...records.values()].filter((r) => r.name.startsWith(`${parent}/executions/`));
-    const filter = query.get('filter');
-    if (filter) {
-      const match = /^\s*state\s*=\s*"?([A-Z]+)"?\s*$/.exec(filter);
-      if (!match || !(match[1]! in EXECUTION_STATES))
-        throw invalid(`filter "${filter}" is not supported locally: only state="STATE" is`);
-      selected = selected.filter((r) => r.state === match[1]);
-    }
-    const orderBy = (query.get('orderBy') ?? 'createTime desc').trim();
-    if (!/^createTime( (asc|desc))?$/.test(orderBy))
-      throw invalid(`orderBy "${orderBy}" is not supported locally: only createTime [asc|desc] is`);
-    selected.sort(
-      (a, b) => a.createTime.localeCompare(b.createTime) || a.name.localeCompare(b.name),
-    );
-    if (!orderBy.endsWith('asc') && orderBy !== 'createTime') selected.reverse();
-    const pageSize = Number(query.get('pageSize') ?? '100') || 100;
-    if (!Number.isInteger(pageSize) || pageSize < 0 || pageSize > 1000)
-      throw invalid('pageSize must be an integer from 0 to 1000');
-    const offset = Number(
-      query.get('pageToken') ? Buffer.from(query.get('pageToken')!, 'base64url').toString() : '0',
-    );
-    if (!Number.isInteger(offset) || offset < 0)
-      throw invalid('pageToken is not one this server issued');
-    const page = selected.slice(offset, offset + pageSize);
-    return {
-      executions: page,
-      ...(offset + pageSize < selected.length
-        ? { nextPageToken: Buffer.from(String(offset + pageSize)).toString('base64url') }
-        : {}),
-    };
-  };
-
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://local');
     const method = (req.method ?? 'GET').toUpperCase();
@@ -405,28 +282,10 @@ export async function startExecutionsServer(
     };
     const view = (record: ExecutionRecord, full: boolean) => toApi(record, full, enumsAsInt);
     try {
-      const match = RESOURCE.exec(decodeURIComponent(url.pathname));
-      if (!match)
-        throw new ApiError(
-          404,
-          'NOT_FOUND',
-          `no Executions API route for ${method} ${url.pathname}`,
-        );
-      const [, project, location, workflowId, executionId, suffix] = match as unknown as [
-        string,
-        string,
-        string,
-        string,
-        string?,
-        string?,
-      ];
-      const parent = `projects/${project}/locations/${location}/workflows/${workflowId}`;
-      if (suffix && suffix !== ':cancel')
-        throw new ApiError(
-          501,
-          'UNIMPLEMENTED',
-          `${suffix} is not implemented by the local Executions API`,
-        );
+      const { project, location, workflowId, parent, executionId, suffix } = executionsRoute(
+        method,
+        url.pathname,
+      );
       const fullView = (fallback: boolean) => {
         const v = url.searchParams.get('view');
         return v === null ? fallback : v === 'FULL' || v === '2';
@@ -438,7 +297,7 @@ export async function startExecutionsServer(
             view(await create(project, location, workflowId, await readJson(req)), true),
           );
         if (method === 'GET') {
-          const page = list(parent, url.searchParams);
+          const page = listExecutions(records.values(), parent, url.searchParams);
           return send(200, {
             executions: page.executions.map((r) => view(r, fullView(false))),
             ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}),
@@ -465,11 +324,7 @@ export async function startExecutionsServer(
 
   const server = createServer((req, res) => void handle(req, res));
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, resolve);
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, host, options.port ?? 0);
   for (const record of saved) if (record.state === 'ACTIVE') await replay(record);
   return {
     url: `http://${host}:${port}`,
@@ -502,79 +357,8 @@ export async function startExecutionsServer(
       }
       persist();
       await Promise.allSettled([...running.values()].map((r) => r.done));
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await closeServer(server);
     },
-  };
-}
-
-/** The record of an execution ended FAILED by the server itself, with `message` as its error. */
-function interrupted(record: ExecutionRecord, message: string): ExecutionRecord {
-  const ended = new Date();
-  const payload = { message, tags: ['SystemError'] };
-  return {
-    ...record,
-    state: 'FAILED',
-    endTime: ended.toISOString(),
-    duration: durationText(record.startTime, ended),
-    error: { payload: JSON.stringify(payload), context: message, stackTrace: { elements: [] } },
-  };
-}
-
-function durationText(start: string, end: Date): string {
-  return `${((end.getTime() - Date.parse(start)) / 1000).toFixed(3)}s`;
-}
-
-function executionError(error: unknown, trace: TraceEntry[]): ExecutionError {
-  const last = trace.at(-1);
-  const message =
-    typeof error === 'object' && error !== null && 'message' in error
-      ? String((error as { message: unknown }).message)
-      : JSON.stringify(error);
-  return {
-    payload: JSON.stringify(error),
-    context: last
-      ? `${message}\nin step "${last.step}", routine "${last.subworkflow}", line: ${last.line}`
-      : message,
-    stackTrace: {
-      elements: last
-        ? [
-            {
-              step: last.step,
-              routine: last.subworkflow,
-              position: { line: String(last.line), column: '0', length: '0' },
-            },
-          ]
-        : [],
-    },
-  };
-}
-
-/** The API's JSON of an execution: BASIC view keeps name, times, state and revision only. */
-function toApi(
-  record: ExecutionRecord,
-  full: boolean,
-  enumsAsInt: boolean,
-): Record<string, unknown> {
-  const state = enumsAsInt ? EXECUTION_STATES[record.state] : record.state;
-  const basic = {
-    name: record.name,
-    state,
-    startTime: record.startTime,
-    ...(record.endTime ? { endTime: record.endTime, duration: record.duration } : {}),
-    workflowRevisionId: record.workflowRevisionId,
-  };
-  if (!full) return basic;
-  return {
-    ...basic,
-    argument: record.argument,
-    createTime: record.createTime,
-    ...(record.result !== undefined ? { result: record.result } : {}),
-    ...(record.error ? { error: record.error } : {}),
-    ...(record.callLogLevel ? { callLogLevel: record.callLogLevel } : {}),
-    ...(record.labels ? { labels: record.labels } : {}),
   };
 }
 
@@ -585,22 +369,4 @@ function isStringMap(value: unknown): value is Record<string, string> {
     !Array.isArray(value) &&
     Object.values(value).every((v) => typeof v === 'string')
   );
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > 1024 * 1024)
-      throw new ApiError(413, 'INVALID_ARGUMENT', 'request body larger than 1 MiB');
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') return {};
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw invalid(`request body is not JSON: ${(error as Error).message}`);
-  }
 }

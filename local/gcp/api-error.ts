@@ -1,29 +1,16 @@
+import { CANONICAL_STATUS_BY_HTTP } from '../../shared/gcp/canonical-status.js';
+
 /**
- * Google's error bodies, as recorded in real traffic (reference gcp-golden): compute answers
- * `{error: {code, message, errors: [{domain, message, reason}]}}` without `status`; the
- * One-Platform APIs (container, dns, iam, serviceusage, resourcemanager) add `status`, and
- * gkehub answers only `{code, message, status}`. Cloud Storage's JSON API answers like compute
+ * Google's error bodies, as recorded in real traffic (test/fixtures/gcp-sim/SOURCE.md): compute
+ * answers `{error: {code, message, errors: [{domain, message, reason}]}}` without `status`; the
+ * One-Platform APIs (container, dns, iam, serviceusage, resourcemanager) add `status`, and gkehub
+ * answers only `{code, message, status}`. Cloud Storage's JSON API answers like compute
  * (`{error: {code, message, errors: [{domain, message, reason}]}}`, no `status`) and never adds
  * google.rpc `details`.
  */
 
 /** How an API family shapes its error body. */
 export type ErrorStyle = 'compute' | 'one-platform' | 'status-only' | 'storage';
-
-/** The canonical status names Google pairs with HTTP codes. */
-const statusByCode: Record<number, string> = {
-  400: 'INVALID_ARGUMENT',
-  401: 'UNAUTHENTICATED',
-  403: 'PERMISSION_DENIED',
-  404: 'NOT_FOUND',
-  409: 'ALREADY_EXISTS',
-  412: 'FAILED_PRECONDITION',
-  429: 'RESOURCE_EXHAUSTED',
-  500: 'INTERNAL',
-  501: 'UNIMPLEMENTED',
-  503: 'UNAVAILABLE',
-  504: 'DEADLINE_EXCEEDED',
-};
 
 /** The legacy `errors[].reason` Google pairs with each canonical status. */
 const reasonByStatus: Record<string, string> = {
@@ -56,7 +43,7 @@ export class GoogleApiError extends Error {
     options: { status?: string; reason?: string; violations?: FieldViolation[] } = {},
   ) {
     super(message);
-    this.status = options.status ?? statusByCode[httpCode] ?? 'UNKNOWN';
+    this.status = options.status ?? CANONICAL_STATUS_BY_HTTP[httpCode] ?? 'UNKNOWN';
     this.reason = options.reason ?? reasonByStatus[this.status] ?? 'unknown';
     this.violations = options.violations ?? [];
   }

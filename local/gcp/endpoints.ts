@@ -1,7 +1,7 @@
 /**
  * How the real `gcloud` CLI reaches the simulator: one `CLOUDSDK_API_ENDPOINT_OVERRIDES_*`
- * variable per API (LOCAL-STACK.md). compute, dns and storage carry their version path, the
- * others are served from the root.
+ * variable per API, which `egressctl local env` prints. compute, dns and storage carry their
+ * version path, the others are served from the root.
  */
 export function gcloudEndpointOverrides(url: string): Record<string, string> {
   const root = url.replace(/\/+$/, '');

@@ -1,6 +1,6 @@
 /**
  * The latency model: how long each kind of operation runs on real Google Cloud, from public
- * logs (DESIGN.md "Performance"), scaled by the simulator's time scale (0 = instant).
+ * logs (docs/architecture.md "Performance"), scaled by the simulator's time scale (0 = instant).
  */
 
 /** Real-world durations in seconds per operation kind. */

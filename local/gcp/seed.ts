@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
+import { isPlainObject } from '../../shared/lib/json.js';
 import { GoogleApiError } from './api-error.js';
 import { createBucket, isValidBucketName } from './services/storage.js';
 import type { SimStore } from './store.js';
@@ -86,9 +87,7 @@ function issuesError(error: z.ZodError, source: string): SeedError {
 
 /** Whether a parsed YAML document is a seed (by kind), so spec loaders can set it aside. */
 export function isLocalSeedDocument(doc: unknown): boolean {
-  return (
-    typeof doc === 'object' && doc !== null && (doc as { kind?: unknown }).kind === LOCAL_SEED_KIND
-  );
+  return isPlainObject(doc) && doc.kind === LOCAL_SEED_KIND;
 }
 
 /** Validates a plain seed (`{buckets: [...]}`); throws {@link SeedError}. */

@@ -6,7 +6,7 @@
  */
 import { compareKubeVersions } from './crd-kinds.js';
 import type { ResourceRegistry, ResourceType } from './resource-types.js';
-import { type JsonObject } from './json-object.js';
+import { type JsonObject } from '../../shared/lib/json.js';
 
 /** The Kubernetes version the simulator reports (the API of its built-in schemas). */
 export const simulatedKubernetesVersion = {
@@ -22,10 +22,14 @@ function verbsOf(type: ResourceType): string[] {
 }
 
 /** The subresources the simulator serves: `status` of kinds with a status, `scale` of Deployments. */
+/** Whether a kind serves the `scale` subresource (its write strategy has one). */
+export type ScaleLookup = (type: ResourceType) => boolean;
+
 function subresourcesOf(
   type: ResourceType,
   group: string,
   version: string,
+  hasScale: ScaleLookup,
 ): {
   subresource: string;
   responseKind: { group: string; version: string; kind: string };
@@ -40,7 +44,7 @@ function subresourcesOf(
       responseKind: { group, version, kind: type.kind },
       verbs,
     });
-  if (type.kind === 'Deployment') {
+  if (hasScale(type)) {
     result.push({
       subresource: 'scale',
       responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' },
@@ -111,10 +115,9 @@ export function resourceListDocument(
   registry: ResourceRegistry,
   group: string,
   version: string,
+  hasScale: ScaleLookup,
 ): JsonObject | undefined {
-  const types = registry.types.filter(
-    (type) => type.group === group && type.versions.includes(version),
-  );
+  const types = registry.inGroupVersion(group, version);
   if (types.length === 0) return undefined;
   return {
     kind: 'APIResourceList',
@@ -130,7 +133,7 @@ export function resourceListDocument(
         ...(type.shortNames.length > 0 ? { shortNames: type.shortNames } : {}),
         ...(type.categories.length > 0 ? { categories: type.categories } : {}),
       },
-      ...subresourcesOf(type, group, version).map((subresource) => ({
+      ...subresourcesOf(type, group, version, hasScale).map((subresource) => ({
         name: `${type.plural}/${subresource.subresource}`,
         singularName: '',
         namespaced: type.namespaced,
@@ -151,7 +154,11 @@ export function resourceListDocument(
  * Aggregated discovery (`Accept: application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList`):
  * one document with every group, version and resource, for `/api` (core) or `/apis` (the rest).
  */
-export function aggregatedDiscoveryDocument(registry: ResourceRegistry, core: boolean): JsonObject {
+export function aggregatedDiscoveryDocument(
+  registry: ResourceRegistry,
+  core: boolean,
+  hasScale: ScaleLookup,
+): JsonObject {
   const groups = core ? [{ group: '', versions: ['v1'] }] : sortedGroups(registry);
   return {
     kind: 'APIGroupDiscoveryList',
@@ -162,18 +169,16 @@ export function aggregatedDiscoveryDocument(registry: ResourceRegistry, core: bo
       versions: versions.map((version) => ({
         version,
         freshness: 'Current',
-        resources: registry.types
-          .filter((type) => type.group === group && type.versions.includes(version))
-          .map((type) => ({
-            resource: type.plural,
-            responseKind: { group, version, kind: type.kind },
-            scope: type.namespaced ? 'Namespaced' : 'Cluster',
-            singularResource: type.singular,
-            verbs: verbsOf(type),
-            ...(type.shortNames.length > 0 ? { shortNames: type.shortNames } : {}),
-            ...(type.categories.length > 0 ? { categories: type.categories } : {}),
-            subresources: subresourcesOf(type, group, version),
-          })),
+        resources: registry.inGroupVersion(group, version).map((type) => ({
+          resource: type.plural,
+          responseKind: { group, version, kind: type.kind },
+          scope: type.namespaced ? 'Namespaced' : 'Cluster',
+          singularResource: type.singular,
+          verbs: verbsOf(type),
+          ...(type.shortNames.length > 0 ? { shortNames: type.shortNames } : {}),
+          ...(type.categories.length > 0 ? { categories: type.categories } : {}),
+          subresources: subresourcesOf(type, group, version, hasScale),
+        })),
       })),
     })),
   };
@@ -224,9 +229,7 @@ export function openApiGroupVersionDocument(
   group: string,
   version: string,
 ): JsonObject | undefined {
-  const types = registry.types.filter(
-    (type) => type.group === group && type.versions.includes(version),
-  );
+  const types = registry.inGroupVersion(group, version);
   if (types.length === 0) return undefined;
   const paths: JsonObject = {};
   const schemas: JsonObject = {};

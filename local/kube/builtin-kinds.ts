@@ -19,7 +19,7 @@ import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { CustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition';
-import { isPlainObject } from './json-object.js';
+import { isPlainObject } from '../../shared/lib/json.js';
 
 /** An ajv-style error as `kubernetes-models` validators report it. */
 export interface SchemaError {

@@ -1,6 +1,6 @@
 /**
- * The Kubernetes API simulator of the local stack (DESIGN.md "Local stack"): one HTTP server
- * per simulated cluster, usable with kubectl and `@kubernetes/client-node`.
+ * The Kubernetes API simulator of the local stack (docs/architecture.md "Local stack"): one HTTP
+ * server per simulated cluster, usable with kubectl and `@kubernetes/client-node`.
  */
 export {
   startKubeSimulator,

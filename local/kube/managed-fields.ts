@@ -12,7 +12,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ListType } from './resource-types.js';
 import { KubeApiError } from './status-errors.js';
-import { isPlainObject, type JsonObject } from './json-object.js';
+import { isPlainObject, type JsonObject } from '../../shared/lib/json.js';
 
 /** Merge semantics lookup of a list by its path of field names. */
 export type ListTypeLookup = (names: readonly string[]) => ListType;

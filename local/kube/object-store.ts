@@ -5,7 +5,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { type JsonObject } from './json-object.js';
+import { type JsonObject } from '../../shared/lib/json.js';
 
 /** Where an object lives. */
 export interface ObjectAddress {

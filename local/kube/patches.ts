@@ -9,9 +9,11 @@
  * and `$deleteFromPrimitiveList/…` are honoured and `$setElementOrder/…` is ignored.
  */
 import { isDeepStrictEqual } from 'node:util';
+import { parseBody, parseJson } from './http-bodies.js';
 import type { ListTypeLookup } from './managed-fields.js';
+import type { ResourceType } from './resource-types.js';
 import { badRequest, KubeApiError } from './status-errors.js';
-import { isPlainObject, type JsonObject } from './json-object.js';
+import { isPlainObject, type JsonObject } from '../../shared/lib/json.js';
 
 /** RFC 7386: objects merge recursively, `null` deletes, everything else replaces. */
 export function applyMergePatch(target: unknown, patch: unknown): unknown {
@@ -201,4 +203,40 @@ export function applyStrategicMergePatch(
     for (const key of Object.keys(result)) if (!retained.includes(key)) delete result[key];
   }
   return result;
+}
+
+/** Applies a merge, JSON or strategic merge patch (by its media type) to a copy of an object. */
+export function patchObject(
+  previous: JsonObject,
+  mediaType: string,
+  body: string,
+  type: ResourceType,
+): JsonObject {
+  let patched: unknown;
+  switch (mediaType) {
+    case 'application/merge-patch+json':
+      patched = applyMergePatch(previous, parseBody(body, mediaType));
+      break;
+    case 'application/json-patch+json':
+      patched = applyJsonPatch(previous, parseJson(body));
+      break;
+    case 'application/strategic-merge-patch+json':
+      if (type.crd) {
+        throw new KubeApiError(
+          415,
+          'UnsupportedMediaType',
+          'strategic merge patch is not supported for custom resources: use merge patch or server-side apply',
+        );
+      }
+      patched = applyStrategicMergePatch(previous, parseBody(body, mediaType), type.listType);
+      break;
+    default:
+      throw new KubeApiError(
+        415,
+        'UnsupportedMediaType',
+        'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json',
+      );
+  }
+  if (!isPlainObject(patched)) throw badRequest('the patch did not produce an object');
+  return patched;
 }

@@ -8,7 +8,7 @@
  * kinds are a 415 naming the kind.
  */
 import { KubeApiError } from './status-errors.js';
-import { type JsonObject } from './json-object.js';
+import { type JsonObject } from '../../shared/lib/json.js';
 
 type FieldKind = 'string' | 'bytes' | 'int' | 'bool' | 'stringMap' | 'bytesMap';
 

@@ -17,22 +17,15 @@ import {
   type CrdKind,
   type CrdVersion,
 } from './crd-kinds.js';
+import type { KindNames } from './kind-names.js';
 
 /** How a list field merges under server-side apply and strategic merge patch. */
 export type ListType = { type: 'atomic' } | { type: 'set' } | { type: 'map'; keys: string[] };
 
 /** One served resource (kind), in all its served versions. */
-export interface ResourceType {
-  group: string;
+export interface ResourceType extends KindNames {
   /** Served versions, preferred first. */
   versions: string[];
-  kind: string;
-  listKind: string;
-  plural: string;
-  singular: string;
-  namespaced: boolean;
-  shortNames: string[];
-  categories: string[];
   readOnly: boolean;
   /** Whether the kind carries a `status` the main resource endpoint must leave unchanged. */
   hasStatus: boolean;
@@ -118,16 +111,10 @@ function fromBuiltin(builtin: BuiltinKind): ResourceType {
 function fromCrd(crd: CrdKind): ResourceType {
   const versionOf = (name: string): CrdVersion =>
     crd.versions.find((version) => version.name === name) ?? (crd.versions[0] as CrdVersion);
+  const { versions: _versions, definition: _definition, ...names } = crd;
   return {
-    group: crd.group,
+    ...names,
     versions: crd.versions.map((version) => version.name),
-    kind: crd.kind,
-    listKind: crd.listKind,
-    plural: crd.plural,
-    singular: crd.singular,
-    namespaced: crd.namespaced,
-    shortNames: crd.shortNames,
-    categories: crd.categories,
     readOnly: false,
     hasStatus: true,
     validate: (version, object) => validateCustom(versionOf(version).schema, object),
@@ -174,11 +161,9 @@ export class ResourceRegistry {
     );
   }
 
-  /** The resource of an object's apiVersion and kind. */
-  byKind(group: string, version: string, kind: string): ResourceType | undefined {
-    return this.types.find(
-      (type) => type.group === group && type.kind === kind && type.versions.includes(version),
-    );
+  /** Every resource served in a group version, as discovery and OpenAPI list them. */
+  inGroupVersion(group: string, version: string): ResourceType[] {
+    return this.types.filter((type) => type.group === group && type.versions.includes(version));
   }
 
   /** Every group with its versions, preferred first, as discovery lists them. */

@@ -29,6 +29,7 @@ import {
   STACK_PARTS,
   StackStartError,
   TENANT_REQUESTS_TOPIC,
+  processAlive,
   removeStackFiles,
   runningStack,
   stackPaths,
@@ -154,6 +155,31 @@ export function checkRequiredPaths(paths: readonly string[]): void {
 }
 
 /**
+ * Watches the child processes of a running stack, and so holds this process open until stop().
+ * The children are detached and unref'd (each leads its own process group, and neither it nor
+ * its pipes may keep a caller alive), so a process whose only work is a stack without an
+ * in-process server (`egressctl local up --only functions`) would otherwise have an empty event
+ * loop: Node would end it with exit code 13 (an unsettled top-level await) and take the stack
+ * down. A child that dies meanwhile is reported through the stack's log.
+ */
+function superviseChildren(log: (line: string) => void): {
+  watch(name: string, pid: number, logFile: string): void;
+  stop(): void;
+} {
+  const children: Array<{ name: string; pid: number; logFile: string }> = [];
+  const timer = setInterval(() => {
+    for (const child of children.splice(0)) {
+      if (processAlive(child.pid)) children.push(child);
+      else log(`${child.name} (pid ${child.pid}) exited; see ${child.logFile}`);
+    }
+  }, 1_000);
+  return {
+    watch: (name, pid, logFile) => children.push({ name, pid, logFile }),
+    stop: () => clearInterval(timer),
+  };
+}
+
+/**
  * Starts the local stack, in order: the Firestore and Pub/Sub emulators, the GCP simulator
  * (each cluster it creates served by its own Kubernetes simulator), the functions host (every
  * function of functions/ under one URL), the local Executions API over workflows/, and the
@@ -211,9 +237,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
   const stops: Array<() => Promise<void>> = [];
   let stopped = false;
+  const supervisor = superviseChildren(log);
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    // First: the children are stopped on purpose now, which is nothing to report.
+    supervisor.stop();
     for (const step of stops.reverse()) {
       try {
         await step();
@@ -331,6 +360,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         },
       });
       stops.push(() => functions!.stop());
+      supervisor.watch('the functions host', functions.pgid, paths.functionsLog);
       info.processGroups.push(functions.pgid);
       info.endpoints.functions = functions.url;
       info.endpoints.api = `${functions.url}/api`;

@@ -10,7 +10,7 @@ export type StackPart = (typeof STACK_PARTS)[number];
 
 /**
  * The default time scale: Google's durations × 0.05, so the tutorial's critical path (about
- * 11 minutes of API operations, DESIGN.md "Performance") takes well under a minute.
+ * 11 minutes of API operations, docs/architecture.md "Performance") takes well under a minute.
  */
 export const DEFAULT_TIME_SCALE = 0.05;
 
@@ -133,7 +133,7 @@ function quote(value: string): string {
 
 /**
  * The variables that point gcloud, kubectl, the emulator clients and egressctl at a stack
- * (LOCAL-STACK.md "The gcloud CLI against a local HTTP server"), in a stable order.
+ * (docs/architecture.md "The gcloud CLI against a local HTTP server"), in a stable order.
  */
 export function stackVariables(info: StackInfo): Array<[string, string]> {
   const paths = stackPaths(info.stateDir);

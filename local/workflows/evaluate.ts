@@ -49,10 +49,7 @@ export async function evaluate(expr: Expr, scope: EvaluationScope): Promise<WfVa
     case 'map': {
       const map: WfMap = new Map();
       for (const [k, v] of expr.entries) {
-        const key = await evaluate(k, scope);
-        if (typeof key !== 'string') {
-          throw workflowError('TypeError', `map keys must be strings, got ${typeName(key)}`);
-        }
+        const key = mapKey(await evaluate(k, scope));
         map.set(key, await evaluate(v, scope));
       }
       return map;
@@ -62,27 +59,13 @@ export async function evaluate(expr: Expr, scope: EvaluationScope): Promise<WfVa
       for (const a of expr.args) args.push(await evaluate(a, scope));
       return scope.call(expr.callee, args);
     }
-    case 'unary': {
-      const operand = await evaluate(expr.operand, scope);
-      if (expr.op === 'not') {
-        if (typeof operand !== 'boolean') {
-          throw workflowError(
-            'TypeError',
-            `operand of "not" must be boolean, got ${typeName(operand)}`,
-          );
-        }
-        return !operand;
-      }
-      if (typeof operand === 'bigint') return checkedInt(-operand);
-      if (typeof operand === 'number') return -operand;
-      throw workflowError('TypeError', `bad operand type for unary -: ${typeName(operand)}`);
-    }
+    case 'unary':
+      return applyUnary(expr.op, await evaluate(expr.operand, scope));
     case 'binary': {
       if (expr.op === 'and' || expr.op === 'or') {
         // Short-circuit: the right operand is not evaluated when the left decides.
         const left = await evaluate(expr.left, scope);
-        requireBoolean(expr.op, left);
-        if (expr.op === 'and' ? !left : left) return left;
+        if (decides(expr.op, left)) return left;
         const right = await evaluate(expr.right, scope);
         requireBoolean(expr.op, right);
         return right;
@@ -117,10 +100,7 @@ export function evaluateSync(expr: Expr, scope: SyncEvaluationScope): WfValue {
     case 'map': {
       const map: WfMap = new Map();
       for (const [k, v] of expr.entries) {
-        const key = evaluateSync(k, scope);
-        if (typeof key !== 'string') {
-          throw workflowError('TypeError', `map keys must be strings, got ${typeName(key)}`);
-        }
+        const key = mapKey(evaluateSync(k, scope));
         map.set(key, evaluateSync(v, scope));
       }
       return map;
@@ -130,27 +110,13 @@ export function evaluateSync(expr: Expr, scope: SyncEvaluationScope): WfValue {
       for (const a of expr.args) args.push(evaluateSync(a, scope));
       return scope.callSync(expr.callee, args);
     }
-    case 'unary': {
-      const operand = evaluateSync(expr.operand, scope);
-      if (expr.op === 'not') {
-        if (typeof operand !== 'boolean') {
-          throw workflowError(
-            'TypeError',
-            `operand of "not" must be boolean, got ${typeName(operand)}`,
-          );
-        }
-        return !operand;
-      }
-      if (typeof operand === 'bigint') return checkedInt(-operand);
-      if (typeof operand === 'number') return -operand;
-      throw workflowError('TypeError', `bad operand type for unary -: ${typeName(operand)}`);
-    }
+    case 'unary':
+      return applyUnary(expr.op, evaluateSync(expr.operand, scope));
     case 'binary': {
       if (expr.op === 'and' || expr.op === 'or') {
         // Short-circuit: the right operand is not evaluated when the left decides.
         const left = evaluateSync(expr.left, scope);
-        requireBoolean(expr.op, left);
-        if (expr.op === 'and' ? !left : left) return left;
+        if (decides(expr.op, left)) return left;
         const right = evaluateSync(expr.right, scope);
         requireBoolean(expr.op, right);
         return right;
@@ -160,6 +126,36 @@ export function evaluateSync(expr: Expr, scope: SyncEvaluationScope): WfValue {
       return applyBinary(expr.op, left, right);
     }
   }
+}
+
+/** Whether the left operand of `and`/`or` is the result, so that the right one is not evaluated. */
+function decides(op: 'and' | 'or', left: WfValue): boolean {
+  requireBoolean(op, left);
+  return op === 'and' ? !left : left;
+}
+
+/** `not x` and `-x`. */
+function applyUnary(op: '-' | 'not', operand: WfValue): WfValue {
+  if (op === 'not') {
+    if (typeof operand !== 'boolean') {
+      throw workflowError(
+        'TypeError',
+        `operand of "not" must be boolean, got ${typeName(operand)}`,
+      );
+    }
+    return !operand;
+  }
+  if (typeof operand === 'bigint') return checkedInt(-operand);
+  if (typeof operand === 'number') return -operand;
+  throw workflowError('TypeError', `bad operand type for unary -: ${typeName(operand)}`);
+}
+
+/** A map key, which must be a string (else TypeError). */
+export function mapKey(key: WfValue): string {
+  if (typeof key !== 'string') {
+    throw workflowError('TypeError', `map keys must be strings, got ${typeName(key)}`);
+  }
+  return key;
 }
 
 function requireBoolean(op: string, value: WfValue): asserts value is boolean {
@@ -189,11 +185,9 @@ export function indexOf(value: WfValue, index: WfValue): WfValue {
     return value[Number(index)] as WfValue;
   }
   if (isMap(value)) {
-    if (typeof index !== 'string') {
-      throw workflowError('TypeError', `map keys must be strings, got ${typeName(index)}`);
-    }
-    if (!value.has(index)) throw workflowError('KeyError', `key not found: ${index}`);
-    return value.get(index) as WfValue;
+    const key = mapKey(index);
+    if (!value.has(key)) throw workflowError('KeyError', `key not found: ${key}`);
+    return value.get(key) as WfValue;
   }
   throw workflowError('TypeError', `a ${typeName(value)} cannot be indexed`);
 }

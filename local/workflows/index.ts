@@ -2,17 +2,13 @@
  * A local interpreter of the Google Cloud Workflows language: load a workflow definition, then
  * run it with an injectable clock, HTTP client, environment and token provider.
  */
-export { loadWorkflow, BLOCKING_FUNCTIONS, BUILTIN_RETRY_POLICIES } from './loader.js';
-export {
-  runWorkflow,
-  DEFAULT_LIMITS,
-  type ExecutionLimits,
-  type ExecutionResult,
-  type LogEntry,
-  type RunOptions,
-  type TokenProvider,
-  type TraceEntry,
-} from './interpreter.js';
+export { loadWorkflow } from './loader.js';
+export { BLOCKING_FUNCTIONS } from './call-check.js';
+export { BUILTIN_RETRY_POLICIES } from './retry-parser.js';
+export { runWorkflow } from './interpreter.js';
+// DEFAULT_LIMITS and the types of a run (options, limits, result, trace and log entries).
+export * from './run-options.js';
+export type { TokenProvider } from './http-call.js';
 export { RealClock, VirtualClock, type WorkflowClock } from './clock.js';
 export {
   FetchHttpClient,

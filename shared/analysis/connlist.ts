@@ -1,12 +1,11 @@
 import type { KubeObject } from '../plan/kube-object.js';
+import { type Ipv4Range, numberToIpv4 } from '../lib/ip.js';
 import { ConnectionSet } from './connection-set.js';
 import { mapSelectorMatches } from './label-selector.js';
 import {
-  type Ipv4Range,
   type NetworkPeer,
   NetworkPolicyEngine,
   type Workload,
-  numberToIpv4,
   workloadLabel,
 } from './network-policy.js';
 import { fieldsOf, labelsOf, listOf, specOf, stringOf } from './object-access.js';

@@ -3,8 +3,9 @@ import { applicableAuthorizationPolicies } from './authorization-policy.js';
 import type { FirewallRule } from './firewall.js';
 import { exportedTo, istioValueMatches } from './istio-match.js';
 import { fieldsOf, listOf, specOf, stringOf, stringsOf } from './object-access.js';
-import { type AnalyzerOptions, ReachabilityAnalyzer } from './reachability.js';
-import type { ObjectRef } from './trace.js';
+import type { AnalyzerOptions } from './analysis-context.js';
+import { ReachabilityAnalyzer } from './reachability.js';
+import { objectRef, type ObjectRef } from './trace.js';
 
 /** The kinds of weakness the analyzer reports. */
 export type FindingKind =
@@ -97,10 +98,6 @@ function httpGrants(policies: readonly KubeObject[], tenant: string, host: strin
   return grants;
 }
 
-function refOf(obj: KubeObject): ObjectRef {
-  return { kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name };
-}
-
 /**
  * Flags configurations where enforcement is weaker than the HTTP policy implies: passthrough
  * that bypasses per-tenant HTTP limits, passthrough hosts open to every tenant that can address
@@ -144,7 +141,7 @@ export function findings(
           kind: 'allow-rule-unrestricted',
           severity: 'high',
           message: `${policy.metadata.namespace}/${policy.metadata.name} rules[${index}] names no source, host or SNI: it allows any destination to anyone who reaches the gateway on its ports`,
-          objects: [refOf(policy)],
+          objects: [objectRef(policy)],
         });
       }
     });
@@ -192,7 +189,7 @@ export function findings(
             host,
             message: `${tenant}, limited to ${what} of ${host} over HTTP, reaches all of https://${host} over TLS passthrough${by}`,
             objects: [
-              ...limits.map((g) => refOf(g.policy)),
+              ...limits.map((g) => objectRef(g.policy)),
               ...(allowedBy?.object ? [allowedBy.object] : []),
             ],
           });
@@ -223,7 +220,7 @@ export function findings(
           tenant,
           host,
           message: `${host} is exported to ${tenant} (${exportedBy.map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`).join(', ')}), but no ALLOW rule grants ${tenant} that host`,
-          objects: exportedBy.map(refOf),
+          objects: exportedBy.map(objectRef),
         });
       }
     }

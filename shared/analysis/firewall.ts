@@ -1,4 +1,4 @@
-import { ipv4CidrRange } from './network-policy.js';
+import { ipv4CidrRange, rangeContains } from '../lib/ip.js';
 
 /** A protocol/ports entry of a compute Firewall (`allowed[]` / `denied[]`). */
 export interface FirewallProtocolEntry {
@@ -61,9 +61,9 @@ function entriesMatch(
   });
 }
 
-function rangeContains(cidr: string, address: number): boolean {
+function cidrContains(cidr: string, address: number): boolean {
   const range = ipv4CidrRange(cidr);
-  return range !== undefined && range.from <= address && address <= range.to;
+  return range !== undefined && rangeContains(range, address);
 }
 
 /**
@@ -89,7 +89,7 @@ export function decideEgress(
         return false;
     }
     const ranges = rule.destinationRanges?.length ? rule.destinationRanges : ['0.0.0.0/0'];
-    if (!ranges.some((cidr) => rangeContains(cidr, address))) return false;
+    if (!ranges.some((cidr) => cidrContains(cidr, address))) return false;
     return entriesMatch(rule.allowed, protocol, port) || entriesMatch(rule.denied, protocol, port);
   });
   candidates.sort((a, b) => {

@@ -6,13 +6,8 @@ import type { Environment } from '../spec/environment.js';
 import type { EgressRule, Tenant } from '../spec/tenant.js';
 import type { FirewallRule } from './firewall.js';
 import { DEFAULT_UNGRANTED_SAMPLE } from './matrix.js';
-import {
-  type AnalyzerOptions,
-  ReachabilityAnalyzer,
-  type ReachabilityResult,
-  type Verdict,
-  type Via,
-} from './reachability.js';
+import type { AnalyzerOptions, ReachabilityResult, Verdict, Via } from './analysis-context.js';
+import { ReachabilityAnalyzer } from './reachability.js';
 import { formatRef } from './trace.js';
 
 /** One request the specs make a promise about: a tenant, a URL and a method. */

@@ -1,6 +1,6 @@
 /**
  * The reachability analyzer: pure functions over an object set (Kubernetes/Istio objects) and the
- * VPC's firewall bodies. See DESIGN.md "Reachability analyzer".
+ * VPC's firewall bodies. See docs/architecture.md "Reachability analyzer".
  */
 export { ConnectionSet, type Protocol, PROTOCOLS } from './connection-set.js';
 export {
@@ -31,16 +31,15 @@ export {
   type NetworkPeer,
 } from './network-policy.js';
 export { flattenObjects } from './object-access.js';
+export { ReachabilityAnalyzer, can } from './reachability.js';
 export {
-  ReachabilityAnalyzer,
-  can,
   type AnalyzerOptions,
-  type GatewayEntrance,
-  type ReachabilityRequest,
   type ReachabilityResult,
   type Verdict,
   type Via,
-} from './reachability.js';
+} from './analysis-context.js';
+export { type GatewayEntrance } from './gateway-service.js';
+export { type ReachabilityRequest } from './request.js';
 export { formatHop, formatRef, type Hop, type ObjectRef, type Stage } from './trace.js';
 export {
   analyzerOptionsFor,

@@ -45,3 +45,11 @@ export function istioValueMatches(
   if (p.startsWith('*')) return v.endsWith(p.slice(1));
   return p === v;
 }
+
+/** Splits `ns/host` (Sidecar egress hosts, Gateway server hosts); bare `host` means `*`/host. */
+export function splitNamespacedHost(entry: string): { ns: string; host: string } {
+  const slash = entry.indexOf('/');
+  return slash < 0
+    ? { ns: '*', host: entry }
+    : { ns: entry.slice(0, slash), host: entry.slice(slash + 1) };
+}

@@ -2,12 +2,8 @@ import type { KubeObject } from '../plan/kube-object.js';
 import type { FirewallRule } from './firewall.js';
 import { gatewayRoutedHosts, tenantNamespaces } from './findings.js';
 import { fieldsOf, listOf, specOf, stringsOf } from './object-access.js';
-import {
-  type AnalyzerOptions,
-  ReachabilityAnalyzer,
-  type Verdict,
-  type Via,
-} from './reachability.js';
+import type { AnalyzerOptions, Verdict, Via } from './analysis-context.js';
+import { ReachabilityAnalyzer } from './reachability.js';
 
 /** What the matrix covers; every field has a default drawn from the object set. */
 export interface MatrixOptions {

@@ -1,4 +1,4 @@
-import ipaddr from 'ipaddr.js';
+import { ALL_IPV4, ipv4CidrRange, type Ipv4Range, rangesOverlap, rangeWithin } from '../lib/ip.js';
 import type { KubeObject } from '../plan/kube-object.js';
 import { ConnectionSet, type Protocol, isProtocol } from './connection-set.js';
 import { selectorMatches } from './label-selector.js';
@@ -38,12 +38,6 @@ export interface NamespaceInfo {
   labels: Record<string, string>;
 }
 
-/** An inclusive IPv4 address range as 32-bit unsigned numbers. */
-export interface Ipv4Range {
-  from: number;
-  to: number;
-}
-
 /** The other end of a connection: a workload's pod, or addresses outside the cluster. */
 export type NetworkPeer =
   { type: 'pod'; workload: Workload } | { type: 'external'; range: Ipv4Range };
@@ -77,47 +71,6 @@ const WORKLOAD_KINDS = new Set([
 ]);
 
 const METADATA_NAME_LABEL = 'kubernetes.io/metadata.name';
-
-/** The whole IPv4 space. */
-export const ALL_IPV4: Ipv4Range = { from: 0, to: 2 ** 32 - 1 };
-
-/** Parses an IPv4 address to its 32-bit number; `undefined` when it is not IPv4. */
-export function ipv4ToNumber(address: string): number | undefined {
-  if (!ipaddr.IPv4.isValidFourPartDecimal(address)) return undefined;
-  return ipaddr.IPv4.parse(address)
-    .toByteArray()
-    .reduce((acc, byte) => acc * 256 + byte, 0);
-}
-
-/** Formats a 32-bit number as dotted IPv4. */
-export function numberToIpv4(value: number): string {
-  return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
-}
-
-/** Parses an IPv4 CIDR to its range; `undefined` for IPv6 or malformed text. */
-export function ipv4CidrRange(cidr: string): Ipv4Range | undefined {
-  let parsed: [ipaddr.IPv4 | ipaddr.IPv6, number];
-  try {
-    parsed = ipaddr.parseCIDR(cidr);
-  } catch {
-    return undefined;
-  }
-  const [address, bits] = parsed;
-  if (address.kind() !== 'ipv4') return undefined;
-  const base = ipv4ToNumber(address.toString());
-  if (base === undefined) return undefined;
-  const size = 2 ** (32 - bits);
-  const from = Math.floor(base / size) * size;
-  return { from, to: from + size - 1 };
-}
-
-function within(inner: Ipv4Range, outer: Ipv4Range): boolean {
-  return outer.from <= inner.from && inner.to <= outer.to;
-}
-
-function overlaps(a: Ipv4Range, b: Ipv4Range): boolean {
-  return a.from <= b.to && b.from <= a.to;
-}
 
 function podTemplateOf(obj: KubeObject): Fields | undefined {
   const spec = specOf(obj);
@@ -254,11 +207,18 @@ export class NetworkPolicyEngine {
   /** Every workload of the object set. */
   readonly workloads: readonly Workload[];
   private readonly policies: readonly ParsedPolicy[];
+  /** The policies of each namespace, in object order: a pod is selected only by its own namespace's. */
+  private readonly policiesByNamespace = new Map<string, ParsedPolicy[]>();
   private readonly namespaces = new Map<string, NamespaceInfo>();
 
   constructor(objects: readonly KubeObject[]) {
     this.workloads = collectWorkloads(objects);
     this.policies = objects.filter((o) => o.kind === 'NetworkPolicy').map(parsePolicy);
+    for (const policy of this.policies) {
+      const inNamespace = this.policiesByNamespace.get(policy.namespace);
+      if (inNamespace) inNamespace.push(policy);
+      else this.policiesByNamespace.set(policy.namespace, [policy]);
+    }
     for (const obj of objects) {
       if (obj.kind !== 'Namespace') continue;
       this.addNamespace(obj.metadata.name, obj.metadata.labels ?? {});
@@ -306,8 +266,8 @@ export class NetworkPolicyEngine {
       if (other.type !== 'external' || !peer.ipBlock.range) return false;
       // The caller splits ranges at every ipBlock boundary; still, be exact for arbitrary ranges.
       return (
-        within(other.range, peer.ipBlock.range) &&
-        !peer.ipBlock.except.some((e) => overlaps(e, other.range))
+        rangeWithin(other.range, peer.ipBlock.range) &&
+        !peer.ipBlock.except.some((e) => rangesOverlap(e, other.range))
       );
     }
     if (other.type !== 'pod') return false;
@@ -353,9 +313,9 @@ export class NetworkPolicyEngine {
     portOwner: NetworkPeer,
   ): DirectionDecision {
     const contributions: PolicyContribution[] = [];
-    for (const policy of this.policies) {
+    for (const policy of this.policiesByNamespace.get(subject.namespace) ?? []) {
       const rules = policy[direction];
-      if (!rules || policy.namespace !== subject.namespace) continue;
+      if (!rules) continue;
       if (!selectorMatches(policy.podSelector, subject.labels)) continue;
       let connections = ConnectionSet.none();
       for (const rule of rules) {

@@ -1,13 +1,12 @@
+import { isPlainObject, type JsonObject } from '../lib/json.js';
 import type { KubeObject } from '../plan/kube-object.js';
 
 /** A JSON object as read from YAML: fields are unknown until checked. */
-export type Fields = Record<string, unknown>;
+export type Fields = JsonObject;
 
 /** Returns `value` as an object, or an empty one when it is not an object. */
 export function fieldsOf(value: unknown): Fields {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-    ? (value as Fields)
-    : {};
+  return isPlainObject(value) ? value : {};
 }
 
 /** Returns `value` as an array of objects (anything else in it dropped), or an empty array. */

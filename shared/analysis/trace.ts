@@ -1,3 +1,5 @@
+import type { KubeObject } from '../plan/kube-object.js';
+
 /** The evaluation stages of a request, in the order the analyzer walks them. */
 export type Stage =
   | 'source'
@@ -38,4 +40,9 @@ export function formatRef(ref: ObjectRef): string {
 export function formatHop(hop: Hop): string {
   const object = hop.object ? ` ${formatRef(hop.object)}` : '';
   return `[${hop.stage}] ${hop.decision.toUpperCase()}${object}: ${hop.rule}`;
+}
+
+/** The reference a hop or a finding gives to `obj`. */
+export function objectRef(obj: KubeObject): ObjectRef {
+  return { kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name };
 }

@@ -3,7 +3,7 @@ import { PassThroughClient } from 'google-auth-library';
 /**
  * The one place that decides where the official clients send their requests: Google's own
  * endpoints with Application Default Credentials, or the local GCP simulator over plain HTTP
- * without credentials (LOCAL-STACK.md "Official Google clients against a local HTTP server").
+ * without credentials (docs/architecture.md "Official Google clients against a local HTTP server").
  */
 
 /** Where the clients go. */

@@ -1,14 +1,6 @@
-import type {
-  FirewallsClient,
-  GlobalOperationsClient,
-  NetworksClient,
-  RegionOperationsClient,
-  RoutersClient,
-  SubnetworksClient,
-  ZoneOperationsClient,
-} from '@google-cloud/compute';
+import type * as compute from '@google-cloud/compute';
 import { PermanentError } from '../errors.js';
-import type { PendingOperation } from '../steps/contract.js';
+import type { PendingOperation } from '../core/step-contract.js';
 import { callGoogle } from './errors.js';
 import { plainJson } from './plain.js';
 import {
@@ -19,17 +11,17 @@ import {
   type ComputeScope,
   type GcpResource,
   type OperationStatus,
-} from './types.js';
+} from '../core/gcp-apis.js';
 
 /** The compute clients the adapter needs, built by a composition root. */
 export interface ComputeClients {
-  networks: NetworksClient;
-  subnetworks: SubnetworksClient;
-  routers: RoutersClient;
-  firewalls: FirewallsClient;
-  globalOperations: GlobalOperationsClient;
-  regionOperations: RegionOperationsClient;
-  zoneOperations: ZoneOperationsClient;
+  networks: compute.NetworksClient;
+  subnetworks: compute.SubnetworksClient;
+  routers: compute.RoutersClient;
+  firewalls: compute.FirewallsClient;
+  globalOperations: compute.GlobalOperationsClient;
+  regionOperations: compute.RegionOperationsClient;
+  zoneOperations: compute.ZoneOperationsClient;
 }
 
 /** The request shapes the four resource clients share, under their own field names. */
@@ -105,24 +97,43 @@ export class ComputeAdapter implements ComputeApi {
     return found === undefined ? undefined : plainJson(found);
   }
 
+  /** Sends one write of a collection and answers the operation it started. */
+  private startOperation<N = never, A = never>(
+    verb: 'insert' | 'patch' | 'delete',
+    collection: ComputeCollection,
+    scope: ComputeScope,
+    name: string,
+    fields: object,
+    expected: { onNotFound?: () => N; onAlreadyExists?: () => A } = {},
+  ): Promise<OperationStatus | N | A> {
+    return callGoogle(
+      {
+        action: `${verb} ${FIELDS[collection].singular}`,
+        resource: this.path(collection, scope, name),
+      },
+      async () => {
+        const [started] = await this.client(collection)[verb](
+          this.request(collection, scope, fields),
+        );
+        return computeOperationStatus(started.latestResponse);
+      },
+      expected,
+    );
+  }
+
   async insert(
     collection: ComputeCollection,
     scope: ComputeScope,
     body: object & { name?: string },
     requestId: string,
   ): Promise<OperationStatus | typeof ALREADY_EXISTS> {
-    const fields = FIELDS[collection];
-    return callGoogle(
-      {
-        action: `insert ${fields.singular}`,
-        resource: this.path(collection, scope, String(body.name)),
-      },
-      async () => {
-        const [started] = await this.client(collection).insert(
-          this.request(collection, scope, { requestId, [fields.resource]: body }),
-        );
-        return computeOperationStatus(started.latestResponse);
-      },
+    const { resource } = FIELDS[collection];
+    return this.startOperation(
+      'insert',
+      collection,
+      scope,
+      String(body.name),
+      { requestId, [resource]: body },
       { onAlreadyExists: () => ALREADY_EXISTS },
     );
   }
@@ -135,19 +146,11 @@ export class ComputeAdapter implements ComputeApi {
     requestId: string,
   ): Promise<OperationStatus> {
     const fields = FIELDS[collection];
-    return callGoogle(
-      { action: `patch ${fields.singular}`, resource: this.path(collection, scope, name) },
-      async () => {
-        const [started] = await this.client(collection).patch(
-          this.request(collection, scope, {
-            [fields.name]: name,
-            requestId,
-            [fields.resource]: body,
-          }),
-        );
-        return computeOperationStatus(started.latestResponse);
-      },
-    );
+    return this.startOperation('patch', collection, scope, name, {
+      [fields.name]: name,
+      requestId,
+      [fields.resource]: body,
+    });
   }
 
   async delete(
@@ -156,15 +159,12 @@ export class ComputeAdapter implements ComputeApi {
     name: string,
     requestId: string,
   ): Promise<OperationStatus | typeof NOT_FOUND> {
-    const fields = FIELDS[collection];
-    return callGoogle(
-      { action: `delete ${fields.singular}`, resource: this.path(collection, scope, name) },
-      async () => {
-        const [started] = await this.client(collection).delete(
-          this.request(collection, scope, { [fields.name]: name, requestId }),
-        );
-        return computeOperationStatus(started.latestResponse);
-      },
+    return this.startOperation(
+      'delete',
+      collection,
+      scope,
+      name,
+      { [FIELDS[collection].name]: name, requestId },
       { onNotFound: () => NOT_FOUND },
     );
   }
@@ -195,36 +195,25 @@ export class ComputeAdapter implements ComputeApi {
 
   async getOperation(project: string, operation: PendingOperation): Promise<OperationStatus> {
     const site = { action: 'get operation', resource: operation.name };
+    const read = (get: () => Promise<[unknown, ...unknown[]]>) =>
+      callGoogle(site, async () => computeOperationStatus((await get())[0]));
+    const location = operation.location ?? '';
     switch (operation.api) {
       case 'compute-global':
-        return callGoogle(site, async () =>
-          computeOperationStatus(
-            (await this.clients.globalOperations.get({ project, operation: operation.name }))[0],
-          ),
+        return read(() =>
+          this.clients.globalOperations.get({ project, operation: operation.name }),
         );
       case 'compute-regional':
-        return callGoogle(site, async () =>
-          computeOperationStatus(
-            (
-              await this.clients.regionOperations.get({
-                project,
-                region: operation.location ?? '',
-                operation: operation.name,
-              })
-            )[0],
-          ),
+        return read(() =>
+          this.clients.regionOperations.get({
+            project,
+            region: location,
+            operation: operation.name,
+          }),
         );
       case 'compute-zonal':
-        return callGoogle(site, async () =>
-          computeOperationStatus(
-            (
-              await this.clients.zoneOperations.get({
-                project,
-                zone: operation.location ?? '',
-                operation: operation.name,
-              })
-            )[0],
-          ),
+        return read(() =>
+          this.clients.zoneOperations.get({ project, zone: location, operation: operation.name }),
         );
       default:
         throw new PermanentError(

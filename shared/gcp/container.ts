@@ -7,7 +7,7 @@ import {
   type ContainerApi,
   type GcpResource,
   type OperationStatus,
-} from './types.js';
+} from '../core/gcp-apis.js';
 
 /** `projects/P/locations/L` of any name below a location. */
 function locationOf(name: string): string {
@@ -35,33 +35,74 @@ export function containerOperationStatus(operation: unknown, location: string): 
 export class ContainerAdapter implements ContainerApi {
   constructor(private readonly client: ClusterManagerClient) {}
 
-  async getCluster(name: string): Promise<GcpResource | undefined> {
+  /** One resource by name, or undefined when it does not exist. */
+  private async read(
+    what: string,
+    name: string,
+    get: () => Promise<[unknown, ...unknown[]]>,
+  ): Promise<GcpResource | undefined> {
     const found = await callGoogle(
-      { action: 'get cluster', resource: name },
-      async () => (await this.client.getCluster({ name }))[0],
+      { action: `get ${what}`, resource: name },
+      async () => (await get())[0],
       { onNotFound: () => undefined },
     );
     return found === undefined ? undefined : plainJson(found);
+  }
+
+  /** Sends one call that starts an operation, and answers it named under `location`. */
+  private start<N = never, A = never>(
+    action: string,
+    resource: string,
+    location: string,
+    call: () => Promise<[unknown, ...unknown[]]>,
+    expected: { onNotFound?: () => N; onAlreadyExists?: () => A } = {},
+  ): Promise<OperationStatus | N | A> {
+    return callGoogle(
+      { action, resource },
+      async () => containerOperationStatus((await call())[0], location),
+      expected,
+    );
+  }
+
+  /** Starts creating `resource` (operations named under `location`); ALREADY_EXISTS when it is there. */
+  private create(
+    what: string,
+    resource: string,
+    location: string,
+    call: () => Promise<[unknown, ...unknown[]]>,
+  ): Promise<OperationStatus | typeof ALREADY_EXISTS> {
+    return this.start(`create ${what}`, resource, location, call, {
+      onAlreadyExists: () => ALREADY_EXISTS,
+    });
+  }
+
+  /** Starts deleting `name`; NOT_FOUND when it is already gone. */
+  private remove(
+    what: string,
+    name: string,
+    call: () => Promise<[unknown, ...unknown[]]>,
+  ): Promise<OperationStatus | typeof NOT_FOUND> {
+    return this.start(`delete ${what}`, name, locationOf(name), call, {
+      onNotFound: () => NOT_FOUND,
+    });
+  }
+
+  async getCluster(name: string): Promise<GcpResource | undefined> {
+    return this.read('cluster', name, () => this.client.getCluster({ name }));
   }
 
   async createCluster(
     parent: string,
     cluster: object & { name?: string },
   ): Promise<OperationStatus | typeof ALREADY_EXISTS> {
-    return callGoogle(
-      { action: 'create cluster', resource: `${parent}/clusters/${String(cluster.name)}` },
-      async () =>
-        containerOperationStatus((await this.client.createCluster({ parent, cluster }))[0], parent),
-      { onAlreadyExists: () => ALREADY_EXISTS },
+    return this.create('cluster', `${parent}/clusters/${String(cluster.name)}`, parent, () =>
+      this.client.createCluster({ parent, cluster }),
     );
   }
 
   async updateCluster(name: string, update: object): Promise<OperationStatus> {
-    return callGoogle({ action: 'update cluster', resource: name }, async () =>
-      containerOperationStatus(
-        (await this.client.updateCluster({ name, update }))[0],
-        locationOf(name),
-      ),
+    return this.start('update cluster', name, locationOf(name), () =>
+      this.client.updateCluster({ name, update }),
     );
   }
 
@@ -70,11 +111,8 @@ export class ContainerAdapter implements ContainerApi {
     resourceLabels: Record<string, string>,
     labelFingerprint: string,
   ): Promise<OperationStatus> {
-    return callGoogle({ action: 'set labels of cluster', resource: name }, async () =>
-      containerOperationStatus(
-        (await this.client.setLabels({ name, resourceLabels, labelFingerprint }))[0],
-        locationOf(name),
-      ),
+    return this.start('set labels of cluster', name, locationOf(name), () =>
+      this.client.setLabels({ name, resourceLabels, labelFingerprint }),
     );
   }
 
@@ -82,74 +120,48 @@ export class ContainerAdapter implements ContainerApi {
     name: string,
     networkPolicy: { provider?: string; enabled?: boolean },
   ): Promise<OperationStatus> {
-    return callGoogle({ action: 'set network policy of cluster', resource: name }, async () =>
-      containerOperationStatus(
-        (
-          await this.client.setNetworkPolicy({
-            name,
-            // The spec's provider is the enum's name, which the client accepts as well.
-            networkPolicy: networkPolicy as protos.google.container.v1.INetworkPolicy,
-          })
-        )[0],
-        locationOf(name),
-      ),
+    return this.start('set network policy of cluster', name, locationOf(name), () =>
+      this.client.setNetworkPolicy({
+        name,
+        // The spec's provider is the enum's name, which the client accepts as well.
+        networkPolicy: networkPolicy as protos.google.container.v1.INetworkPolicy,
+      }),
     );
   }
 
   async deleteCluster(name: string): Promise<OperationStatus | typeof NOT_FOUND> {
-    return callGoogle(
-      { action: 'delete cluster', resource: name },
-      async () =>
-        containerOperationStatus((await this.client.deleteCluster({ name }))[0], locationOf(name)),
-      { onNotFound: () => NOT_FOUND },
-    );
+    return this.remove('cluster', name, () => this.client.deleteCluster({ name }));
   }
 
   async getNodePool(name: string): Promise<GcpResource | undefined> {
-    const found = await callGoogle(
-      { action: 'get node pool', resource: name },
-      async () => (await this.client.getNodePool({ name }))[0],
-      { onNotFound: () => undefined },
-    );
-    return found === undefined ? undefined : plainJson(found);
+    return this.read('node pool', name, () => this.client.getNodePool({ name }));
   }
 
   async createNodePool(
     parent: string,
     nodePool: object & { name?: string },
   ): Promise<OperationStatus | typeof ALREADY_EXISTS> {
-    return callGoogle(
-      { action: 'create node pool', resource: `${parent}/nodePools/${String(nodePool.name)}` },
-      async () =>
-        containerOperationStatus(
-          (await this.client.createNodePool({ parent, nodePool }))[0],
-          locationOf(parent),
-        ),
-      { onAlreadyExists: () => ALREADY_EXISTS },
+    return this.create(
+      'node pool',
+      `${parent}/nodePools/${String(nodePool.name)}`,
+      locationOf(parent),
+      () => this.client.createNodePool({ parent, nodePool }),
     );
   }
 
   async updateNodePool(name: string, request: object): Promise<OperationStatus> {
-    return callGoogle({ action: 'update node pool', resource: name }, async () =>
-      containerOperationStatus(
-        (await this.client.updateNodePool({ ...request, name }))[0],
-        locationOf(name),
-      ),
+    return this.start('update node pool', name, locationOf(name), () =>
+      this.client.updateNodePool({ ...request, name }),
     );
   }
 
   async deleteNodePool(name: string): Promise<OperationStatus | typeof NOT_FOUND> {
-    return callGoogle(
-      { action: 'delete node pool', resource: name },
-      async () =>
-        containerOperationStatus((await this.client.deleteNodePool({ name }))[0], locationOf(name)),
-      { onNotFound: () => NOT_FOUND },
-    );
+    return this.remove('node pool', name, () => this.client.deleteNodePool({ name }));
   }
 
   async getOperation(name: string): Promise<OperationStatus> {
-    return callGoogle({ action: 'get operation', resource: name }, async () =>
-      containerOperationStatus((await this.client.getOperation({ name }))[0], locationOf(name)),
+    return this.start('get operation', name, locationOf(name), () =>
+      this.client.getOperation({ name }),
     );
   }
 }

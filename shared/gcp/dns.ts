@@ -7,7 +7,7 @@ import {
   type DnsApi,
   type DnsChangeStatus,
   type GcpResource,
-} from './types.js';
+} from '../core/gcp-apis.js';
 
 /** The part of a dns Zone the adapter uses (the library's types are loose about metadata). */
 interface ZoneHandle {
@@ -33,14 +33,14 @@ type Interceptor = DNS['interceptors'][number];
 const withoutOwnRetries = new WeakSet<DNS>();
 
 /**
- * Turns off `@google-cloud/dns`'s own retries of 408/429/5xx answers, so a failure reaches the
- * step at once and the runner owns retrying (scaled, counted, visible), as DESIGN.md says. The
- * constructor's `autoRetry`/`maxRetries` options do nothing here: `@google-cloud/common`'s
- * Service keeps only its own config when building the request function, so the library retried
- * 3 times with real-time backoff whatever the caller passed. A request's `maxRetries` is still
- * read, so every request gets `maxRetries: 0` through the client's request interceptors.
- * Connection failures before any answer stay the library's (its `noResponseRetries` cannot be
- * reached per request). Idempotent per client.
+ * Turns off `@google-cloud/dns`'s own retries of 408/429/5xx answers, so a failure reaches the step
+ * at once and the runner owns retrying (scaled, counted, visible), as docs/architecture.md "Step
+ * contract" says. The constructor's `autoRetry`/`maxRetries` options do nothing here:
+ * `@google-cloud/common`'s Service keeps only its own config when building the request function, so
+ * the library retried 3 times with real-time backoff whatever the caller passed. A request's
+ * `maxRetries` is still read, so every request gets `maxRetries: 0` through the client's request
+ * interceptors. Connection failures before any answer stay the library's (its `noResponseRetries`
+ * cannot be reached per request). Idempotent per client.
  */
 export function disableLibraryRetries(client: DNS): DNS {
   if (withoutOwnRetries.has(client)) return client;

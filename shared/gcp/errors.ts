@@ -1,4 +1,5 @@
 import { PermanentError, RetryableError } from '../errors.js';
+import { CANONICAL_STATUS_BY_HTTP } from './canonical-status.js';
 
 /**
  * Classification of Google API failures into the step contract's two error kinds. The official
@@ -28,21 +29,14 @@ const GRPC_STATUS: Readonly<Record<number, string>> = {
   16: 'UNAUTHENTICATED',
 };
 
-/** The canonical status Google pairs with an HTTP code when the body names none. */
+/**
+ * The canonical status of an HTTP code when the body names none: Google's own pairs, plus what a
+ * client meets on the way (a cancelled call's 499, a proxy's 502).
+ */
 const STATUS_BY_HTTP: Readonly<Record<number, string>> = {
-  400: 'INVALID_ARGUMENT',
-  401: 'UNAUTHENTICATED',
-  403: 'PERMISSION_DENIED',
-  404: 'NOT_FOUND',
-  409: 'ALREADY_EXISTS',
-  412: 'FAILED_PRECONDITION',
-  429: 'RESOURCE_EXHAUSTED',
+  ...CANONICAL_STATUS_BY_HTTP,
   499: 'CANCELLED',
-  500: 'INTERNAL',
-  501: 'UNIMPLEMENTED',
   502: 'UNAVAILABLE',
-  503: 'UNAVAILABLE',
-  504: 'DEADLINE_EXCEEDED',
 };
 
 /** Socket-level failures: the request may or may not have arrived, so it is always retried. */

@@ -6,7 +6,7 @@ import {
   type GcpResource,
   type GkeHubApi,
   type OperationStatus,
-} from './types.js';
+} from '../core/gcp-apis.js';
 
 /**
  * What the adapter needs of an auth client: google-auth-library's `request` (GoogleAuth with

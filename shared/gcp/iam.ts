@@ -10,7 +10,7 @@ import {
   type GcpResource,
   type IamApi,
   type ProjectIamApi,
-} from './types.js';
+} from '../core/gcp-apis.js';
 
 /** {@link IamApi} over `@googleapis/iam` (iam v1 service accounts). */
 export class IamAdapter implements IamApi {

@@ -1,8 +1,8 @@
 /**
  * shared/gcp: adapters over the official Google clients, one per API family, with error
- * classification and operation reads. Steps depend on the interfaces in types.ts only.
+ * classification and operation reads. Steps depend on the interfaces in shared/core/gcp-apis.ts only.
  */
-export * from './types.js';
+export * from '../core/gcp-apis.js';
 export * from './errors.js';
 export * from './client-options.js';
 export { ComputeAdapter, computeOperationStatus, type ComputeClients } from './compute.js';

@@ -1,6 +1,6 @@
 import type { ServiceUsageClient } from '@google-cloud/service-usage';
 import { callGoogle } from './errors.js';
-import type { OperationStatus, ServiceUsageApi } from './types.js';
+import type { OperationStatus, ServiceUsageApi } from '../core/gcp-apis.js';
 
 /** A `google.longrunning.Operation` as an {@link OperationStatus}. */
 export function longRunningStatus(operation: {

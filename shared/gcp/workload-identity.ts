@@ -1,14 +1,14 @@
 import type { iam_v1 } from '@googleapis/iam';
 import { PermanentError } from '../errors.js';
 import { IAM_POLICY_VERSION, type IamPolicy } from '../plan/gcp/iam.js';
-import type { GoogleServiceAccount, WorkloadIdentityApi } from '../steps/tenants.js';
+import type { GoogleServiceAccount, WorkloadIdentityApi } from '../core/workload-identity.js';
 import { callGoogle } from './errors.js';
 import type { AuthorizedRequester } from './gkehub.js';
 import { IamAdapter } from './iam.js';
-import type { ProjectIamApi } from './types.js';
+import type { ProjectIamApi } from '../core/gcp-apis.js';
 
 /**
- * The production {@link WorkloadIdentityApi} (shared/steps/tenants.ts): Google service accounts
+ * The production {@link WorkloadIdentityApi} (shared/core/workload-identity.ts): Google service accounts
  * and their own IAM policies over `@googleapis/iam`, project policies over the resource manager
  * (through {@link ProjectIamApi}), and bucket policies over the Cloud Storage JSON API
  * (`GET|PUT storage/v1/b/BUCKET/iam`) through an authorized requester, since the product has

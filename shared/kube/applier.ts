@@ -1,4 +1,12 @@
 import { PermanentError } from '../errors.js';
+import type {
+  ApplyReport,
+  ApplySetRef,
+  KubeObjectClient,
+  LiveObject,
+  ManagedKind,
+  ObjectReference,
+} from '../core/kube-apis.js';
 import { objectKey, type KubeObject } from '../plan/kube-object.js';
 import { ADOPTED_ANNOTATION } from '../plan/mesh/index.js';
 import { MANAGED_BY_VALUE, OWNER_LABELS } from '../spec/constants.js';
@@ -9,18 +17,10 @@ import {
   PROTECTED_NAMESPACES,
   applyGroups,
   deleteGroups,
-  type ManagedKind,
 } from './kinds.js';
-import type { KubeObjectClient, LiveObject, ObjectReference } from './object-client.js';
 import { isAppliedUnchanged } from './owned-fields.js';
 
-/** Which objects one apply owns: an environment's objects of one step (`mesh`, `tenants`). */
-export interface ApplySetRef {
-  /** The environment's metadata.name, as the compiler's ownership label carries it. */
-  environment: string;
-  /** The set's name, carried in {@link APPLY_SET_LABEL}. */
-  name: string;
-}
+export type { ApplyReport, ApplySetRef };
 
 /** Options of {@link applyObjectSet}. */
 export interface ApplyObjectSetOptions {
@@ -36,22 +36,17 @@ export interface ApplyObjectSetOptions {
   concurrency?: number;
 }
 
-/** What one {@link applyObjectSet} call did, by object key (`Kind/namespace/name`). */
-export interface ApplyReport {
-  /** Sent a server-side apply (created, changed, or taken back from another writer). */
-  applied: string[];
-  /** Already as desired: no request sent. */
-  unchanged: string[];
-  /** Deleted by the applier. */
-  deleted: string[];
-  /** Gone with their namespace, which the applier deleted. */
-  cascaded: string[];
-  /** Objects that exist without the product (adopted namespaces): only the product's fields were dropped. */
-  released: string[];
-  /** Owned objects already being deleted (a namespace Terminating). */
-  terminating: string[];
-  /** Every desired object as last seen (the apply's answer or the listing), by key. */
-  live: Map<string, LiveObject>;
+/** A report of an apply that has done nothing yet. */
+export function emptyApplyReport(): ApplyReport {
+  return {
+    applied: [],
+    unchanged: [],
+    deleted: [],
+    cascaded: [],
+    released: [],
+    terminating: [],
+    live: new Map(),
+  };
 }
 
 /** The label selector of a set's objects. */
@@ -128,15 +123,7 @@ function isAdopted(obj: LiveObject): boolean {
 export async function applyObjectSet(options: ApplyObjectSetOptions): Promise<ApplyReport> {
   const { client, set } = options;
   const limit = options.concurrency ?? 4;
-  const report: ApplyReport = {
-    applied: [],
-    unchanged: [],
-    deleted: [],
-    cascaded: [],
-    released: [],
-    terminating: [],
-    live: new Map(),
-  };
+  const report = emptyApplyReport();
   const desired = new Map<string, KubeObject>();
   for (const obj of options.objects) {
     const key = objectKey(obj);

@@ -1,27 +1,8 @@
 import { PermanentError } from '../errors.js';
-import type { StepOutputs } from '../steps/contract.js';
-import type { KubeObjectClient } from './object-client.js';
+import type { StepOutputs } from '../core/step-contract.js';
+import type { ClusterAccess, KubeClientFactory } from '../core/kube-apis.js';
 
-/**
- * How the service reaches a cluster's API server: the DNS-based control plane endpoint
- * (IAM-authorized, reachable without VPC access) that the cluster step reports. The access token
- * is not part of it: it is the service's own identity, fetched by the composition root at call
- * time, so no secret ever lands in the run record.
- */
-export interface ClusterAccess {
-  /** The cluster's name (for messages and the kubeconfig's names). */
-  clusterName: string;
-  /**
-   * The API server: a bare host name (`gke-….us-central1.gke.goog`, reached over https) or a
-   * full URL (`http://127.0.0.1:PORT` for the local simulator).
-   */
-  endpoint: string;
-}
-
-/** Builds a client for a cluster; lives in functions/, cli/ or local/ (they may build KubeConfigs). */
-export type KubeClientFactory = (
-  access: ClusterAccess,
-) => KubeObjectClient | Promise<KubeObjectClient>;
+export type { ClusterAccess, KubeClientFactory };
 
 /**
  * Reads the cluster step's outputs (shared/steps/cluster.ts): `endpoint`, the DNS-based control

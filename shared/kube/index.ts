@@ -1,6 +1,6 @@
 /**
- * The Kubernetes side of the product (DESIGN.md "Layout"): a server-side-apply applier with
- * ownership labels, no-op detection and pruning, over @kubernetes/client-node's
+ * The Kubernetes side of the product (docs/architecture.md "Layout"): a server-side-apply applier
+ * with ownership labels, no-op detection and pruning, over @kubernetes/client-node's
  * KubernetesObjectApi, and the cluster access the steps get from the cluster step's outputs.
  */
 export {
@@ -31,6 +31,7 @@ export {
   applyObjectSet,
   removeObjectSet,
   applySetSelector,
+  emptyApplyReport,
   type ApplySetRef,
   type ApplyObjectSetOptions,
   type ApplyReport,

@@ -1,4 +1,5 @@
-import { LISTED_KINDS, type KubeObject, type ListedKind } from '../plan/kube-object.js';
+import type { ManagedKind } from '../core/kube-apis.js';
+import { LISTED_KINDS, type KubeObject } from '../plan/kube-object.js';
 import { KIND_ORDER } from '../plan/mesh/index.js';
 
 /** The field manager of every server-side apply the product sends (one name: one owner). */
@@ -12,8 +13,7 @@ export const FIELD_MANAGER = 'egress-provisioner';
  */
 export const APPLY_SET_LABEL = 'egress.provisioner.dev/apply-set';
 
-/** A kind the applier lists when it looks for objects to prune. */
-export type ManagedKind = ListedKind;
+export type { ManagedKind };
 
 /**
  * Every kind the compiler emits (shared/plan/mesh KIND_ORDER), with the API version the applier

@@ -1,6 +1,5 @@
 import type { KubeObject } from '../plan/kube-object.js';
-import type { ManagedKind } from './kinds.js';
-import type { KubeObjectClient, LiveObject } from './object-client.js';
+import type { KubeObjectClient, LiveObject, ManagedKind } from '../core/kube-apis.js';
 
 /** Metadata the API server sets: none of it says anything about what an object does. */
 const SERVER_METADATA = [

@@ -1,4 +1,5 @@
 import * as models from '@kubernetes/client-node';
+import { isPlainObject, type JsonObject } from '../lib/json.js';
 
 /**
  * @kubernetes/client-node 1.x (de)serializes built-in kinds through its generated model classes,
@@ -23,10 +24,9 @@ function attributesOf(typeName: string): AttributeType[] | undefined {
   return typeof model?.getAttributeTypeMap === 'function' ? model.getAttributeTypeMap() : undefined;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return (
-    typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date)
-  );
+/** An object with fields to translate: the client's Dates are values, not field maps. */
+function isFieldMap(value: unknown): value is JsonObject {
+  return isPlainObject(value) && !(value instanceof Date);
 }
 
 function convert(value: unknown, typeName: string, toModel: boolean): unknown {
@@ -40,14 +40,14 @@ function convert(value: unknown, typeName: string, toModel: boolean): unknown {
   }
   const mapType = /^\{ \[key: string\]: (.+); \}$/.exec(typeName);
   if (mapType) {
-    if (!isPlainObject(value)) return value;
+    if (!isFieldMap(value)) return value;
     return Object.fromEntries(
       Object.entries(value).map(([k, v]) => [k, convert(v, mapType[1] ?? 'any', toModel)]),
     );
   }
   const attributes = attributesOf(typeName);
-  if (!attributes || !isPlainObject(value)) {
-    if (!toModel && isPlainObject(value)) {
+  if (!attributes || !isFieldMap(value)) {
+    if (!toModel && isFieldMap(value)) {
       // Unknown types (CRDs, `any`) pass through, but may hold Dates from a known parent.
       return Object.fromEntries(
         Object.entries(value).map(([k, v]) => [k, convert(v, 'any', false)]),

@@ -1,45 +1,11 @@
 import { ApiException, PatchStrategy, type KubernetesObjectApi } from '@kubernetes/client-node';
 import { PermanentError, RetryableError } from '../errors.js';
-import { objectKey, type KubeObject } from '../plan/kube-object.js';
-import { FIELD_MANAGER, type ManagedKind } from './kinds.js';
+import { objectKey } from '../plan/kube-object.js';
+import type { KubeObjectClient, LiveObject, ObjectReference } from '../core/kube-apis.js';
+import { FIELD_MANAGER } from './kinds.js';
 import { toModelForm, toWireForm } from './model-names.js';
 
-/** An object as the API server returns it: the applied fields plus server-set metadata and status. */
-export interface LiveObject extends KubeObject {
-  metadata: KubeObject['metadata'] & {
-    uid?: string;
-    resourceVersion?: string;
-    generation?: number;
-    deletionTimestamp?: string;
-    managedFields?: unknown[];
-  };
-  status?: Record<string, unknown>;
-}
-
-/** What names one object: enough to read or delete it. */
-export interface ObjectReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  namespace?: string;
-}
-
-/**
- * The Kubernetes operations the applier needs. Steps and the applier see only this; the
- * composition root (functions/, cli/, local/) builds a `KubernetesObjectApi` from a KubeConfig
- * and wraps it with {@link kubeObjectClient}. Errors are typed: RetryableError or
- * PermanentError with a reason.
- */
-export interface KubeObjectClient {
-  /** Server-side apply with the product's field manager, forced (the product owns its fields). */
-  apply(object: KubeObject): Promise<LiveObject>;
-  /** Every object of a kind (all namespaces) matching a label selector. */
-  list(kind: ManagedKind, labelSelector: string): Promise<LiveObject[]>;
-  /** One object, or undefined when it does not exist. */
-  read(ref: ObjectReference): Promise<LiveObject | undefined>;
-  /** Deletes one object; false when it was already gone. */
-  remove(ref: ObjectReference): Promise<boolean>;
-}
+export type { KubeObjectClient, LiveObject, ObjectReference };
 
 function describe(ref: ObjectReference): string {
   return objectKey({ kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } });
@@ -113,7 +79,7 @@ const LIST_PAGE = 500;
 
 /**
  * A {@link KubeObjectClient} over @kubernetes/client-node 1.4.0's KubernetesObjectApi. The apply
- * call shape is the one LOCAL-STACK.md measured:
+ * call shape, measured against that version:
  * `patch(obj, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply)`.
  * Objects go in and come out in wire form (JSON field names, string timestamps); see
  * model-names.ts for why the client needs translating.

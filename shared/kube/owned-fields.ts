@@ -1,3 +1,5 @@
+import { isPlainObject, type JsonObject } from '../lib/json.js';
+
 /**
  * No-op detection for server-side apply: the part of a live object a field manager owns
  * (its `metadata.managedFields` entry, FieldsV1), compared with what the manager would apply.
@@ -9,12 +11,6 @@
  * objects stay exactly what the compiler emitted. It is client-go's `Extract…` idea
  * (applyconfigurations), which does the same for typed clients.
  */
-
-type Json = Record<string, unknown>;
-
-function isPlainObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function isEmptyCollection(value: unknown): boolean {
   return (
@@ -34,7 +30,7 @@ export interface ManagedFieldsEntry {
 }
 
 /** The manager's Apply entry of the main resource (not `status` or `scale`), if any. */
-export function applyEntryOf(live: Json, manager: string): ManagedFieldsEntry | undefined {
+export function applyEntryOf(live: JsonObject, manager: string): ManagedFieldsEntry | undefined {
   const metadata = isPlainObject(live.metadata) ? live.metadata : {};
   const entries = Array.isArray(metadata.managedFields)
     ? (metadata.managedFields as ManagedFieldsEntry[])
@@ -52,9 +48,9 @@ export function applyEntryOf(live: Json, manager: string): ManagedFieldsEntry | 
  * Key fields the API server defaults before it computes a list element's key (a port's
  * `protocol`): a live element without them still matches a key that names the default.
  */
-const KEY_DEFAULTS: Readonly<Json> = { protocol: 'TCP' };
+const KEY_DEFAULTS: Readonly<JsonObject> = { protocol: 'TCP' };
 
-function matchesKey(element: unknown, key: Json): boolean {
+function matchesKey(element: unknown, key: JsonObject): boolean {
   if (!isPlainObject(element)) return false;
   return Object.entries(key).every(([field, value]) =>
     deepEqual(element[field] ?? KEY_DEFAULTS[field], value),
@@ -62,10 +58,10 @@ function matchesKey(element: unknown, key: Json): boolean {
 }
 
 /** The FieldsV1 member (`k:{…}`, `v:…`, `i:N`) that names a list element, if any. */
-function memberOf(fields: Json, element: unknown, index: number): string | undefined {
+function memberOf(fields: JsonObject, element: unknown, index: number): string | undefined {
   for (const member of Object.keys(fields)) {
     if (member.startsWith('k:')) {
-      if (matchesKey(element, JSON.parse(member.slice(2)) as Json)) return member;
+      if (matchesKey(element, JSON.parse(member.slice(2)) as JsonObject)) return member;
     } else if (member.startsWith('v:')) {
       if (deepEqual(JSON.parse(member.slice(2)), element)) return member;
     } else if (member === `i:${index}`) {
@@ -92,7 +88,7 @@ export function extractFields(live: unknown, fields: unknown): unknown {
     return out;
   }
   if (isPlainObject(live)) {
-    const out: Json = {};
+    const out: JsonObject = {};
     for (const member of children) {
       if (!member.startsWith('f:')) continue;
       const name = member.slice(2);
@@ -188,7 +184,7 @@ function sameAsOwned(
 }
 
 /** The applied configuration without what identifies the object (not recorded as owned). */
-function comparableConfiguration(applied: Json): Json {
+function comparableConfiguration(applied: JsonObject): JsonObject {
   const { apiVersion: _apiVersion, kind: _kind, metadata, ...rest } = applied;
   const meta = isPlainObject(metadata) ? { ...metadata } : {};
   delete meta.name;
@@ -202,7 +198,11 @@ function comparableConfiguration(applied: Json): Json {
  * whenever in doubt (no entry, another version): one write too many is harmless, a skipped one
  * is not.
  */
-export function isAppliedUnchanged(applied: Json, live: Json, manager: string): boolean {
+export function isAppliedUnchanged(
+  applied: JsonObject,
+  live: JsonObject,
+  manager: string,
+): boolean {
   const entry = applyEntryOf(live, manager);
   if (!entry || entry.apiVersion !== applied.apiVersion) return false;
   const owned = extractFields(live, entry.fieldsV1);

@@ -1,4 +1,4 @@
-import type { KubeStepDependencies } from '../steps/mesh-config.js';
+import type { KubeStepDependencies } from '../core/kube-apis.js';
 import { applyObjectSet } from './applier.js';
 import { clusterAccessFromOutputs, type KubeClientFactory } from './cluster-access.js';
 import { readLiveObjects } from './live-objects.js';

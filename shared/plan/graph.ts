@@ -1,8 +1,8 @@
 import { PermanentError } from '../errors.js';
 
 /**
- * Names of the environment steps (DESIGN.md "The steps"), in an order that already respects
- * every dependency. `shared/steps/contract.ts` re-exports these: the graph is the source of truth.
+ * Names of the environment steps (docs/architecture.md "The steps"), in an order that already respects
+ * every dependency. `shared/core/step-contract.ts` re-exports the type: the graph is the source of truth.
  */
 export const ENVIRONMENT_STEPS = [
   'apis',
@@ -37,92 +37,140 @@ export interface StepNode<N extends string = StepName> {
 /** A step graph: nodes whose `dependsOn` name other nodes of the same graph. */
 export type StepGraph<N extends string = StepName> = readonly StepNode<N>[];
 
-/** The environment's steps and their dependencies, exactly as DESIGN.md's table lists them. */
-export const ENVIRONMENT_GRAPH: StepGraph = [
+/**
+ * The one catalogue of steps: each environment step, what it waits for and its family. A family
+ * is one deployed step function (`step-<family>`, one per API family); the functions'
+ * registration, the deployment manifest and the workflows' calls all derive from (or are
+ * checked against) this list.
+ */
+const ENVIRONMENT_NODES = [
   {
     name: 'apis',
+    family: 'network',
     dependsOn: [],
     api: 'serviceusage v1 services:batchEnable',
     description: 'Enables the Google APIs the environment uses',
   },
   {
     name: 'network',
+    family: 'network',
     dependsOn: ['apis'],
     api: 'compute v1 networks',
     description: 'The custom-mode VPC network',
   },
   {
     name: 'subnet',
+    family: 'network',
     dependsOn: ['network'],
     api: 'compute v1 subnetworks',
     description: 'The node subnet with pod and service secondary ranges and Private Google Access',
   },
   {
     name: 'nat',
+    family: 'nat',
     dependsOn: ['network'],
     api: 'compute v1 routers (nats)',
     description: 'A Cloud Router with a Cloud NAT for every subnet range',
   },
   {
     name: 'service-accounts',
+    family: 'iam',
     dependsOn: ['apis'],
     api: 'iam v1 serviceAccounts; cloudresourcemanager v1 getIamPolicy/setIamPolicy',
     description: 'The application and gateway node service accounts and their project roles',
   },
   {
     name: 'firewalls',
+    family: 'firewalls',
     dependsOn: ['network', 'service-accounts'],
     api: 'compute v1 firewalls',
     description: 'Deny-all egress and the tutorial allow rules',
   },
   {
     name: 'private-dns',
+    family: 'dns',
     dependsOn: ['network'],
     api: 'dns v1 managedZones, changes',
     description: 'Private zones that send Google API names to the private access addresses',
   },
   {
     name: 'fleet-mesh',
+    family: 'mesh',
     dependsOn: ['apis'],
     api: 'gkehub v1 features (servicemesh)',
     description: 'The fleet default: managed service mesh for every member cluster',
   },
   {
     name: 'cluster',
+    family: 'cluster',
     dependsOn: ['subnet', 'firewalls', 'private-dns', 'service-accounts', 'fleet-mesh'],
     api: 'container v1 clusters',
     description: 'The private GKE cluster, registered to the fleet at creation',
   },
   {
     name: 'gateway-pool',
+    family: 'cluster',
     dependsOn: ['cluster'],
     api: 'container v1 nodePools',
     description: 'The tainted node pool the egress gateway runs on',
   },
   {
     name: 'mesh-ready',
+    family: 'mesh',
     dependsOn: ['cluster'],
     api: 'gkehub v1 features.get',
     description: 'Nothing: waits until the managed control plane is ACTIVE and REVISION_READY',
   },
   {
     name: 'mesh-config',
+    family: 'mesh-config',
     dependsOn: ['gateway-pool', 'mesh-ready'],
     api: 'Kubernetes API',
     description: 'Mesh namespaces, the egress gateway and its mesh-wide policies',
   },
   {
     name: 'tenants',
+    family: 'tenants',
     // Tenants' egress leaves through Cloud NAT: granting it before the NAT exists would promise
     // reachability that is not there, and in teardown the NAT must outlive the tenants.
     dependsOn: ['mesh-config', 'nat'],
     api: 'Kubernetes API; iam v1 (Workload Identity)',
     description: 'Every tenant: namespace, routing, authorization, NetworkPolicies, identities',
   },
+] as const satisfies readonly (StepNode & { family: string })[];
+
+/** Name of a step family, and of its deployed function prefixed `step-`. */
+export type StepFamily = (typeof ENVIRONMENT_NODES)[number]['family'];
+
+/** A node of the environment graph: a step and the family whose function serves it. */
+export interface EnvironmentStepNode extends StepNode {
+  family: StepFamily;
+}
+
+/** The environment's step graph (see {@link ENVIRONMENT_NODES}). */
+export const ENVIRONMENT_GRAPH: readonly EnvironmentStepNode[] = ENVIRONMENT_NODES;
+
+/** The step families, in the order of their first step in the graph. */
+export const STEP_FAMILY_NAMES: readonly StepFamily[] = [
+  ...new Set(ENVIRONMENT_GRAPH.map((node) => node.family)),
 ];
 
+/** Each family's steps, in graph order: the steps its function accepts. */
+export const STEP_FAMILIES: Readonly<Record<StepFamily, readonly StepName[]>> = (() => {
+  const steps: Partial<Record<StepFamily, StepName[]>> = {};
+  for (const node of ENVIRONMENT_GRAPH) (steps[node.family] ??= []).push(node.name);
+  return steps as Record<StepFamily, StepName[]>;
+})();
+
+/** The family whose function serves a step. */
+export function familyOf(step: StepName): StepFamily {
+  const node = ENVIRONMENT_GRAPH.find((candidate) => candidate.name === step);
+  if (!node) throw new PermanentError('invalid-graph', `"${step}" is not an environment step`);
+  return node.family;
+}
+
 /**
- * Typical duration of each step in seconds, from public logs quoted in DESIGN.md "Performance"
+ * Typical duration of each step in seconds, from public logs quoted in docs/architecture.md "Performance"
  * (steps the document gives no figure for carry a modest guess, marked below). A model for
  * `criticalPath` and the plan's estimate, not a promise.
  */
@@ -232,6 +280,25 @@ export function reverseGraph<N extends string>(graph: StepGraph<N>): StepGraph<N
     ...node,
     dependsOn: graph.filter((other) => other.dependsOn.includes(node.name)).map((o) => o.name),
   }));
+}
+
+/**
+ * Every step a step transitively depends on, in graph order: the steps whose outputs it
+ * receives. A name the graph does not hold has no upstream.
+ */
+export function upstreamOf<N extends string>(graph: StepGraph<N>, step: N): N[] {
+  const byName = new Map(graph.map((node) => [node.name, node]));
+  const found = new Set<N>();
+  const visit = (name: N): void => {
+    for (const dep of byName.get(name)?.dependsOn ?? []) {
+      if (!found.has(dep)) {
+        found.add(dep);
+        visit(dep);
+      }
+    }
+  };
+  visit(step);
+  return graph.filter((node) => found.has(node.name)).map((node) => node.name);
 }
 
 /** The longest chain of dependent steps by duration: the physical lower bound of a run. */

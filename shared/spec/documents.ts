@@ -1,8 +1,11 @@
+import type { z } from 'zod';
 import { SPEC_API_VERSION } from './constants.js';
 import { EnvironmentSchema, type Environment } from './environment.js';
 import { SpecValidationError, type SpecError } from './spec-error.js';
 import { TenantSchema, type Tenant } from './tenant.js';
-import { validateEnvironment, validateSpecSet, validateTenant, type Sourced } from './validate.js';
+import { validateEnvironment } from './validate-environment.js';
+import { validateSpecSet, type Sourced } from './validate-spec-set.js';
+import { validateTenant } from './validate-tenant.js';
 import { specErrorsFromZod, specIssueMessages } from './zod-issues.js';
 
 /** The document kinds this API version knows. */
@@ -65,19 +68,17 @@ export function validateSourcedDocuments(docs: ReadonlyArray<RawDocument>): {
     if (header.kind === 'Environment') {
       const name = declaredName(doc);
       if (name !== undefined) declaredEnvironments.push(name);
-      const parsed = EnvironmentSchema.safeParse(doc, parseOptions);
-      if (!parsed.success) {
-        errors.push(...withSource(source, specErrorsFromZod(withoutHeader(parsed.error.issues))));
-      } else if (header.errors.length === 0) {
-        errors.push(...withSource(source, validateEnvironment(parsed.data)));
-        documents.push({ source, kind: 'Environment', spec: parsed.data });
+      const parsed = parseWithSchema(EnvironmentSchema, doc);
+      errors.push(...withSource(source, parsed.errors));
+      if (parsed.spec !== undefined && header.errors.length === 0) {
+        errors.push(...withSource(source, validateEnvironment(parsed.spec)));
+        documents.push({ source, kind: 'Environment', spec: parsed.spec });
       }
     } else if (header.kind === 'Tenant') {
-      const parsed = TenantSchema.safeParse(doc, parseOptions);
-      if (!parsed.success) {
-        errors.push(...withSource(source, specErrorsFromZod(withoutHeader(parsed.error.issues))));
-      } else if (header.errors.length === 0) {
-        documents.push({ source, kind: 'Tenant', spec: parsed.data });
+      const parsed = parseWithSchema(TenantSchema, doc);
+      errors.push(...withSource(source, parsed.errors));
+      if (parsed.spec !== undefined && header.errors.length === 0) {
+        documents.push({ source, kind: 'Tenant', spec: parsed.spec });
       }
     }
   }
@@ -103,17 +104,7 @@ export function validateSourcedDocuments(docs: ReadonlyArray<RawDocument>): {
 
 /** Parses and validates one Environment document; throws SpecValidationError with every problem. */
 export function parseEnvironment(doc: unknown): Environment {
-  const header = checkHeader(doc, 'Environment');
-  const errors = [...header.errors];
-  if (header.kind !== undefined) {
-    const parsed = EnvironmentSchema.safeParse(doc, parseOptions);
-    if (!parsed.success) errors.push(...specErrorsFromZod(withoutHeader(parsed.error.issues)));
-    else if (errors.length === 0) {
-      errors.push(...validateEnvironment(parsed.data));
-      if (errors.length === 0) return parsed.data;
-    }
-  }
-  throw new SpecValidationError(errors);
+  return parseOne(doc, 'Environment', EnvironmentSchema, validateEnvironment);
 }
 
 /**
@@ -122,17 +113,38 @@ export function parseEnvironment(doc: unknown): Environment {
  * that need the other tenants (references, duplicates) belong to `validateDocuments`.
  */
 export function parseTenant(doc: unknown, environment?: Environment): Tenant {
-  const header = checkHeader(doc, 'Tenant');
+  return parseOne(doc, 'Tenant', TenantSchema, (tenant) => validateTenant(tenant, environment));
+}
+
+/** One document of a known kind: header, schema, then its own cross-field checks. */
+function parseOne<T>(
+  doc: unknown,
+  kind: SpecKind,
+  schema: z.ZodType<T>,
+  validate: (spec: T) => SpecError[],
+): T {
+  const header = checkHeader(doc, kind);
   const errors = [...header.errors];
   if (header.kind !== undefined) {
-    const parsed = TenantSchema.safeParse(doc, parseOptions);
-    if (!parsed.success) errors.push(...specErrorsFromZod(withoutHeader(parsed.error.issues)));
-    else if (errors.length === 0) {
-      errors.push(...validateTenant(parsed.data, environment));
-      if (errors.length === 0) return parsed.data;
+    const parsed = parseWithSchema(schema, doc);
+    errors.push(...parsed.errors);
+    if (parsed.spec !== undefined && errors.length === 0) {
+      errors.push(...validate(parsed.spec));
+      if (errors.length === 0) return parsed.spec;
     }
   }
   throw new SpecValidationError(errors);
+}
+
+/** A document against its kind's schema: the parsed spec, or the schema's errors. */
+function parseWithSchema<T>(
+  schema: z.ZodType<T>,
+  doc: unknown,
+): { spec: T; errors: [] } | { spec: undefined; errors: SpecError[] } {
+  const parsed = schema.safeParse(doc, parseOptions);
+  return parsed.success
+    ? { spec: parsed.data, errors: [] }
+    : { spec: undefined, errors: specErrorsFromZod(withoutHeader(parsed.error.issues)) };
 }
 
 // reportInput lets the message map tell a missing field from a wrong one.

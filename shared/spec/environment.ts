@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { NODE_SERVICE_ACCOUNT_ROLES, SPEC_API_VERSION, TUTORIAL_APIS } from './constants.js';
-import { cidr, dnsLabel, dnsName, gcpName, metadata, serviceAccountId } from './primitives.js';
+import { NODE_SERVICE_ACCOUNT_ROLES, TUTORIAL_APIS } from './constants.js';
+import { cidr, dnsLabel, dnsName, gcpName, serviceAccountId, specDocument } from './primitives.js';
 
 /** A master authorized network: who may reach the cluster's control plane endpoint. */
 export const AuthorizedNetworkSchema = z.strictObject({
@@ -15,6 +15,7 @@ export const DnsRecordSchema = z.strictObject({
   ttl: z.number().int().min(0).max(2147483647).default(300),
   rrdatas: z.array(z.string().min(1)).min(1),
 });
+export type DnsRecord = z.output<typeof DnsRecordSchema>;
 
 /** A private DNS zone that sends Google API names to the private access VIPs. */
 export const DnsZoneSchema = z.strictObject({
@@ -23,6 +24,7 @@ export const DnsZoneSchema = z.strictObject({
   description: z.string().max(1024).default(''),
   records: z.array(DnsRecordSchema).min(1),
 });
+export type DnsZone = z.output<typeof DnsZoneSchema>;
 
 const privateAccessA = (name: string) => ({
   name,
@@ -129,7 +131,7 @@ export const MeshSchema = z.strictObject({
   accessLogging: z.boolean().default(true),
   /**
    * `plain` is the tutorial's passthrough (no Istio mTLS between sidecar and gateway on 443);
-   * `istio-mutual` is the experimental wrapping described in DESIGN.md.
+   * `istio-mutual` is the experimental wrapping described in docs/design-notes.md.
    */
   passthroughMode: z.enum(['plain', 'istio-mutual']).default('plain'),
 });
@@ -161,17 +163,9 @@ export const EnvironmentSpecSchema = z.strictObject({
     .prefault({}),
   mesh: MeshSchema.prefault({}),
 });
+export type EnvironmentSpec = z.output<typeof EnvironmentSpecSchema>;
 
 /** An Environment document: everything the tutorial builds before the first tenant. */
-export const EnvironmentSchema = z.strictObject({
-  apiVersion: z.literal(SPEC_API_VERSION),
-  kind: z.literal('Environment'),
-  metadata,
-  spec: EnvironmentSpecSchema,
-});
-
+export const EnvironmentSchema = specDocument('Environment', EnvironmentSpecSchema);
 export type Environment = z.output<typeof EnvironmentSchema>;
 export type EnvironmentInput = z.input<typeof EnvironmentSchema>;
-export type EnvironmentSpec = z.output<typeof EnvironmentSpecSchema>;
-export type DnsZone = z.output<typeof DnsZoneSchema>;
-export type DnsRecord = z.output<typeof DnsRecordSchema>;

@@ -20,14 +20,12 @@ export {
   parseTenant,
 } from './documents.js';
 export {
-  type Sourced,
   validateEnvironment,
-  validateTenant,
-  validateSpecSet,
   POD_BLOCK_PREFIX_PER_NODE,
   SUBNET_RESERVED_ADDRESSES,
-  RESERVED_NAMESPACE_LABELS,
-} from './validate.js';
+} from './validate-environment.js';
+export { validateTenant, RESERVED_NAMESPACE_LABELS } from './validate-tenant.js';
+export { type Sourced, validateSpecSet } from './validate-spec-set.js';
 export {
   tenantNamespace,
   egressRulePorts,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SPEC_API_VERSION } from './constants.js';
 
 /**
  * Google Cloud resource names (networks, subnets, firewalls, routers, zones, clusters):
@@ -52,3 +53,16 @@ export const metadata = z.strictObject({
   labels: z.record(z.string(), z.string()).optional(),
   annotations: z.record(z.string(), z.string()).optional(),
 });
+
+/** A spec document of one kind: the product's apiVersion, the kind, metadata and its spec. */
+export function specDocument<const Kind extends string, Spec extends z.ZodType>(
+  kind: Kind,
+  spec: Spec,
+) {
+  return z.strictObject({
+    apiVersion: z.literal(SPEC_API_VERSION),
+    kind: z.literal(kind),
+    metadata,
+    spec,
+  });
+}

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { SPEC_API_VERSION } from './constants.js';
-import { dnsLabel, metadata, port, serviceAccountId } from './primitives.js';
+import { dnsLabel, port, serviceAccountId, specDocument } from './primitives.js';
 
 /**
  * How a tenant's traffic to a host crosses the egress gateway:
@@ -8,9 +7,11 @@ import { dnsLabel, metadata, port, serviceAccountId } from './primitives.js';
  *   gateway sees the request, so hosts, paths and methods are enforced per tenant.
  * - `http`: plain HTTP end to end (the tutorial's httpbin.org on port 80).
  * - `passthrough`: the app speaks TLS, the gateway forwards by SNI; it sees no client identity,
- *   so this is in effect an environment-wide grant (DESIGN.md, "Tenant policy compiler").
+ *   so this is in effect an environment-wide grant (docs/architecture.md "Tenant policy
+ *   compiler").
  */
 export const EgressModeSchema = z.enum(['tls-origination', 'http', 'passthrough']);
+export type EgressMode = z.output<typeof EgressModeSchema>;
 
 const HOST_PATTERN =
   '^(\\*\\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$';
@@ -109,6 +110,7 @@ export const EgressRuleSchema = z.strictObject({
     .array(z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'CONNECT', 'TRACE']))
     .default([]),
 });
+export type EgressRule = z.output<typeof EgressRuleSchema>;
 
 export const GrantSchema = z.strictObject({
   /** Full resource name, e.g. `//storage.googleapis.com/projects/_/buckets/my-bucket`. */
@@ -128,6 +130,7 @@ export const WorkloadIdentitySchema = z.strictObject({
   googleServiceAccount: serviceAccountId,
   grants: z.array(GrantSchema).default([]),
 });
+export type WorkloadIdentity = z.output<typeof WorkloadIdentitySchema>;
 
 export const NetworkPolicyOptionsSchema = z.strictObject({
   /** Pods may talk to pods of their own namespace (the tutorial's allow-egress-to-same-namespace). */
@@ -154,18 +157,9 @@ export const TenantSpecSchema = z.strictObject({
   networkPolicy: NetworkPolicyOptionsSchema.prefault({}),
   workloadIdentity: z.array(WorkloadIdentitySchema).default([]),
 });
+export type TenantSpec = z.output<typeof TenantSpecSchema>;
 
 /** A Tenant document: one team, its namespace and its egress allowlist. */
-export const TenantSchema = z.strictObject({
-  apiVersion: z.literal(SPEC_API_VERSION),
-  kind: z.literal('Tenant'),
-  metadata,
-  spec: TenantSpecSchema,
-});
-
+export const TenantSchema = specDocument('Tenant', TenantSpecSchema);
 export type Tenant = z.output<typeof TenantSchema>;
 export type TenantInput = z.input<typeof TenantSchema>;
-export type TenantSpec = z.output<typeof TenantSpecSchema>;
-export type EgressRule = z.output<typeof EgressRuleSchema>;
-export type EgressMode = z.output<typeof EgressModeSchema>;
-export type WorkloadIdentity = z.output<typeof WorkloadIdentitySchema>;

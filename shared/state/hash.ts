@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { isPlainObject, type JsonObject } from '../lib/json.js';
 import { canonicalJson } from '../spec/hash.js';
 import { TimestampValue } from './backend.js';
 
@@ -34,7 +35,7 @@ export function plainWithTimestamps(
   if (Array.isArray(value)) {
     return value.map((item) => (item === undefined ? null : plainWithTimestamps(item, native)));
   }
-  if (isPlainObject(value)) {
+  if (isObjectLiteral(value)) {
     return Object.fromEntries(
       Object.entries(value)
         .filter(([, field]) => field !== undefined)
@@ -44,8 +45,9 @@ export function plainWithTimestamps(
   return value === undefined ? undefined : plain(value);
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object') return false;
+/** An object literal: instances of a class (a backend's own timestamp, a Date) are not walked. */
+function isObjectLiteral(value: unknown): value is JsonObject {
+  if (!isPlainObject(value)) return false;
   const prototype = Object.getPrototypeOf(value) as unknown;
   return prototype === Object.prototype || prototype === null;
 }

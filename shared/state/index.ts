@@ -1,5 +1,5 @@
 /**
- * Run state (DESIGN.md "Run state"): the store interfaces, their Firestore and in-memory
+ * Run state (docs/architecture.md "Run state"): the store interfaces, their Firestore and in-memory
  * implementations, and the hashing helpers both use.
  */
 export * from './types.js';

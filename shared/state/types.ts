@@ -1,7 +1,12 @@
 import type { ErrorBody } from '../errors.js';
 import type { Environment } from '../spec/environment.js';
 import type { Tenant } from '../spec/tenant.js';
-import type { PendingOperation, StepName, StepOutputs } from '../steps/contract.js';
+import type {
+  PendingOperation,
+  RecordedStepStatus,
+  StepName,
+  StepOutputs,
+} from '../core/step-contract.js';
 
 /** Source of the current time; injected so lease expiry is testable without waiting. */
 export interface Clock {
@@ -11,7 +16,7 @@ export interface Clock {
 /** The wall clock. */
 export const systemClock: Clock = { now: () => new Date() };
 
-/** Lifecycle of an environment (DESIGN.md "Run state"). */
+/** Lifecycle of an environment (docs/architecture.md "Run state"). */
 export type EnvironmentStatus = 'PROVISIONING' | 'READY' | 'FAILED' | 'DELETING' | 'DELETED';
 
 /** Who works on an environment right now, and until when unless renewed. */
@@ -133,14 +138,11 @@ export type ExecutionStartResult =
   | { start: false; ended: true }
   | { start: false; notFound: true };
 
-/** Lifecycle of one step within a run. */
-export type StepStatus = 'RUNNING' | 'PENDING' | 'DONE' | 'FAILED';
-
 /** `runs/{run}/steps/{step}`. */
 export interface StepRecord {
   step: StepName;
   /** RUNNING while a call is in flight; PENDING while waiting on an operation or a retry. */
-  status: StepStatus;
+  status: RecordedStepStatus;
   /** How many times the step function was called in this run. */
   attempts: number;
   operation?: PendingOperation;

@@ -1,10 +1,10 @@
 import { missingServiceBatches } from '../plan/gcp/serviceusage.js';
-import type { StepContext, StepResult } from './contract.js';
+import type { StepContext, StepResult } from '../core/step-contract.js';
 import {
   POLL_SECONDS,
+  awaitStarted,
   done,
   operationFailed,
-  pendingOn,
   resumeOperation,
   type StepDeps,
 } from './support.js';
@@ -12,25 +12,24 @@ import {
 /** Idempotency: enables only the spec's services that are not enabled yet, so a repeated call reads the enabled list and writes nothing. */
 export async function ensureApis(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
   const { project } = ctx.environment.spec;
-  const resumed = await resumeOperation(ctx, deps);
-  if (resumed === 'running' && ctx.operation)
-    return pendingOn(ctx.operation, POLL_SECONDS.serviceUsage);
+  const resumed = await resumeOperation(ctx, deps, POLL_SECONDS.serviceUsage);
+  if (resumed.state === 'running') return resumed.wait;
   const enabled = await deps.gcp.serviceUsage.listEnabled(project);
   const batches = missingServiceBatches(ctx.environment, enabled);
   if (batches.length === 0) {
     return done({ enabled: [...new Set(ctx.environment.spec.apis)].sort() });
   }
-  if (typeof resumed === 'object') throw operationFailed(`projects/${project}`, resumed.failed);
+  if (resumed.state === 'failed') throw operationFailed(`projects/${project}`, resumed.message);
   for (const batch of batches) {
     const op = await deps.gcp.serviceUsage.batchEnable(project, batch.serviceIds);
-    if (op.error) throw operationFailed(`projects/${project}`, op.error.message);
-    if (!op.done) {
-      return pendingOn(
-        { api: 'serviceusage', name: op.name },
-        POLL_SECONDS.serviceUsage,
-        `enabling ${batch.serviceIds.join(', ')}`,
-      );
-    }
+    const waiting = awaitStarted(
+      'serviceusage',
+      op,
+      `projects/${project}`,
+      POLL_SECONDS.serviceUsage,
+      `enabling ${batch.serviceIds.join(', ')}`,
+    );
+    if (waiting) return waiting;
   }
   return done({ enabled: [...new Set(ctx.environment.spec.apis)].sort() });
 }

@@ -1,17 +1,20 @@
 import { PermanentError, RetryableError } from '../errors.js';
 import { desiredCluster, desiredGatewayNodePool } from '../plan/gcp/container.js';
-import { compareCluster, compareNodePool } from '../plan/gcp/diff.js';
+import { compareResource } from '../plan/gcp/diff.js';
 import { clusterParent, clusterPath, ownershipLabels } from '../plan/gcp/names.js';
-import type { GcpResource, OperationStatus } from '../gcp/types.js';
-import type { StepContext, StepResult } from './contract.js';
+import type { GcpResource, OperationStatus } from '../core/gcp-apis.js';
+import type { StepContext, StepResult } from '../core/step-contract.js';
 import {
   POLL_SECONDS,
+  awaitStarted,
   done,
   operationFailed,
   pendingOn,
   raiseOnImmutableDrift,
+  readingBack,
   resumeOperation,
   type StepDeps,
+  waitFor,
 } from './support.js';
 
 /** Cluster fields a ClusterUpdate can bring back to the spec, one per update (GKE runs one at a time). */
@@ -23,10 +26,6 @@ const CLUSTER_UPDATES: Readonly<Record<string, string>> = {
   controlPlaneEndpointsConfig: 'desiredControlPlaneEndpointsConfig',
   fleet: 'desiredFleet',
 };
-
-function pendingContainer(op: OperationStatus, seconds: number, message?: string): StepResult {
-  return pendingOn({ api: 'container', name: op.name }, seconds, message);
-}
 
 type Json = Record<string, unknown>;
 
@@ -113,19 +112,23 @@ export async function ensureCluster(ctx: StepContext, deps: StepDeps): Promise<S
   const env = ctx.environment;
   const name = clusterPath(env);
   const { container } = deps.gcp;
-  const resumed = await resumeOperation(ctx, deps);
-  if (resumed === 'running' && ctx.operation)
-    return pendingOn(ctx.operation, POLL_SECONDS.cluster, 'cluster operation running');
+  const resumed = await resumeOperation(
+    ctx,
+    deps,
+    POLL_SECONDS.cluster,
+    'cluster operation running',
+  );
+  if (resumed.state === 'running') return resumed.wait;
   const desired = desiredCluster(env).cluster;
   const observed = await container.getCluster(name);
   if (!observed) {
-    if (typeof resumed === 'object') throw operationFailed(name, resumed.failed);
+    if (resumed.state === 'failed') throw operationFailed(name, resumed.message);
     const op = await container.createCluster(clusterParent(env), desired);
-    if (op === 'already-exists')
-      return { status: 'pending', retryAfterSeconds: POLL_SECONDS.cluster };
-    if (op.error) throw operationFailed(name, op.error.message);
-    if (!op.done) return pendingContainer(op, POLL_SECONDS.cluster, 'creating cluster');
-    return { status: 'pending', retryAfterSeconds: 1, message: 'cluster created; reading it back' };
+    if (op === 'already-exists') return waitFor(POLL_SECONDS.cluster);
+    return (
+      awaitStarted('container', op, name, POLL_SECONDS.cluster, 'creating cluster') ??
+      readingBack('cluster created; reading it back')
+    );
   }
   switch (observed.status) {
     case 'RUNNING':
@@ -142,19 +145,16 @@ export async function ensureCluster(ctx: StepContext, deps: StepDeps): Promise<S
         retryAfterSeconds: POLL_SECONDS.cluster,
       });
     default:
-      return {
-        status: 'pending',
-        retryAfterSeconds: POLL_SECONDS.cluster,
-        message: `cluster ${String(observed.status)}`,
-      };
+      return waitFor(POLL_SECONDS.cluster, `cluster ${String(observed.status)}`);
   }
-  const comparison = compareCluster(desired, observed);
+  const comparison = compareResource('Cluster', desired, observed);
   raiseOnImmutableDrift(name, comparison);
   if (comparison.patch) {
     const op = await restoreClusterField(name, comparison.patch, observed, container);
-    if (op.error) throw operationFailed(name, op.error.message);
-    if (!op.done) return pendingContainer(op, POLL_SECONDS.cluster, 'updating cluster');
-    return { status: 'pending', retryAfterSeconds: 1, message: 'cluster updated; reading it back' };
+    return (
+      awaitStarted('container', op, name, POLL_SECONDS.cluster, 'updating cluster') ??
+      readingBack('cluster updated; reading it back')
+    );
   }
   return done(clusterOutputs(ctx, observed));
 }
@@ -163,20 +163,20 @@ export async function ensureCluster(ctx: StepContext, deps: StepDeps): Promise<S
 export async function removeCluster(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
   const env = ctx.environment;
   const name = clusterPath(env);
-  const resumed = await resumeOperation(ctx, deps);
-  if (resumed === 'running' && ctx.operation) return pendingOn(ctx.operation, POLL_SECONDS.cluster);
+  const resumed = await resumeOperation(ctx, deps, POLL_SECONDS.cluster);
+  if (resumed.state === 'running') return resumed.wait;
   const observed = await deps.gcp.container.getCluster(name);
   if (!observed) return done({});
   const labels = (observed.resourceLabels ?? {}) as Record<string, unknown>;
   const owned = Object.entries(ownershipLabels(env)).every(([key, value]) => labels[key] === value);
   if (!owned) return done({ kept: name });
-  if (observed.status === 'STOPPING')
-    return { status: 'pending', retryAfterSeconds: POLL_SECONDS.cluster };
+  if (observed.status === 'STOPPING') return waitFor(POLL_SECONDS.cluster);
   const op = await deps.gcp.container.deleteCluster(name);
   if (op === 'not-found') return done({});
-  if (op.error) throw operationFailed(name, op.error.message);
-  if (!op.done) return pendingContainer(op, POLL_SECONDS.cluster, 'deleting cluster');
-  return { status: 'pending', retryAfterSeconds: 1, message: 'cluster deleted; confirming' };
+  return (
+    awaitStarted('container', op, name, POLL_SECONDS.cluster, 'deleting cluster') ??
+    readingBack('cluster deleted; confirming')
+  );
 }
 
 /**
@@ -189,23 +189,18 @@ export async function ensureGatewayPool(ctx: StepContext, deps: StepDeps): Promi
   const parent = clusterPath(env);
   const name = `${parent}/nodePools/${env.spec.gatewayPool.name}`;
   const { container } = deps.gcp;
-  const resumed = await resumeOperation(ctx, deps);
-  if (resumed === 'running' && ctx.operation)
-    return pendingOn(ctx.operation, POLL_SECONDS.nodePool);
+  const resumed = await resumeOperation(ctx, deps, POLL_SECONDS.nodePool);
+  if (resumed.state === 'running') return resumed.wait;
   const desired = desiredGatewayNodePool(env).nodePool;
   const observed = await container.getNodePool(name);
   if (!observed) {
-    if (typeof resumed === 'object') throw operationFailed(name, resumed.failed);
+    if (resumed.state === 'failed') throw operationFailed(name, resumed.message);
     const op = await container.createNodePool(parent, desired);
-    if (op === 'already-exists')
-      return { status: 'pending', retryAfterSeconds: POLL_SECONDS.nodePool };
-    if (op.error) throw operationFailed(name, op.error.message);
-    if (!op.done) return pendingContainer(op, POLL_SECONDS.nodePool, 'creating node pool');
-    return {
-      status: 'pending',
-      retryAfterSeconds: 1,
-      message: 'node pool created; reading it back',
-    };
+    if (op === 'already-exists') return waitFor(POLL_SECONDS.nodePool);
+    return (
+      awaitStarted('container', op, name, POLL_SECONDS.nodePool, 'creating node pool') ??
+      readingBack('node pool created; reading it back')
+    );
   }
   if (observed.status === 'ERROR') {
     throw new PermanentError(
@@ -215,13 +210,9 @@ export async function ensureGatewayPool(ctx: StepContext, deps: StepDeps): Promi
     );
   }
   if (observed.status !== 'RUNNING' && observed.status !== 'RUNNING_WITH_ERROR') {
-    return {
-      status: 'pending',
-      retryAfterSeconds: POLL_SECONDS.nodePool,
-      message: `node pool ${String(observed.status)}`,
-    };
+    return waitFor(POLL_SECONDS.nodePool, `node pool ${String(observed.status)}`);
   }
-  const comparison = compareNodePool(desired, observed);
+  const comparison = compareResource('NodePool', desired, observed);
   raiseOnImmutableDrift(name, comparison);
   if (comparison.patch) {
     const config = (observed.config ?? {}) as { imageType?: string };
@@ -231,13 +222,10 @@ export async function ensureGatewayPool(ctx: StepContext, deps: StepDeps): Promi
       taints: { taints: desired.config.taints ?? [] },
       workloadMetadataConfig: desired.config.workloadMetadataConfig,
     });
-    if (op.error) throw operationFailed(name, op.error.message);
-    if (!op.done) return pendingContainer(op, POLL_SECONDS.nodePool, 'updating node pool');
-    return {
-      status: 'pending',
-      retryAfterSeconds: 1,
-      message: 'node pool updated; reading it back',
-    };
+    return (
+      awaitStarted('container', op, name, POLL_SECONDS.nodePool, 'updating node pool') ??
+      readingBack('node pool updated; reading it back')
+    );
   }
   return done({ nodePool: env.spec.gatewayPool.name, nodePoolPath: name });
 }
@@ -246,17 +234,21 @@ export async function ensureGatewayPool(ctx: StepContext, deps: StepDeps): Promi
 export async function removeGatewayPool(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
   const env = ctx.environment;
   const name = `${clusterPath(env)}/nodePools/${env.spec.gatewayPool.name}`;
-  const resumed = await resumeOperation(ctx, deps);
-  if (resumed === 'running' && ctx.operation)
-    return pendingOn(ctx.operation, POLL_SECONDS.nodePool);
+  const resumed = await resumeOperation(ctx, deps, POLL_SECONDS.nodePool);
+  if (resumed.state === 'running') return resumed.wait;
   const cluster = await deps.gcp.container.getCluster(clusterPath(env));
   if (!cluster) return done({});
   const observed = await deps.gcp.container.getNodePool(name);
   if (!observed) return done({});
-  if (observed.status === 'STOPPING')
-    return { status: 'pending', retryAfterSeconds: POLL_SECONDS.nodePool };
+  if (observed.status === 'STOPPING') return waitFor(POLL_SECONDS.nodePool);
   const op = await deps.gcp.container.deleteNodePool(name);
   if (op === 'not-found') return done({});
-  if (!op.done) return pendingContainer(op, POLL_SECONDS.nodePool, 'deleting node pool');
-  return { status: 'pending', retryAfterSeconds: 1, message: 'node pool deleted; confirming' };
+  if (!op.done) {
+    return pendingOn(
+      { api: 'container', name: op.name },
+      POLL_SECONDS.nodePool,
+      'deleting node pool',
+    );
+  }
+  return readingBack('node pool deleted; confirming');
 }

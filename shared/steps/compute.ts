@@ -7,8 +7,8 @@ import {
 import { compareResource, type DiffKind } from '../plan/gcp/diff.js';
 import { networkPath, subnetworkPath } from '../plan/gcp/names.js';
 import type { Environment } from '../spec/environment.js';
-import type { ComputeCollection, ComputeScope, OperationStatus } from '../gcp/types.js';
-import type { PendingOperation, StepContext, StepResult } from './contract.js';
+import type { ComputeCollection, ComputeScope, OperationStatus } from '../core/gcp-apis.js';
+import type { PendingOperation, StepContext, StepResult } from '../core/step-contract.js';
 import {
   POLL_SECONDS,
   bodyDigest,
@@ -18,6 +18,7 @@ import {
   resumeOperation,
   startWithFreshIds,
   type StepDeps,
+  waitFor,
 } from './support.js';
 
 /** One compute resource a step owns: where it lives, what it should be, how to compare it. */
@@ -49,8 +50,8 @@ async function reconcileCompute(
   items: readonly ComputeItem[],
 ): Promise<StepResult | undefined> {
   const { compute } = deps.gcp;
-  const resumed = await resumeOperation(ctx, deps);
-  if (resumed === 'running' && ctx.operation) return pendingOn(ctx.operation, POLL_SECONDS.compute);
+  const resumed = await resumeOperation(ctx, deps, POLL_SECONDS.compute);
+  if (resumed.state === 'running') return resumed.wait;
   // A recorded operation that failed needs nothing special: the resource is re-observed below,
   // and a new insert gets a fresh requestId (startWithFreshIds).
   const started: { op: OperationStatus; scope: ComputeScope }[] = [];
@@ -125,8 +126,8 @@ async function removeCompute(
   owns: (observed: Record<string, unknown>) => boolean = () => true,
 ): Promise<StepResult> {
   const { compute } = deps.gcp;
-  const resumed = await resumeOperation(ctx, deps);
-  if (resumed === 'running' && ctx.operation) return pendingOn(ctx.operation, POLL_SECONDS.compute);
+  const resumed = await resumeOperation(ctx, deps, POLL_SECONDS.compute);
+  if (resumed.state === 'running') return resumed.wait;
   const started: { op: OperationStatus; scope: ComputeScope }[] = [];
   const kept: string[] = [];
   await Promise.all(
@@ -154,59 +155,43 @@ async function removeCompute(
       items.map((item) => compute.get(item.collection, item.scope, item.desired.name)),
     );
     if (left.some((resource) => resource !== undefined && owns(resource))) {
-      return {
-        status: 'pending',
-        retryAfterSeconds: POLL_SECONDS.compute,
-        message: 'deletes finishing',
-      };
+      return waitFor(POLL_SECONDS.compute, 'deletes finishing');
     }
   }
   return done(kept.length > 0 ? { kept } : {});
 }
 
-const global = (env: Environment): ComputeScope => ({ project: env.spec.project });
-const regional = (env: Environment): ComputeScope => ({
-  project: env.spec.project,
-  region: env.spec.region,
-});
+/** What each collection's resources are compared as, and whether they live in the region. */
+const COLLECTIONS: Readonly<Record<ComputeCollection, { kind: DiffKind; regional: boolean }>> = {
+  networks: { kind: 'Network', regional: false },
+  subnetworks: { kind: 'Subnetwork', regional: true },
+  routers: { kind: 'Router', regional: true },
+  firewalls: { kind: 'Firewall', regional: false },
+};
 
-function networkItem(env: Environment): ComputeItem {
-  return {
-    collection: 'networks',
-    kind: 'Network',
-    scope: global(env),
-    desired: desiredNetwork(env),
-  };
+/** The environment's desired resources of one collection, as items to reconcile or remove. */
+function computeItems(
+  env: Environment,
+  collection: ComputeCollection,
+  desired: readonly ComputeItem['desired'][],
+): ComputeItem[] {
+  const { kind, regional } = COLLECTIONS[collection];
+  const scope: ComputeScope = regional
+    ? { project: env.spec.project, region: env.spec.region }
+    : { project: env.spec.project };
+  return desired.map((resource) => ({ collection, kind, scope, desired: resource }));
 }
-function subnetItem(env: Environment): ComputeItem {
-  return {
-    collection: 'subnetworks',
-    kind: 'Subnetwork',
-    scope: regional(env),
-    desired: desiredSubnetwork(env),
-  };
-}
-function routerItem(env: Environment): ComputeItem {
-  return {
-    collection: 'routers',
-    kind: 'Router',
-    scope: regional(env),
-    desired: desiredRouter(env),
-  };
-}
-function firewallItems(env: Environment): ComputeItem[] {
-  return desiredFirewalls(env).map((desired) => ({
-    collection: 'firewalls' as const,
-    kind: 'Firewall' as const,
-    scope: global(env),
-    desired,
-  }));
-}
+
+const networkItems = (env: Environment) => computeItems(env, 'networks', [desiredNetwork(env)]);
+const subnetItems = (env: Environment) =>
+  computeItems(env, 'subnetworks', [desiredSubnetwork(env)]);
+const routerItems = (env: Environment) => computeItems(env, 'routers', [desiredRouter(env)]);
+const firewallItems = (env: Environment) => computeItems(env, 'firewalls', desiredFirewalls(env));
 
 /** Idempotency: the VPC is addressed by its spec name; a repeated call observes it and, when it matches, writes nothing. */
 export async function ensureNetwork(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
   const env = ctx.environment;
-  const pending = await reconcileCompute(ctx, deps, [networkItem(env)]);
+  const pending = await reconcileCompute(ctx, deps, networkItems(env));
   return pending ?? done({ network: env.spec.network.name, networkPath: networkPath(env) });
 }
 
@@ -217,13 +202,13 @@ export async function ensureNetwork(ctx: StepContext, deps: StepDeps): Promise<S
 export async function removeNetwork(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
   const env = ctx.environment;
   const mark = desiredNetwork(env).description;
-  return removeCompute(ctx, deps, [networkItem(env)], (observed) => observed.description === mark);
+  return removeCompute(ctx, deps, networkItems(env), (observed) => observed.description === mark);
 }
 
 /** Idempotency: the subnet is addressed by its spec name; Private Google Access and secondary ranges are patched when they drift, the primary range is immutable. */
 export async function ensureSubnet(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
   const env = ctx.environment;
-  const pending = await reconcileCompute(ctx, deps, [subnetItem(env)]);
+  const pending = await reconcileCompute(ctx, deps, subnetItems(env));
   return (
     pending ??
     done({
@@ -236,19 +221,19 @@ export async function ensureSubnet(ctx: StepContext, deps: StepDeps): Promise<St
 
 /** Deletes the subnet by its spec name. */
 export async function removeSubnet(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
-  return removeCompute(ctx, deps, [subnetItem(ctx.environment)]);
+  return removeCompute(ctx, deps, subnetItems(ctx.environment));
 }
 
 /** Idempotency: the router is addressed by its spec name and created with its NAT; a router without the NAT (or with a drifted one) gets its `nats` patched. */
 export async function ensureNat(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
   const env = ctx.environment;
-  const pending = await reconcileCompute(ctx, deps, [routerItem(env)]);
+  const pending = await reconcileCompute(ctx, deps, routerItems(env));
   return pending ?? done({ router: env.spec.nat.routerName, nat: env.spec.nat.name });
 }
 
 /** Deletes the Cloud Router (and with it its NAT) by its spec name. */
 export async function removeNat(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
-  return removeCompute(ctx, deps, [routerItem(ctx.environment)]);
+  return removeCompute(ctx, deps, routerItems(ctx.environment));
 }
 
 /** Idempotency: the nine rules are addressed by name; drifted ranges, ports, priorities and targets are patched, a changed direction, network or action is immutable drift. */

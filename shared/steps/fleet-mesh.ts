@@ -1,19 +1,20 @@
 import { PermanentError } from '../errors.js';
-import { compareFeature } from '../plan/gcp/diff.js';
+import { compareResource } from '../plan/gcp/diff.js';
 import {
   SERVICE_MESH_FEATURE,
   desiredServiceMeshFeature,
   serviceMeshFeaturePath,
 } from '../plan/gcp/gkehub.js';
 import { clusterPath } from '../plan/gcp/names.js';
-import type { StepContext, StepResult } from './contract.js';
+import type { StepContext, StepResult } from '../core/step-contract.js';
 import {
   POLL_SECONDS,
+  awaitStarted,
   done,
   operationFailed,
-  pendingOn,
   resumeOperation,
   type StepDeps,
+  waitFor,
 } from './support.js';
 
 /** Idempotency: the servicemesh feature is one per fleet; a repeated call observes it and patches only a drifted fleet default. */
@@ -21,24 +22,20 @@ export async function ensureFleetMesh(ctx: StepContext, deps: StepDeps): Promise
   const env = ctx.environment;
   const { project } = env.spec;
   const resource = serviceMeshFeaturePath(env);
-  const resumed = await resumeOperation(ctx, deps);
-  if (resumed === 'running' && ctx.operation) return pendingOn(ctx.operation, POLL_SECONDS.gkeHub);
-  if (typeof resumed === 'object') throw operationFailed(resource, resumed.failed);
+  const resumed = await resumeOperation(ctx, deps, POLL_SECONDS.gkeHub);
+  if (resumed.state === 'running') return resumed.wait;
+  if (resumed.state === 'failed') throw operationFailed(resource, resumed.message);
   const desired = desiredServiceMeshFeature(env);
   const observed = await deps.gcp.gkeHub.getFeature(project, SERVICE_MESH_FEATURE);
   let op;
   if (!observed) {
     const created = await deps.gcp.gkeHub.createFeature(project, SERVICE_MESH_FEATURE, desired);
     if (created === 'already-exists') {
-      return {
-        status: 'pending',
-        retryAfterSeconds: POLL_SECONDS.gkeHub,
-        message: 'feature appeared meanwhile',
-      };
+      return waitFor(POLL_SECONDS.gkeHub, 'feature appeared meanwhile');
     }
     op = created;
   } else {
-    const comparison = compareFeature(desired, observed);
+    const comparison = compareResource('Feature', desired, observed);
     if (!comparison.patch) return done({ feature: resource });
     op = await deps.gcp.gkeHub.patchFeature(
       project,
@@ -47,14 +44,12 @@ export async function ensureFleetMesh(ctx: StepContext, deps: StepDeps): Promise
       'fleetDefaultMemberConfig',
     );
   }
-  if (op.error) throw operationFailed(resource, op.error.message);
-  if (!op.done) return pendingOn({ api: 'gkehub', name: op.name }, POLL_SECONDS.gkeHub);
-  return done({ feature: resource });
+  return awaitStarted('gkehub', op, resource, POLL_SECONDS.gkeHub) ?? done({ feature: resource });
 }
 
 /**
  * Keeps the feature: it belongs to the project's fleet, which other environments may share
- * (DESIGN.md); the cluster's membership goes away with the cluster.
+ * (docs/architecture.md "The steps"); the cluster's membership goes away with the cluster.
  */
 export async function removeFleetMesh(ctx: StepContext, _deps: StepDeps): Promise<StepResult> {
   return done({ kept: serviceMeshFeaturePath(ctx.environment) });
@@ -85,11 +80,7 @@ export async function ensureMeshReady(ctx: StepContext, deps: StepDeps): Promise
   const states = (feature.membershipStates ?? {}) as Record<string, MeshMembershipState>;
   const entry = Object.entries(states).find(([key]) => key.endsWith(membershipSuffix(ctx)));
   if (!entry) {
-    return {
-      status: 'pending',
-      retryAfterSeconds: POLL_SECONDS.mesh,
-      message: `no mesh state for ${clusterPath(env)} yet`,
-    };
+    return waitFor(POLL_SECONDS.mesh, `no mesh state for ${clusterPath(env)} yet`);
   }
   const [membership, state] = entry;
   const management = state.servicemesh?.controlPlaneManagement;
@@ -97,11 +88,10 @@ export async function ensureMeshReady(ctx: StepContext, deps: StepDeps): Promise
   if (management?.state === 'ACTIVE' && ready) {
     return done({ membership, controlPlaneState: 'ACTIVE' });
   }
-  return {
-    status: 'pending',
-    retryAfterSeconds: POLL_SECONDS.mesh,
-    message: `control plane ${management?.state ?? 'UNKNOWN'}: ${management?.details?.map((d) => d.code).join(', ') ?? 'no details'}`,
-  };
+  return waitFor(
+    POLL_SECONDS.mesh,
+    `control plane ${management?.state ?? 'UNKNOWN'}: ${management?.details?.map((d) => d.code).join(', ') ?? 'no details'}`,
+  );
 }
 
 /** Nothing to remove: the step only waits. */

@@ -1,38 +1,22 @@
 import type {
   ApplyReport,
   ApplySetRef,
-  KubeClientFactory,
   KubeObjectClient,
+  KubeStepDependencies,
   LiveObject,
-  ManagedKind,
-} from '../kube/index.js';
+} from '../core/kube-apis.js';
 import { PermanentError } from '../errors.js';
-import { objectKey, type KubeObject } from '../plan/kube-object.js';
+import { objectKey } from '../plan/kube-object.js';
 import { desiredMeshObjects, gatewayServiceHost } from '../plan/mesh/index.js';
 import type { Environment } from '../spec/environment.js';
-import type { StepContext, StepOutputs, StepResult } from './contract.js';
-
-/**
- * What the mesh-config and tenants steps need from the composition root; shared/kube's
- * `kubeStepDependencies(factory)` builds it.
- */
-export interface KubeStepDependencies {
-  /** A Kubernetes client for a cluster (functions/, cli/ and local/ build it). */
-  kubeClient: KubeClientFactory;
-  /** The applier (shared/kube applyObjectSet); passed in because steps import shared/kube as types only. */
-  applyObjectSet: (options: {
-    client: KubeObjectClient;
-    set: ApplySetRef;
-    objects: readonly KubeObject[];
-  }) => Promise<ApplyReport>;
-  /** Reads the cluster step's outputs into a ClusterAccess (shared/kube clusterAccessFromOutputs). */
-  clusterAccess: (outputs: StepOutputs | undefined) => Parameters<KubeClientFactory>[0];
-  /**
-   * Every object of the kinds in the cluster, whoever owns them, without server-set fields
-   * (shared/kube readLiveObjects): what the tenants step analyzes after applying.
-   */
-  readObjects: (client: KubeObjectClient, kinds: readonly ManagedKind[]) => Promise<KubeObject[]>;
-}
+import {
+  bindStep,
+  type StepContext,
+  type StepImplementation,
+  type StepOutputs,
+  type StepResult,
+} from '../core/step-contract.js';
+import { waitFor } from './support.js';
 
 /** The apply set of the mesh-config step's objects. */
 export const MESH_APPLY_SET = 'mesh';
@@ -125,11 +109,10 @@ export async function ensureMeshConfig(
   const report = await deps.applyObjectSet({ client, set: meshSet(env), objects });
   const summary = `${report.applied.length} applied, ${report.unchanged.length} unchanged, ${report.deleted.length + report.cascaded.length} deleted`;
   if (!revisionReady) {
-    return {
-      status: 'pending',
-      retryAfterSeconds: REVISION_WAIT_SECONDS,
-      message: `waiting for the managed control plane to report REVISION_READY (mesh objects without injection: ${summary})`,
-    };
+    return waitFor(
+      REVISION_WAIT_SECONDS,
+      `waiting for the managed control plane to report REVISION_READY (mesh objects without injection: ${summary})`,
+    );
   }
   const gatewayKey = objectKey({
     kind: 'Deployment',
@@ -140,11 +123,10 @@ export async function ensureMeshConfig(
   }
   const unavailable = gatewayUnavailableReason(report.live.get(gatewayKey));
   if (unavailable !== undefined) {
-    return {
-      status: 'pending',
-      retryAfterSeconds: GATEWAY_WAIT_SECONDS,
-      message: `waiting for the egress gateway ${gw.namespace}/${gw.name}: ${unavailable} (${summary})`,
-    };
+    return waitFor(
+      GATEWAY_WAIT_SECONDS,
+      `waiting for the egress gateway ${gw.namespace}/${gw.name}: ${unavailable} (${summary})`,
+    );
   }
   return {
     status: 'done',
@@ -180,22 +162,15 @@ export async function removeMeshConfig(
 export function removalResult(report: ApplyReport, what: string): StepResult {
   const left = report.deleted.length + report.cascaded.length + report.terminating.length;
   if (left > 0) {
-    return {
-      status: 'pending',
-      retryAfterSeconds: 5,
-      message: `deleting the ${what} objects: ${report.deleted.length + report.cascaded.length} deleted, ${report.terminating.length} terminating`,
-    };
+    return waitFor(
+      5,
+      `deleting the ${what} objects: ${report.deleted.length + report.cascaded.length} deleted, ${report.terminating.length} terminating`,
+    );
   }
   return { status: 'done', outputs: { released: report.released } };
 }
 
 /** The step as the step registry takes it: `ensure` and `remove` bound to their dependencies. */
-export function meshConfigStep(deps: KubeStepDependencies): {
-  ensure(ctx: StepContext): Promise<StepResult>;
-  remove(ctx: StepContext): Promise<StepResult>;
-} {
-  return {
-    ensure: (ctx) => ensureMeshConfig(ctx, deps),
-    remove: (ctx) => removeMeshConfig(ctx, deps),
-  };
+export function meshConfigStep(deps: KubeStepDependencies): StepImplementation {
+  return bindStep({ ensure: ensureMeshConfig, remove: removeMeshConfig }, deps);
 }

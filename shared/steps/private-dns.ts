@@ -1,8 +1,8 @@
-import { compareManagedZone } from '../plan/gcp/diff.js';
+import { compareResource } from '../plan/gcp/diff.js';
 import { desiredManagedZone, desiredRecordSets, recordChangeFor } from '../plan/gcp/dns.js';
 import { ownershipLabels } from '../plan/gcp/names.js';
-import type { DnsApi } from '../gcp/types.js';
-import type { StepContext, StepResult } from './contract.js';
+import type { DnsApi } from '../core/gcp-apis.js';
+import type { StepContext, StepResult } from '../core/step-contract.js';
 import { POLL_SECONDS, done, pendingOn, raiseOnImmutableDrift, type StepDeps } from './support.js';
 
 /**
@@ -68,7 +68,7 @@ export async function ensurePrivateDns(ctx: StepContext, deps: StepDeps): Promis
       if (!observed) {
         await dns.createZone(project, desired);
       } else {
-        const comparison = compareManagedZone(desired, observed);
+        const comparison = compareResource('ManagedZone', desired, observed);
         raiseOnImmutableDrift(resource, comparison);
         if (comparison.patch) await dns.patchZone(project, zone.name, comparison.patch);
       }

@@ -2,25 +2,41 @@ import { PermanentError, RetryableError } from '../errors.js';
 import { ENVIRONMENT_GRAPH, reverseGraph, type StepGraph } from '../plan/graph.js';
 import type { Environment } from '../spec/environment.js';
 import type { Tenant } from '../spec/tenant.js';
-import type { PendingOperation, StepName, StepOutputs, StepResult } from './contract.js';
-import type { StepRegistry } from './index.js';
+import type {
+  PendingOperation,
+  StepName,
+  StepOutputs,
+  StepRegistry,
+  StepStatus,
+} from '../core/step-contract.js';
+import { callStep, upstreamOutputs, type StepCallRecords, type StepCallRun } from './step-call.js';
 
 /**
  * An in-process orchestrator of the step graph, the same contract the Workflows YAML follows:
  * independent steps run concurrently, `pending` is slept on and called again with the recorded
  * operation, RetryableError is retried with capped exponential backoff, PermanentError stops the
- * run. Pure orchestration: time, sleeping and the record store are injected.
+ * run. Each call goes through the step-call protocol (step-call.ts), as the step functions' do.
+ * Pure orchestration: time, sleeping and the record store are injected.
  */
 
 /** What the runner keeps per step (in memory for the CLI; the functions keep it in Firestore). */
 export interface StepRecord {
-  status: 'running' | 'pending' | 'done' | 'failed' | 'skipped' | 'cancelled';
+  /** The run store's vocabulary, plus SKIPPED and CANCELLED for steps this runner never ends. */
+  status: StepStatus;
   attempts: number;
   operation?: PendingOperation;
   outputs?: StepOutputs;
   startedAt?: number;
   finishedAt?: number;
-  error?: { reason: string; message: string; resource?: string; field?: string };
+  error?: StepError;
+}
+
+/** A step's error as the runner reports it. */
+export interface StepError {
+  reason: string;
+  message: string;
+  resource?: string;
+  field?: string;
 }
 
 /** Where step records live between calls. */
@@ -104,6 +120,8 @@ export interface RunOptions {
   backoff?: Partial<BackoffPolicy>;
   /** A step pending longer than this (clock time) fails with `timeout`. Default 2 h. */
   stepTimeoutSeconds?: number;
+  /** Why a step missing from the registry is skipped, as events say. */
+  skipReason?: string;
   /** The graph to walk; defaults to ENVIRONMENT_GRAPH (reversed for teardown). */
   graph?: StepGraph;
 }
@@ -113,15 +131,10 @@ export interface RunReport {
   status: 'succeeded' | 'failed';
   steps: Partial<Record<StepName, StepRecord>>;
   skipped: StepName[];
-  failure?: { step: StepName; reason: string; message: string; resource?: string; field?: string };
+  failure?: { step: StepName } & StepError;
 }
 
-function describeError(error: unknown): {
-  reason: string;
-  message: string;
-  resource?: string;
-  field?: string;
-} {
+function describeError(error: unknown): StepError {
   if (error instanceof PermanentError) {
     return {
       reason: error.reason,
@@ -137,6 +150,56 @@ function describeError(error: unknown): {
   };
 }
 
+/**
+ * The protocol's record writes over a {@link StepRecordStore}. A pending result without an
+ * operation clears the recorded one: the next call starts from observation.
+ */
+function runnerRecords(store: StepRecordStore, clock: { now(): number }): StepCallRecords {
+  const update = async (step: StepName, change: (record: StepRecord) => StepRecord) => {
+    const record = (await store.get(step)) ?? { status: 'RUNNING', attempts: 0 };
+    await store.put(step, change(record));
+  };
+  return {
+    async begin(step) {
+      const before = await store.get(step);
+      const record: StepRecord = {
+        ...before,
+        status: 'RUNNING',
+        attempts: (before?.attempts ?? 0) + 1,
+        startedAt: before?.startedAt ?? clock.now(),
+      };
+      await store.put(step, record);
+      return {
+        attempt: record.attempts,
+        ...(record.operation ? { operation: record.operation } : {}),
+      };
+    },
+    complete: (step, outputs) =>
+      update(step, ({ operation: _done, error: _past, ...record }) => ({
+        ...record,
+        status: 'DONE',
+        outputs,
+        finishedAt: clock.now(),
+      })),
+    wait: (step, details) =>
+      update(step, (record) => {
+        if ('error' in details) {
+          return { ...record, status: 'PENDING', error: describeError(details.error) };
+        }
+        const { operation: _stale, error: _past, ...rest } = record;
+        const { operation } = details.result;
+        return { ...rest, status: 'PENDING', ...(operation ? { operation } : {}) };
+      }),
+    fail: (step, error) =>
+      update(step, (record) => ({
+        ...record,
+        status: 'FAILED',
+        error: describeError(error),
+        finishedAt: clock.now(),
+      })),
+  };
+}
+
 /** Runs the graph to the end (every step done or skipped) or to the first permanent failure. */
 export async function runSteps(options: RunOptions): Promise<RunReport> {
   const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
@@ -144,73 +207,87 @@ export async function runSteps(options: RunOptions): Promise<RunReport> {
   const baseGraph = options.graph ?? ENVIRONMENT_GRAPH;
   const graph = options.mode === 'teardown' ? reverseGraph(baseGraph) : baseGraph;
   const emit = (event: ProgressEvent) => options.onEvent?.(event);
+  const records = runnerRecords(options.records, options.clock);
+  const run: StepCallRun = {
+    runId: options.runId,
+    kind: options.mode,
+    environment: options.environment,
+    tenants: options.tenants ?? [],
+  };
   const outputs: Partial<Record<StepName, StepOutputs>> = {};
   const finished = new Map<StepName, 'done' | 'skipped'>();
   const skipped: StepName[] = [];
   let failure: RunReport['failure'];
 
+  /** Ends a step that will not be called again: FAILED (and the run with it) or CANCELLED. */
+  const stop = async (step: StepName, status: 'FAILED' | 'CANCELLED', error?: StepError) => {
+    const record = (await options.records.get(step)) ?? { status, attempts: 0 };
+    await options.records.put(step, {
+      ...record,
+      status,
+      ...(error ? { error, finishedAt: options.clock.now() } : {}),
+    });
+    if (error) failure ??= { step, ...error };
+  };
+
   const runOne = async (step: StepName): Promise<void> => {
     const implementation = options.registry[step];
     if (!implementation) {
-      const record: StepRecord = { status: 'skipped', attempts: 0 };
-      await options.records.put(step, record);
+      await options.records.put(step, { status: 'SKIPPED', attempts: 0 });
       skipped.push(step);
       finished.set(step, 'skipped');
       emit({
         type: 'skipped',
         step,
         at: options.clock.now(),
-        why: 'not implemented in this build',
+        why: options.skipReason ?? 'not implemented in this build',
       });
       return;
     }
-    const call = options.mode === 'teardown' ? implementation.remove : implementation.ensure;
     const previous = await options.records.get(step);
-    if (previous?.status === 'done') {
+    if (previous?.status === 'DONE') {
       outputs[step] = previous.outputs ?? {};
       finished.set(step, 'done');
       return;
     }
     const startedAt = options.clock.now();
-    const record: StepRecord = {
-      ...previous,
-      status: 'running',
-      attempts: previous?.attempts ?? 0,
-      startedAt,
-    };
+    const elapsed = () => options.clock.now() - startedAt;
     let failures = 0;
     for (;;) {
       if (failure) {
-        await options.records.put(step, { ...record, status: 'cancelled' });
+        await stop(step, 'CANCELLED');
         return;
       }
-      record.attempts += 1;
-      await options.records.put(step, record);
-      emit({ type: 'started', step, at: options.clock.now(), attempt: record.attempts });
-      const elapsed = () => options.clock.now() - startedAt;
-      let result: StepResult;
-      try {
-        result = await call.call(implementation, {
-          runId: options.runId,
+      const outcome = await callStep({
+        run,
+        step,
+        implementation,
+        upstream: upstreamOutputs(step, (dep) => outputs[dep], baseGraph),
+        records,
+        onBegin: (attempt) => emit({ type: 'started', step, at: options.clock.now(), attempt }),
+      });
+      if (outcome.status === 'DONE') {
+        outputs[step] = outcome.result.outputs;
+        finished.set(step, 'done');
+        emit({
+          type: 'done',
           step,
-          environment: options.environment,
-          tenants: options.tenants ?? [],
-          upstream: { ...outputs },
-          attempt: record.attempts,
-          ...(record.operation ? { operation: record.operation } : {}),
+          at: options.clock.now(),
+          elapsedMs: elapsed(),
+          outputs: outcome.result.outputs,
         });
-        failures = 0;
-      } catch (error) {
-        const described = describeError(error);
+        return;
+      }
+      if (outcome.status === 'FAILED' || 'error' in outcome) {
+        const described = describeError(outcome.error);
         failures += 1;
-        const permanent = error instanceof PermanentError;
-        if (permanent || failures >= backoff.maxAttempts) {
-          const reason = permanent ? described.reason : `retries-exhausted:${described.reason}`;
-          record.status = 'failed';
-          record.finishedAt = options.clock.now();
-          record.error = { ...described, reason };
-          await options.records.put(step, record);
-          failure ??= { step, ...described, reason };
+        if (outcome.status === 'FAILED' || failures >= backoff.maxAttempts) {
+          const reason =
+            outcome.status === 'FAILED'
+              ? described.reason
+              : `retries-exhausted:${described.reason}`;
+          if (outcome.status !== 'FAILED') await stop(step, 'FAILED', { ...described, reason });
+          else failure ??= { step, ...described };
           emit({
             type: 'failed',
             step,
@@ -225,7 +302,10 @@ export async function runSteps(options: RunOptions): Promise<RunReport> {
           backoff.maxSeconds,
           backoff.initialSeconds * 2 ** (failures - 1),
         );
-        const hint = error instanceof RetryableError ? error.options.retryAfterSeconds : undefined;
+        const hint =
+          outcome.error instanceof RetryableError
+            ? outcome.error.options.retryAfterSeconds
+            : undefined;
         const delaySeconds = Math.min(backoff.maxSeconds, Math.max(exponential, hint ?? 0));
         emit({
           type: 'retrying',
@@ -239,27 +319,8 @@ export async function runSteps(options: RunOptions): Promise<RunReport> {
         await options.sleep(delaySeconds * 1000);
         continue;
       }
-      if (result.status === 'done') {
-        record.status = 'done';
-        record.outputs = result.outputs;
-        record.finishedAt = options.clock.now();
-        delete record.operation;
-        await options.records.put(step, record);
-        outputs[step] = result.outputs;
-        finished.set(step, 'done');
-        emit({
-          type: 'done',
-          step,
-          at: options.clock.now(),
-          elapsedMs: elapsed(),
-          outputs: result.outputs,
-        });
-        return;
-      }
-      record.status = 'pending';
-      if (result.operation) record.operation = result.operation;
-      else delete record.operation;
-      await options.records.put(step, record);
+      failures = 0;
+      const { result } = outcome;
       emit({
         type: 'pending',
         step,
@@ -271,10 +332,7 @@ export async function runSteps(options: RunOptions): Promise<RunReport> {
       });
       if (elapsed() > timeoutMs) {
         const message = `${step} still pending after ${Math.round(elapsed() / 1000)} s${result.message ? `: ${result.message}` : ''}`;
-        record.status = 'failed';
-        record.error = { reason: 'timeout', message };
-        await options.records.put(step, record);
-        failure ??= { step, reason: 'timeout', message };
+        await stop(step, 'FAILED', { reason: 'timeout', message });
         emit({
           type: 'failed',
           step,

@@ -1,5 +1,5 @@
 import { RetryableError, PermanentError } from '../errors.js';
-import { compareServiceAccount } from '../plan/gcp/diff.js';
+import { compareResource } from '../plan/gcp/diff.js';
 import {
   desiredProjectBindings,
   desiredServiceAccounts,
@@ -10,7 +10,7 @@ import {
 } from '../plan/gcp/iam.js';
 import { serviceAccountEmail } from '../plan/gcp/names.js';
 import type { Environment } from '../spec/environment.js';
-import type { StepContext, StepResult } from './contract.js';
+import type { StepContext, StepResult } from '../core/step-contract.js';
 import { POLL_SECONDS, done, pendingOn, type StepDeps } from './support.js';
 
 /** Pseudo-operation api: a count of consecutive successful reads of the new accounts. */
@@ -91,7 +91,7 @@ export async function ensureServiceAccounts(ctx: StepContext, deps: StepDeps): P
         created = true;
         return;
       }
-      const comparison = compareServiceAccount(body.serviceAccount, account);
+      const comparison = compareResource('ServiceAccount', body.serviceAccount, account);
       if (comparison.patch) {
         await deps.gcp.iam.patchServiceAccount(
           project,

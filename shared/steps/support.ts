@@ -1,8 +1,13 @@
 import { createHash } from 'node:crypto';
 import { PermanentError, RetryableError } from '../errors.js';
 import type { Comparison, ImmutableDrift } from '../plan/gcp/diff.js';
-import type { GcpApis, OperationStatus } from '../gcp/types.js';
-import type { PendingOperation, StepContext, StepOutputs, StepResult } from './contract.js';
+import type { GcpApis, OperationStatus } from '../core/gcp-apis.js';
+import type {
+  PendingOperation,
+  StepContext,
+  StepOutputs,
+  StepResult,
+} from '../core/step-contract.js';
 
 /** What every environment step receives besides its context: the API adapters and tunables. */
 export interface StepDeps {
@@ -53,13 +58,29 @@ export function bodyDigest(body: unknown): string {
   return createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 16);
 }
 
-/** The recorded operation's state: still running, finished, or failed with Google's message. */
-export type ResumeState = 'none' | 'running' | 'done' | { failed: string };
+/**
+ * The recorded operation's state: none recorded, finished, failed with Google's message, or
+ * still running — then `wait` is the step's answer (pending on the same operation), since
+ * waiting is a result, not an error.
+ */
+export type ResumeState =
+  | { state: 'none' }
+  | { state: 'done' }
+  | { state: 'failed'; message: string }
+  | { state: 'running'; wait: StepResult };
 
-/** Reads the operation an earlier call recorded, by name, from the API that owns it. */
-export async function resumeOperation(ctx: StepContext, deps: StepDeps): Promise<ResumeState> {
+/**
+ * Reads the operation an earlier call recorded, by name, from the API that owns it; a running
+ * one comes back with the `pending` answer to give, polled again after `pollSeconds`.
+ */
+export async function resumeOperation(
+  ctx: StepContext,
+  deps: StepDeps,
+  pollSeconds: number,
+  message?: string,
+): Promise<ResumeState> {
   const op = ctx.operation;
-  if (!op) return 'none';
+  if (!op) return { state: 'none' };
   const { gcp } = deps;
   let status: OperationStatus;
   switch (op.api) {
@@ -79,10 +100,10 @@ export async function resumeOperation(ctx: StepContext, deps: StepDeps): Promise
       break;
     default:
       // Pseudo-operations (a read-back counter) are interpreted by their step.
-      return 'done';
+      return { state: 'done' };
   }
-  if (!status.done) return 'running';
-  return status.error ? { failed: status.error.message } : 'done';
+  if (!status.done) return { state: 'running', wait: pendingOn(op, pollSeconds, message) };
+  return status.error ? { state: 'failed', message: status.error.message } : { state: 'done' };
 }
 
 /** `pending` on an operation, recorded so the next call resumes it by name. */
@@ -97,6 +118,33 @@ export function pendingOn(
     operation,
     ...(message ? { message } : {}),
   };
+}
+
+/**
+ * The answer of a call that just started an operation it cannot go past: a failed one is
+ * retried, a running one is `pending` on it (recorded, so the next call resumes it by name).
+ * Undefined once it finished, for the caller to go on.
+ */
+export function awaitStarted(
+  api: string,
+  op: OperationStatus,
+  resource: string,
+  retryAfterSeconds: number,
+  message?: string,
+): StepResult | undefined {
+  if (op.error) throw operationFailed(resource, op.error.message);
+  if (!op.done) return pendingOn({ api, name: op.name }, retryAfterSeconds, message);
+  return undefined;
+}
+
+/** `pending` for a second right after a change finished: the next call reads the result back. */
+export function readingBack(message: string): StepResult {
+  return waitFor(1, message);
+}
+
+/** `pending` with nothing to resume: call again in `retryAfterSeconds` (waiting is a result). */
+export function waitFor(retryAfterSeconds: number, message?: string): StepResult {
+  return { status: 'pending', retryAfterSeconds, ...(message ? { message } : {}) };
 }
 
 /** `done` with outputs. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { realDurationsSeconds } from '../../local/gcp/latency.js';
 import type { StepGraph } from '../../shared/plan/graph.js';
-import type { StepName } from '../../shared/steps/contract.js';
+import type { StepName } from '../../shared/core/step-contract.js';
 import type { ProgressEvent } from '../../shared/steps/runner.js';
 import { runBenchmark } from '../../bench/benchmark.js';
 import {

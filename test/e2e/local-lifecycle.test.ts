@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readStackInfo, startLocalStack, StackStartError } from '../../local/stack/index.js';
-import { parseTimeScale } from '../../cli/commands/local.js';
+import { parseTimeScale } from '../../cli/options.js';
 import {
   eventually,
   exitOf,
@@ -12,7 +12,7 @@ import {
   waitForOutput,
 } from './helpers.js';
 
-/** The variables `local env` must export (DESIGN.md "Local stack", LOCAL-STACK.md gcloud section). */
+/** The variables `local env` must export (docs/architecture.md "Local stack"). */
 const REQUIRED_VARIABLES = [
   'CLOUDSDK_CONFIG',
   'CLOUDSDK_AUTH_DISABLE_CREDENTIALS',

@@ -354,7 +354,7 @@ describe('reading, planning and deleting', () => {
 
     await base.stores.tenants.put(
       'tutorial',
-      (await import('../state/store-contract.js')).tenantDoc('team-x'),
+      (await import('../shared/state/store-contract.js')).tenantDoc('team-x'),
     );
     const tenants = await request(server()).get('/v1/environments/tutorial/tenants');
     expect(tenants.body.tenants.map((t: { id: string }) => t.id)).toEqual(['team-x']);
@@ -424,13 +424,13 @@ describe('authentication', () => {
       get(`Bearer ${token({ aud: 'https://api.example', email: 'intruder@example.com' })}`),
       get(`Bearer ${token({ aud: 'https://api.example', email: 'ok@example.com' })}`),
     ]);
-    expect(results.map((r) => [r.status, r.body.reason])).toEqual([
-      [401, 'missing-token'],
-      [401, 'missing-token'],
-      [401, 'invalid-token'],
-      [401, 'invalid-token'],
-      [403, 'forbidden'],
-      [404, 'not-found'],
+    expect(results.map((r) => [r.status, r.body.kind, r.body.reason])).toEqual([
+      [401, 'unauthenticated', 'missing-token'],
+      [401, 'unauthenticated', 'missing-token'],
+      [401, 'unauthenticated', 'invalid-token'],
+      [401, 'unauthenticated', 'invalid-token'],
+      [403, 'forbidden', 'forbidden'],
+      [404, 'not-found', 'not-found'],
     ]);
     expect(results[0]?.headers['www-authenticate']).toBe('Bearer');
   });

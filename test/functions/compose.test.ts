@@ -19,13 +19,12 @@ import {
   kubeClientFactory,
   type BoundSteps,
 } from '../../functions/compose-steps.js';
-import { STEP_FAMILIES } from '../../functions/lib/step-handler.js';
 import { getTestServer, loadConfig, type FunctionsContext } from '../../functions/testing.js';
 import type { FunctionsConfig } from '../../functions/context.js';
 import { PermanentError } from '../../shared/errors.js';
-import { ENVIRONMENT_STEPS } from '../../shared/plan/graph.js';
+import { ENVIRONMENT_STEPS, familyOf } from '../../shared/plan/graph.js';
 import { parseTenant } from '../../shared/spec/index.js';
-import type { StepContext, StepName } from '../../shared/steps/contract.js';
+import type { StepContext, StepName } from '../../shared/core/step-contract.js';
 import { startFunctionsTestEnv, type FunctionsTestEnv } from '../support/functions-env.js';
 
 // The emulators run on two cores shared by many suites: contention makes them slow, not wrong.
@@ -36,11 +35,6 @@ const example = (name: string): unknown =>
   parse(readFileSync(new URL(`examples/tutorial/${name}.yaml`, ROOT), 'utf8'));
 const environmentDoc = example('environment') as { spec: { project: string } };
 const PROJECT = environmentDoc.spec.project;
-
-const familyOf = (step: StepName): string =>
-  Object.entries(STEP_FAMILIES).find(([, steps]) =>
-    (steps as readonly string[]).includes(step),
-  )![0];
 
 let env: FunctionsTestEnv;
 let ctx: FunctionsContext;

@@ -7,7 +7,7 @@ import {
   type FunctionsContext,
   type StepRegistry,
 } from '../../functions/testing.js';
-import { environmentDoc } from '../state/store-contract.js';
+import { environmentDoc } from '../shared/state/store-contract.js';
 import { startFunctionsTestEnv, type FunctionsTestEnv } from '../support/functions-env.js';
 
 // The emulators run on two cores shared by many suites: contention makes them slow, not wrong.
@@ -30,6 +30,9 @@ const registry: StepRegistry = {
     ensure: async () => {
       ensured++;
       return { status: 'done', outputs: { enabled: ['dns.googleapis.com'] } };
+    },
+    remove: async () => {
+      throw new Error('remove is not called in this suite');
     },
   },
 };

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PermanentError, RetryableError } from '../../shared/errors.js';
-import type { StepContext } from '../../shared/steps/contract.js';
+import type { StepContext } from '../../shared/core/step-contract.js';
 import {
   getTestServer,
   overrideContext,
@@ -9,7 +9,7 @@ import {
   type FunctionsContext,
   type StepRegistry,
 } from '../../functions/testing.js';
-import { environmentDoc, tenantDoc } from '../state/store-contract.js';
+import { environmentDoc, tenantDoc } from '../shared/state/store-contract.js';
 import { startFunctionsTestEnv, type FunctionsTestEnv } from '../support/functions-env.js';
 
 // The emulators run on two cores shared by many suites: contention makes them slow, not wrong.
@@ -20,9 +20,18 @@ let base: FunctionsContext;
 const calls: StepContext[] = [];
 
 /** A registry whose steps answer each way a real one can. */
+/** Every registered step's teardown: this suite's teardown calls reach only unregistered steps. */
+const notCalled = async (): Promise<never> => {
+  throw new Error('remove is not called in this suite');
+};
+
 const registry: StepRegistry = {
-  apis: { ensure: async () => ({ status: 'done', outputs: { enabled: ['dns.googleapis.com'] } }) },
+  apis: {
+    ensure: async () => ({ status: 'done', outputs: { enabled: ['dns.googleapis.com'] } }),
+    remove: notCalled,
+  },
   network: {
+    remove: notCalled,
     async ensure(ctx) {
       calls.push(ctx);
       if (!ctx.operation) {
@@ -36,6 +45,7 @@ const registry: StepRegistry = {
     },
   },
   subnet: {
+    remove: notCalled,
     async ensure(ctx) {
       calls.push(ctx);
       throw new PermanentError('immutable-drift', 'ipCidrRange differs', {
@@ -44,16 +54,19 @@ const registry: StepRegistry = {
     },
   },
   cluster: {
+    remove: notCalled,
     ensure: async () => {
       throw new RetryableError('cluster-busy', 'another operation runs', { retryAfterSeconds: 30 });
     },
   },
   'gateway-pool': {
+    remove: notCalled,
     ensure: async () => {
       throw new TypeError('cannot read properties of undefined');
     },
   },
   tenants: {
+    remove: notCalled,
     async ensure(ctx) {
       calls.push(ctx);
       return { status: 'done', outputs: { objects: ctx.tenants.length } };
@@ -168,9 +181,10 @@ describe('step functions', () => {
     expect(missing.body.message).toContain('nat');
     expect(await base.stores.runs.getStep(runId, 'nat')).toBeUndefined();
 
-    const teardown = await call('step-network', {
+    // A step missing from the registry answers 501 in a teardown run too, naming `remove`.
+    const teardown = await call('step-nat', {
       runId: await forceTeardown(runId),
-      step: 'apis',
+      step: 'nat',
     });
     expect(teardown.status).toBe(501);
     expect(teardown.body.message).toContain('remove');

@@ -13,7 +13,7 @@ import { EXECUTION_START_TTL_SECONDS, tenantRunId } from '../../functions/tenant
 import { parseTenant } from '../../shared/spec/index.js';
 import { createFirestoreStores } from '../../shared/state/firestore.js';
 import { ManualClock } from '../support/clock.js';
-import { environmentDoc } from '../state/store-contract.js';
+import { environmentDoc } from '../shared/state/store-contract.js';
 import { startFunctionsTestEnv, type FunctionsTestEnv } from '../support/functions-env.js';
 
 // The emulators run on two cores shared by many suites: contention makes them slow, not wrong.

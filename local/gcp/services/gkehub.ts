@@ -58,20 +58,6 @@ async function lro(
   return ok(renderLongRunning(op));
 }
 
-function requireMembership(req: SimRequest): { key: string; membership: Json } {
-  const key = `${parent(req)}/memberships/${req.params.membershipsId}`;
-  const membership = req.store.get(memberships, key);
-  if (!membership) throw new GoogleApiError(404, `membership "${key}" not found`);
-  return { key, membership };
-}
-
-function requireFeature(req: SimRequest): { key: string; feature: Json } {
-  const key = `${parent(req)}/features/${req.params.featuresId}`;
-  const feature = req.store.get(features, key);
-  if (!feature) throw new GoogleApiError(404, `Resource '${key}' was not found`);
-  return { key, feature };
-}
-
 function meshAutomatic(feature: Json, membershipName: string): boolean {
   const specs = (feature.membershipSpecs as Record<string, Json> | undefined) ?? {};
   const own = Object.entries(specs).find(([k]) =>
@@ -132,128 +118,154 @@ function setByMask(target: Json, source: Json, mask: string | null): void {
   }
 }
 
+/** What memberships and features share: where they live, their operations and their errors. */
+interface HubResource {
+  collection: string;
+  /** The path segment and the method ids' resource name: `memberships`, `features`. */
+  segment: 'memberships' | 'features';
+  /** The request parameter and query field that name one: `membershipsId`, `featureId`... */
+  idParam: string;
+  idField: string;
+  kind: 'membership' | 'feature';
+  type: string;
+  notFound: (key: string) => string;
+  alreadyExists: (key: string) => string;
+  render: (req: SimRequest, resource: Json) => Json;
+}
+
+const MEMBERSHIP: HubResource = {
+  collection: memberships,
+  segment: 'memberships',
+  idParam: 'membershipsId',
+  idField: 'membershipId',
+  kind: 'membership',
+  type: 'type.googleapis.com/google.cloud.gkehub.v1.Membership',
+  notFound: (key) => `membership "${key}" not found`,
+  alreadyExists: (key) => `Membership "${key}" already exists.`,
+  render: (_req, membership) => visible(membership),
+};
+
+const FEATURE: HubResource = {
+  collection: features,
+  segment: 'features',
+  idParam: 'featuresId',
+  idField: 'featureId',
+  kind: 'feature',
+  type: 'type.googleapis.com/google.cloud.gkehub.v1.Feature',
+  notFound: (key) => `Resource '${key}' was not found`,
+  alreadyExists: (key) => `Resource '${key}' already exists`,
+  render: renderFeature,
+};
+
+function requireResource(req: SimRequest, hub: HubResource): { key: string; resource: Json } {
+  const key = `${parent(req)}/${hub.segment}/${req.params[hub.idParam]}`;
+  const resource = req.store.get(hub.collection, key);
+  if (!resource) throw new GoogleApiError(404, hub.notFound(key));
+  return { key, resource };
+}
+
+/**
+ * Stores a new resource from the request body and answers its create operation. `state` comes
+ * right after the name, `extra` (evaluated once the name is known to be free) after the times.
+ */
+function createResource(
+  req: SimRequest,
+  hub: HubResource,
+  fields: { state: Json; extra?: () => Json; response?: Json; onDone?: Json },
+): Promise<Reply> {
+  const id = req.query.get(hub.idField);
+  if (!id) throw invalidField(hub.idField, `${hub.idField} is required.`);
+  const key = `${parent(req)}/${hub.segment}/${id}`;
+  if (req.store.get(hub.collection, key)) {
+    throw new GoogleApiError(409, hub.alreadyExists(key));
+  }
+  const resource: Json = {
+    ...req.body,
+    name: key,
+    ...fields.state,
+    createTime: req.store.timestamp(),
+    updateTime: req.store.timestamp(),
+    ...fields.extra?.(),
+  };
+  req.store.put(hub.collection, key, resource);
+  return lro(req, {
+    verb: 'create',
+    target: key,
+    kind: hub.kind,
+    response: { '@type': hub.type, ...visible(resource), ...fields.response },
+    onDone: fields.onDone,
+  });
+}
+
+/** A hook told of a patch: the resource as patched, and as it was. */
+type Patched = (req: SimRequest, resource: Json, before: Json) => void;
+
+/** The `updateMask` fields of the body set on a resource, `patched` told what changed. */
+function patchHandler(hub: HubResource, patched?: Patched) {
+  return (req: SimRequest): Promise<Reply> => {
+    const { key, resource } = requireResource(req, hub);
+    const before = structuredClone(resource);
+    setByMask(resource, req.body, req.query.get('updateMask'));
+    patched?.(req, resource, before);
+    resource.updateTime = req.store.timestamp();
+    req.store.onChange();
+    return lro(req, {
+      verb: 'update',
+      target: key,
+      kind: hub.kind,
+      response: { '@type': hub.type, ...visible(resource) },
+    });
+  };
+}
+
+/** get, list, patch and delete of one kind of resource, by method id. */
+function resourceHandlers(hub: HubResource, patched?: Patched) {
+  const method = `gkehub.projects.locations.${hub.segment}`;
+  return {
+    [`${method}.get`]: (req: SimRequest) => {
+      return ok(hub.render(req, requireResource(req, hub).resource));
+    },
+    [`${method}.list`]: (req: SimRequest) => {
+      const resources = req.store
+        .list(hub.collection, `${parent(req)}/${hub.segment}/`)
+        .map((resource) => hub.render(req, resource));
+      return ok(resources.length > 0 ? { resources } : {});
+    },
+    [`${method}.patch`]: patchHandler(hub, patched),
+    [`${method}.delete`]: (req: SimRequest) => {
+      const { key } = requireResource(req, hub);
+      req.store.remove(hub.collection, key);
+      return lro(req, {
+        verb: 'delete',
+        target: key,
+        kind: hub.kind,
+        response: { '@type': 'type.googleapis.com/google.protobuf.Empty' },
+      });
+    },
+  };
+}
+
 /** gkehub v1 handlers by method id. */
 export const gkehubHandlers: HandlerTable = {
-  'gkehub.projects.locations.memberships.create': (req) => {
-    const id = req.query.get('membershipId');
-    if (!id) throw invalidField('membershipId', 'membershipId is required.');
-    const key = `${parent(req)}/memberships/${id}`;
-    if (req.store.get(memberships, key))
-      throw new GoogleApiError(409, `Membership "${key}" already exists.`);
-    const membership: Json = {
-      ...req.body,
-      name: key,
-      state: { code: 'CREATING' },
-      createTime: req.store.timestamp(),
-      updateTime: req.store.timestamp(),
-      uniqueId: req.store.nextId(),
-      __createdMs: req.store.clock.now(),
-    };
-    req.store.put(memberships, key, membership);
-    return lro(req, {
-      verb: 'create',
-      target: key,
-      kind: 'membership',
-      response: {
-        '@type': 'type.googleapis.com/google.cloud.gkehub.v1.Membership',
-        ...visible(membership),
-        state: { code: 'READY' },
-      },
+  'gkehub.projects.locations.memberships.create': (req) =>
+    createResource(req, MEMBERSHIP, {
+      state: { state: { code: 'CREATING' } },
+      extra: () => ({ uniqueId: req.store.nextId(), __createdMs: req.store.clock.now() }),
+      response: { state: { code: 'READY' } },
       onDone: { state: { code: 'READY' } },
-    });
-  },
-  'gkehub.projects.locations.memberships.get': (req) =>
-    ok(visible(requireMembership(req).membership)),
-  'gkehub.projects.locations.memberships.list': (req) => {
-    const resources = req.store.list(memberships, `${parent(req)}/memberships/`).map(visible);
-    return ok(resources.length > 0 ? { resources } : {});
-  },
-  'gkehub.projects.locations.memberships.patch': (req) => {
-    const { key, membership } = requireMembership(req);
-    setByMask(membership, req.body, req.query.get('updateMask'));
-    membership.updateTime = req.store.timestamp();
-    req.store.onChange();
-    return lro(req, {
-      verb: 'update',
-      target: key,
-      kind: 'membership',
-      response: {
-        '@type': 'type.googleapis.com/google.cloud.gkehub.v1.Membership',
-        ...visible(membership),
-      },
-    });
-  },
-  'gkehub.projects.locations.memberships.delete': (req) => {
-    const { key } = requireMembership(req);
-    req.store.remove(memberships, key);
-    return lro(req, {
-      verb: 'delete',
-      target: key,
-      kind: 'membership',
-      response: { '@type': 'type.googleapis.com/google.protobuf.Empty' },
-    });
-  },
-  'gkehub.projects.locations.features.create': (req) => {
-    const id = req.query.get('featureId');
-    if (!id) throw invalidField('featureId', 'featureId is required.');
-    const key = `${parent(req)}/features/${id}`;
-    if (req.store.get(features, key))
-      throw new GoogleApiError(409, `Resource '${key}' already exists`);
-    const feature: Json = {
-      ...req.body,
-      name: key,
-      resourceState: { state: 'ACTIVE' },
-      createTime: req.store.timestamp(),
-      updateTime: req.store.timestamp(),
-      __meshSinceMs: req.store.clock.now(),
-    };
-    req.store.put(features, key, feature);
-    return lro(req, {
-      verb: 'create',
-      target: key,
-      kind: 'feature',
-      response: {
-        '@type': 'type.googleapis.com/google.cloud.gkehub.v1.Feature',
-        ...visible(feature),
-      },
-    });
-  },
-  'gkehub.projects.locations.features.get': (req) =>
-    ok(renderFeature(req, requireFeature(req).feature)),
-  'gkehub.projects.locations.features.list': (req) => {
-    const resources = req.store
-      .list(features, `${parent(req)}/features/`)
-      .map((f) => renderFeature(req, f));
-    return ok(resources.length > 0 ? { resources } : {});
-  },
-  'gkehub.projects.locations.features.patch': (req) => {
-    const { key, feature } = requireFeature(req);
-    const before = JSON.stringify(feature.fleetDefaultMemberConfig ?? null);
-    setByMask(feature, req.body, req.query.get('updateMask'));
-    if (JSON.stringify(feature.fleetDefaultMemberConfig ?? null) !== before)
+    }),
+  ...resourceHandlers(MEMBERSHIP),
+  'gkehub.projects.locations.features.create': (req) =>
+    createResource(req, FEATURE, {
+      state: { resourceState: { state: 'ACTIVE' } },
+      extra: () => ({ __meshSinceMs: req.store.clock.now() }),
+    }),
+  // A new fleet default restarts the mesh provisioning of every membership.
+  ...resourceHandlers(FEATURE, (req, feature, before) => {
+    const now = JSON.stringify(feature.fleetDefaultMemberConfig ?? null);
+    if (now !== JSON.stringify(before.fleetDefaultMemberConfig ?? null))
       feature.__meshSinceMs = req.store.clock.now();
-    feature.updateTime = req.store.timestamp();
-    req.store.onChange();
-    return lro(req, {
-      verb: 'update',
-      target: key,
-      kind: 'feature',
-      response: {
-        '@type': 'type.googleapis.com/google.cloud.gkehub.v1.Feature',
-        ...visible(feature),
-      },
-    });
-  },
-  'gkehub.projects.locations.features.delete': (req) => {
-    const { key } = requireFeature(req);
-    req.store.remove(features, key);
-    return lro(req, {
-      verb: 'delete',
-      target: key,
-      kind: 'feature',
-      response: { '@type': 'type.googleapis.com/google.protobuf.Empty' },
-    });
-  },
+  }),
   'gkehub.projects.locations.operations.get': (req) => {
     const key = `${parent(req)}/operations/${req.params.operationsId}`;
     const op = req.store.state.operations[key];

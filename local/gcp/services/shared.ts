@@ -1,4 +1,5 @@
-import ipaddr from 'ipaddr.js';
+import { type Ipv4Block, parseIpv4Block } from '../../../shared/lib/ip.js';
+import { isPlainObject } from '../../../shared/lib/json.js';
 import { GoogleApiError, invalidField } from '../api-error.js';
 
 /** Google's resource-name rule (RFC 1035 label), as compute, container and dns enforce it. */
@@ -26,49 +27,25 @@ export function requireString(value: unknown, field: string): string {
   return value;
 }
 
-/** A parsed IPv4 CIDR. */
-export interface Cidr {
-  text: string;
-  address: ipaddr.IPv4;
-  bits: number;
-}
-
-/** Parses an IPv4 CIDR whose host bits are zero, or answers 400 naming the field. */
-export function parseCidr(value: unknown, field: string): Cidr {
+/**
+ * Parses an IPv4 CIDR whose host bits are zero, or answers 400 naming the field. The range
+ * arithmetic callers need (overlap, nth address) is shared/lib/ip.ts's.
+ */
+export function parseCidr(value: unknown, field: string): Ipv4Block {
   const text = typeof value === 'string' ? value : '';
-  try {
-    const [address, bits] = ipaddr.IPv4.parseCIDR(text);
-    if (ipaddr.IPv4.networkAddressFromCIDR(text).toString() !== address.toString()) {
-      throw new Error('host bits set');
-    }
-    return { text, address, bits };
-  } catch {
+  const block = parseIpv4Block(text);
+  if (!block || block.address !== block.network) {
     throw invalidField(
       field,
       `Invalid value for field '${field}': '${text}'. Invalid IPCidrRange: ${text}.`,
     );
   }
-}
-
-/** Whether two CIDRs share an address. */
-export function overlaps(a: Cidr, b: Cidr): boolean {
-  return a.address.match(b.address, b.bits) || b.address.match(a.address, a.bits);
-}
-
-/** The nth address of a CIDR (gateway = 1, GKE's private endpoint = 2). */
-export function nthAddress(cidr: Cidr, n: number): string {
-  const bytes = cidr.address.toByteArray();
-  const value = ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) + n;
-  return [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join('.');
+  return block;
 }
 
 /** The last path segment of a link or relative name. */
 export function lastSegment(value: string): string {
   return value.split('/').filter(Boolean).pop() ?? value;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -1,7 +1,12 @@
 import { GOOGLE_HEALTH_CHECK_RANGES, PRIVATE_GOOGLE_APIS_CIDR } from '../../spec/constants.js';
 import type { Environment } from '../../spec/environment.js';
 import { gatewayNodesEmail, networkPath } from './names.js';
-import type { PlannedRequest } from './request.js';
+import {
+  postRequest,
+  type GcpResourceKind,
+  type PlannedRequest,
+  type StepRequests,
+} from './request.js';
 
 /** Body of `POST compute/v1/projects/P/global/networks` (message Network). */
 export interface NetworkBody {
@@ -128,6 +133,15 @@ export function desiredFirewalls(env: Environment): FirewallBody[] {
   const rule = (
     fields: Omit<FirewallBody, 'network' | 'priority'> & { priority?: number },
   ): FirewallBody => ({ ...fields, network, priority: fields.priority ?? 1000 });
+  // Node-to-node TCP ports inside the subnet (Calico, the kubelet).
+  const withinSubnet = (name: string, description: string, port: number): FirewallBody =>
+    rule({
+      name,
+      description,
+      direction: 'EGRESS',
+      allowed: tcp(port),
+      destinationRanges: [subnet.cidr],
+    });
   return [
     rule({
       name: 'global-deny-egress-all',
@@ -165,20 +179,12 @@ export function desiredFirewalls(env: Environment): FirewallBody[] {
       allowed: [{ IPProtocol: 'all' }],
       destinationRanges: [subnet.podsCidr, subnet.servicesCidr],
     }),
-    rule({
-      name: 'allow-egress-calico',
-      description: 'Allow Calico Typha within the subnet',
-      direction: 'EGRESS',
-      allowed: tcp(5473),
-      destinationRanges: [subnet.cidr],
-    }),
-    rule({
-      name: 'allow-egress-kubelet-readonly',
-      description: 'Allow access to the kubelet read-only port within the subnet',
-      direction: 'EGRESS',
-      allowed: tcp(10255),
-      destinationRanges: [subnet.cidr],
-    }),
+    withinSubnet('allow-egress-calico', 'Allow Calico Typha within the subnet', 5473),
+    withinSubnet(
+      'allow-egress-kubelet-readonly',
+      'Allow access to the kubelet read-only port within the subnet',
+      10255,
+    ),
     rule({
       name: 'allow-egress-gcp-apis',
       description: 'Allow access to the VIPs used by Google Cloud APIs (Private Google Access)',
@@ -198,61 +204,29 @@ export function desiredFirewalls(env: Environment): FirewallBody[] {
 
 const COMPUTE = 'compute.googleapis.com';
 
-/** The `network` step's request. */
-export function networkRequests(env: Environment): PlannedRequest<NetworkBody>[] {
-  const body = desiredNetwork(env);
-  return [
-    {
-      kind: 'Network',
-      name: body.name,
-      service: COMPUTE,
-      method: 'POST',
-      path: `/compute/v1/projects/${env.spec.project}/global/networks`,
-      body,
-    },
-  ];
+/** The POST creating `body` in a project collection (`global/networks`, `regions/R/routers`). */
+function createIn<B extends { name: string }>(
+  env: Environment,
+  kind: GcpResourceKind,
+  collection: string,
+  body: B,
+): PlannedRequest<B> {
+  const path = `/compute/v1/projects/${env.spec.project}/${collection}`;
+  return postRequest(kind, body.name, COMPUTE, path, body);
 }
 
-/** The `subnet` step's request. */
-export function subnetRequests(env: Environment): PlannedRequest<SubnetworkBody>[] {
-  const body = desiredSubnetwork(env);
-  const { project, region } = env.spec;
-  return [
-    {
-      kind: 'Subnetwork',
-      name: body.name,
-      service: COMPUTE,
-      method: 'POST',
-      path: `/compute/v1/projects/${project}/regions/${region}/subnetworks`,
-      body,
-    },
-  ];
+/** A collection of the environment's region, e.g. `regions/R/subnetworks`. */
+function regional(env: Environment, collection: string): string {
+  return `regions/${env.spec.region}/${collection}`;
 }
 
-/** The `nat` step's request. */
-export function natRequests(env: Environment): PlannedRequest<RouterBody>[] {
-  const body = desiredRouter(env);
-  const { project, region } = env.spec;
-  return [
-    {
-      kind: 'Router',
-      name: body.name,
-      service: COMPUTE,
-      method: 'POST',
-      path: `/compute/v1/projects/${project}/regions/${region}/routers`,
-      body,
-    },
-  ];
-}
-
-/** The `firewalls` step's requests, one per rule. */
-export function firewallRequests(env: Environment): PlannedRequest<FirewallBody>[] {
-  return desiredFirewalls(env).map((body) => ({
-    kind: 'Firewall',
-    name: body.name,
-    service: COMPUTE,
-    method: 'POST',
-    path: `/compute/v1/projects/${env.spec.project}/global/firewalls`,
-    body,
-  }));
-}
+/** The compute steps' requests: one create each, and one per rule for `firewalls`. */
+export const COMPUTE_REQUESTS = {
+  network: (env) => [createIn(env, 'Network', 'global/networks', desiredNetwork(env))],
+  subnet: (env) => [
+    createIn(env, 'Subnetwork', regional(env, 'subnetworks'), desiredSubnetwork(env)),
+  ],
+  nat: (env) => [createIn(env, 'Router', regional(env, 'routers'), desiredRouter(env))],
+  firewalls: (env) =>
+    desiredFirewalls(env).map((body) => createIn(env, 'Firewall', 'global/firewalls', body)),
+} satisfies Record<string, StepRequests>;

@@ -10,7 +10,9 @@ import {
   subnetworkPath,
   workloadPool,
 } from './names.js';
-import type { PlannedRequest } from './request.js';
+import { postRequest, type StepRequests } from './request.js';
+
+const CONTAINER = 'container.googleapis.com';
 
 /**
  * Node OAuth scope: access is decided by the node service account's IAM roles, as Google
@@ -161,30 +163,19 @@ export function desiredGatewayNodePool(env: Environment): CreateNodePoolBody {
   };
 }
 
-/** The `cluster` step's request. */
-export function clusterRequests(env: Environment): PlannedRequest<CreateClusterBody>[] {
-  return [
-    {
-      kind: 'Cluster',
-      name: env.spec.cluster.name,
-      service: 'container.googleapis.com',
-      method: 'POST',
-      path: `/v1/${clusterParent(env)}/clusters`,
-      body: desiredCluster(env),
-    },
-  ];
-}
-
-/** The `gateway-pool` step's request. */
-export function gatewayPoolRequests(env: Environment): PlannedRequest<CreateNodePoolBody>[] {
-  return [
-    {
-      kind: 'NodePool',
-      name: env.spec.gatewayPool.name,
-      service: 'container.googleapis.com',
-      method: 'POST',
-      path: `/v1/${clusterPath(env)}/nodePools`,
-      body: desiredGatewayNodePool(env),
-    },
-  ];
-}
+/** The `cluster` and `gateway-pool` steps' requests: the cluster, then the gateway nodes. */
+export const CONTAINER_REQUESTS = {
+  cluster: (env) => {
+    const path = `/v1/${clusterParent(env)}/clusters`;
+    return [postRequest('Cluster', env.spec.cluster.name, CONTAINER, path, desiredCluster(env))];
+  },
+  'gateway-pool': (env) => [
+    postRequest(
+      'NodePool',
+      env.spec.gatewayPool.name,
+      CONTAINER,
+      `/v1/${clusterPath(env)}/nodePools`,
+      desiredGatewayNodePool(env),
+    ),
+  ],
+} satisfies Record<string, StepRequests>;

@@ -1,3 +1,4 @@
+import { isPlainObject } from '../../lib/json.js';
 import type { FirewallBody, FirewallProtocolEntry } from './compute.js';
 
 /**
@@ -157,10 +158,6 @@ export interface Comparison {
 
 type Json = unknown;
 
-function isObject(value: Json): value is Record<string, Json> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 const RESOURCE_URL = /^https?:\/\/[^/]+\/(?:compute\/v1\/|v1\/)?(projects\/.+)$/;
 
 /** A resource reference in relative form, whatever URL form the API answered with. */
@@ -186,7 +183,7 @@ function sameReference(a: string, b: string): boolean {
 /** Drops server-set fields at every depth. */
 export function stripServerFields(value: Json): Json {
   if (Array.isArray(value)) return value.map(stripServerFields);
-  if (!isObject(value)) return value;
+  if (!isPlainObject(value)) return value;
   const out: Record<string, Json> = {};
   for (const [key, inner] of Object.entries(value)) {
     if (!SERVER_SET_FIELDS.has(key)) out[key] = stripServerFields(inner);
@@ -199,7 +196,7 @@ function isDefaultValue(value: Json): boolean {
     return true;
   }
   if (Array.isArray(value)) return value.length === 0;
-  if (isObject(value)) return Object.values(value).every(isDefaultValue);
+  if (isPlainObject(value)) return Object.values(value).every(isDefaultValue);
   return false;
 }
 
@@ -217,8 +214,8 @@ export function matches(desired: Json, observed: Json): boolean {
     }
     return true;
   }
-  if (isObject(desired)) {
-    if (!isObject(observed)) return false;
+  if (isPlainObject(desired)) {
+    if (!isPlainObject(observed)) return false;
     return Object.entries(desired).every(([key, want]) => matches(want, observed[key]));
   }
   if (typeof desired === 'string' && typeof observed === 'string') {
@@ -234,7 +231,7 @@ export function matches(desired: Json, observed: Json): boolean {
 export function valueAt(value: Json, path: string): Json {
   let cursor: Json = value;
   for (const key of path.split('.')) {
-    if (!isObject(cursor)) return undefined;
+    if (!isPlainObject(cursor)) return undefined;
     cursor = cursor[key];
   }
   return cursor;
@@ -245,16 +242,16 @@ function setAt(target: Record<string, Json>, path: string, value: Json): void {
   let cursor = target;
   keys.slice(0, -1).forEach((key) => {
     const next = cursor[key];
-    cursor = isObject(next) ? next : (cursor[key] = {});
+    cursor = isPlainObject(next) ? next : (cursor[key] = {});
   });
   cursor[keys[keys.length - 1] as string] = value;
 }
 
 /** Every leaf-or-array dot path a desired body sets (for checking rule coverage). */
 export function fieldPaths(value: Json, prefix = ''): string[] {
-  if (!isObject(value)) return prefix ? [prefix] : [];
+  if (!isPlainObject(value)) return prefix ? [prefix] : [];
   const paths = Object.entries(value).flatMap(([key, inner]) =>
-    isObject(inner) && Object.keys(inner).length > 0
+    isPlainObject(inner) && Object.keys(inner).length > 0
       ? fieldPaths(inner, prefix ? `${prefix}.${key}` : key)
       : [prefix ? `${prefix}.${key}` : key],
   );
@@ -286,7 +283,7 @@ export function canonicalProtocolEntries(
 }
 
 function canonicalFirewall(value: Json): Json {
-  if (!isObject(value)) return value;
+  if (!isPlainObject(value)) return value;
   const rule = value as Partial<FirewallBody>;
   return {
     ...value,
@@ -343,31 +340,3 @@ export function compareResource(kind: DiffKind, desired: object, observed: objec
   if (immutableDrift.length > 0) result.immutableDrift = immutableDrift;
   return result;
 }
-
-/** Compares a network ({@link FIELD_RULES}.Network). */
-export const compareNetwork = (desired: object, observed: object): Comparison =>
-  compareResource('Network', desired, observed);
-/** Compares a subnetwork. */
-export const compareSubnetwork = (desired: object, observed: object): Comparison =>
-  compareResource('Subnetwork', desired, observed);
-/** Compares a router with its NATs. */
-export const compareRouter = (desired: object, observed: object): Comparison =>
-  compareResource('Router', desired, observed);
-/** Compares a firewall rule; an allow rule that became a deny rule is immutable drift `action`. */
-export const compareFirewall = (desired: object, observed: object): Comparison =>
-  compareResource('Firewall', desired, observed);
-/** Compares a service account (the `serviceAccount` of its create body) with the observed one. */
-export const compareServiceAccount = (desired: object, observed: object): Comparison =>
-  compareResource('ServiceAccount', desired, observed);
-/** Compares a managed zone. */
-export const compareManagedZone = (desired: object, observed: object): Comparison =>
-  compareResource('ManagedZone', desired, observed);
-/** Compares a cluster (the `cluster` of its create body) with the observed one. */
-export const compareCluster = (desired: object, observed: object): Comparison =>
-  compareResource('Cluster', desired, observed);
-/** Compares a node pool (the `nodePool` of its create body) with the observed one. */
-export const compareNodePool = (desired: object, observed: object): Comparison =>
-  compareResource('NodePool', desired, observed);
-/** Compares the service mesh feature. */
-export const compareFeature = (desired: object, observed: object): Comparison =>
-  compareResource('Feature', desired, observed);

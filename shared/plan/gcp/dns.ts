@@ -1,6 +1,6 @@
 import type { DnsRecord, DnsZone, Environment } from '../../spec/environment.js';
 import { networkUrl, ownershipLabels } from './names.js';
-import type { PlannedRequest } from './request.js';
+import { postRequest, type PlannedRequest } from './request.js';
 
 /** Body of `POST dns/v1/projects/P/managedZones` (message ManagedZone). */
 export interface ManagedZoneBody {
@@ -101,21 +101,19 @@ export function privateDnsRequests(
   const { project } = env.spec;
   const zones = [...env.spec.privateDns.zones].sort((a, b) => a.name.localeCompare(b.name));
   return zones.flatMap((zone): PlannedRequest<ManagedZoneBody | ChangeBody>[] => [
-    {
-      kind: 'ManagedZone',
-      name: zone.name,
-      service: 'dns.googleapis.com',
-      method: 'POST',
-      path: `/dns/v1/projects/${project}/managedZones`,
-      body: desiredManagedZone(env, zone),
-    },
-    {
-      kind: 'RecordSetChange',
-      name: zone.name,
-      service: 'dns.googleapis.com',
-      method: 'POST',
-      path: `/dns/v1/projects/${project}/managedZones/${zone.name}/changes`,
-      body: desiredRecordChange(zone),
-    },
+    postRequest(
+      'ManagedZone',
+      zone.name,
+      'dns.googleapis.com',
+      `/dns/v1/projects/${project}/managedZones`,
+      desiredManagedZone(env, zone),
+    ),
+    postRequest(
+      'RecordSetChange',
+      zone.name,
+      'dns.googleapis.com',
+      `/dns/v1/projects/${project}/managedZones/${zone.name}/changes`,
+      desiredRecordChange(zone),
+    ),
   ]);
 }

@@ -1,5 +1,5 @@
 import type { Environment } from '../../spec/environment.js';
-import type { PlannedRequest } from './request.js';
+import { postRequest, type PlannedRequest } from './request.js';
 
 /** The fleet feature that manages service meshes. */
 export const SERVICE_MESH_FEATURE = 'servicemesh';
@@ -26,13 +26,12 @@ export function serviceMeshFeaturePath(env: Environment): string {
 /** The `fleet-mesh` step's request. */
 export function fleetMeshRequests(env: Environment): PlannedRequest<ServiceMeshFeatureBody>[] {
   return [
-    {
-      kind: 'Feature',
-      name: SERVICE_MESH_FEATURE,
-      service: 'gkehub.googleapis.com',
-      method: 'POST',
-      path: `/v1/projects/${env.spec.project}/locations/global/features?featureId=${SERVICE_MESH_FEATURE}`,
-      body: desiredServiceMeshFeature(env),
-    },
+    postRequest(
+      'Feature',
+      SERVICE_MESH_FEATURE,
+      'gkehub.googleapis.com',
+      `/v1/projects/${env.spec.project}/locations/global/features?featureId=${SERVICE_MESH_FEATURE}`,
+      desiredServiceMeshFeature(env),
+    ),
   ];
 }

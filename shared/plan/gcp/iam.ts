@@ -1,6 +1,6 @@
 import type { Environment } from '../../spec/environment.js';
 import { serviceAccountEmail } from './names.js';
-import type { PlannedRequest } from './request.js';
+import { postRequest, type PlannedRequest } from './request.js';
 
 /** Body of `POST v1/projects/P/serviceAccounts` (message CreateServiceAccountRequest). */
 export interface CreateServiceAccountBody {
@@ -164,23 +164,23 @@ export function serviceAccountRequests(
 ): PlannedRequest<CreateServiceAccountBody | { bindings: IamBinding[] }>[] {
   const { project } = env.spec;
   return [
-    ...desiredServiceAccounts(env).map((body): PlannedRequest<CreateServiceAccountBody> => ({
-      kind: 'ServiceAccount',
-      name: serviceAccountEmail(project, body.accountId),
-      service: 'iam.googleapis.com',
-      method: 'POST',
-      path: `/v1/projects/${project}/serviceAccounts`,
-      body,
-    })),
-    {
-      // A read-modify-write (getIamPolicy, mergeBindings, setIamPolicy): the body shown is the
-      // set of bindings merged in, not the whole policy.
-      kind: 'ProjectIamBindings',
-      name: `projects/${project}`,
-      service: 'cloudresourcemanager.googleapis.com',
-      method: 'POST',
-      path: `/v1/projects/${project}:setIamPolicy`,
-      body: { bindings: bindingsOf(desiredProjectBindings(env)) },
-    },
+    ...desiredServiceAccounts(env).map((body) =>
+      postRequest(
+        'ServiceAccount',
+        serviceAccountEmail(project, body.accountId),
+        'iam.googleapis.com',
+        `/v1/projects/${project}/serviceAccounts`,
+        body,
+      ),
+    ),
+    // A read-modify-write (getIamPolicy, mergeBindings, setIamPolicy): the body shown is the
+    // set of bindings merged in, not the whole policy.
+    postRequest(
+      'ProjectIamBindings',
+      `projects/${project}`,
+      'cloudresourcemanager.googleapis.com',
+      `/v1/projects/${project}:setIamPolicy`,
+      { bindings: bindingsOf(desiredProjectBindings(env)) },
+    ),
   ];
 }

@@ -4,12 +4,12 @@
  */
 import type { Environment } from '../../spec/environment.js';
 import type { StepName } from '../graph.js';
-import { firewallRequests, natRequests, networkRequests, subnetRequests } from './compute.js';
-import { clusterRequests, gatewayPoolRequests } from './container.js';
+import { COMPUTE_REQUESTS } from './compute.js';
+import { CONTAINER_REQUESTS } from './container.js';
 import { privateDnsRequests } from './dns.js';
 import { fleetMeshRequests } from './gkehub.js';
 import { serviceAccountRequests } from './iam.js';
-import type { PlannedRequest } from './request.js';
+import type { PlannedRequest, StepRequests } from './request.js';
 import { serviceUsageRequests } from './serviceusage.js';
 
 export * from './compute.js';
@@ -22,17 +22,13 @@ export * from './names.js';
 export * from './request.js';
 export * from './serviceusage.js';
 
-const REQUESTS: Readonly<Record<StepName, (env: Environment) => PlannedRequest[]>> = {
+const REQUESTS: Readonly<Record<StepName, StepRequests>> = {
   apis: serviceUsageRequests,
-  network: networkRequests,
-  subnet: subnetRequests,
-  nat: natRequests,
+  ...COMPUTE_REQUESTS,
   'service-accounts': serviceAccountRequests,
-  firewalls: firewallRequests,
   'private-dns': privateDnsRequests,
   'fleet-mesh': fleetMeshRequests,
-  cluster: clusterRequests,
-  'gateway-pool': gatewayPoolRequests,
+  ...CONTAINER_REQUESTS,
   // A wait, and Kubernetes-side steps: their objects come from the mesh compiler (shared/plan/mesh/).
   'mesh-ready': () => [],
   'mesh-config': () => [],

@@ -1,3 +1,5 @@
+import type { Environment } from '../../spec/environment.js';
+
 /** The kinds of Google Cloud resources (and request bodies) the environment plan produces. */
 export type GcpResourceKind =
   | 'ServiceBatchEnable'
@@ -29,3 +31,20 @@ export interface PlannedRequest<B extends object = object> {
   path: string;
   body: B;
 }
+
+/**
+ * A POST of `body` to `path` on `service`: how every step's plan creates or changes its
+ * resources (creates, DNS changes, batch enables, setIamPolicy).
+ */
+export function postRequest<B extends object>(
+  kind: GcpResourceKind,
+  name: string,
+  service: string,
+  path: string,
+  body: B,
+): PlannedRequest<B> {
+  return { kind, name, service, method: 'POST', path, body };
+}
+
+/** A step's requests when nothing exists yet, in the order it makes them. */
+export type StepRequests = (env: Environment) => PlannedRequest[];

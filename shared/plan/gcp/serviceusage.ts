@@ -1,5 +1,5 @@
 import type { Environment } from '../../spec/environment.js';
-import type { PlannedRequest } from './request.js';
+import { postRequest, type PlannedRequest } from './request.js';
 
 /** serviceusage v1 `services:batchEnable` takes at most 20 services per call. */
 export const BATCH_ENABLE_LIMIT = 20;
@@ -40,12 +40,13 @@ export function missingServiceBatches(
 
 /** The `apis` step's requests. */
 export function serviceUsageRequests(env: Environment): PlannedRequest<BatchEnableServicesBody>[] {
-  return desiredServiceBatches(env).map((body, index) => ({
-    kind: 'ServiceBatchEnable',
-    name: `batch-${index + 1}`,
-    service: 'serviceusage.googleapis.com',
-    method: 'POST',
-    path: `/v1/projects/${env.spec.project}/services:batchEnable`,
-    body,
-  }));
+  return desiredServiceBatches(env).map((body, index) =>
+    postRequest(
+      'ServiceBatchEnable',
+      `batch-${index + 1}`,
+      'serviceusage.googleapis.com',
+      `/v1/projects/${env.spec.project}/services:batchEnable`,
+      body,
+    ),
+  );
 }

@@ -4,7 +4,13 @@
  * istio/api protos; only the fields the compiler uses are typed.
  */
 import type { KubeObject } from '../kube-object.js';
-import { objectMeta, sortedRecord, type ObjectMetaProps } from './kubernetes-builders.js';
+import {
+  definedFields,
+  kubeObject,
+  nonEmpty,
+  sortedRecord,
+  type ObjectMetaProps,
+} from './kubernetes-builders.js';
 
 /** Every Istio object is namespaced. */
 export type IstioMetaProps = ObjectMetaProps & { namespace: string };
@@ -16,12 +22,9 @@ export interface PeerAuthenticationProps extends IstioMetaProps {
 
 /** A PeerAuthentication; in the root namespace it sets the mesh-wide mTLS mode. */
 export function peerAuthentication(props: PeerAuthenticationProps): KubeObject {
-  return {
-    apiVersion: 'security.istio.io/v1',
-    kind: 'PeerAuthentication',
-    metadata: objectMeta(props),
+  return kubeObject('security.istio.io/v1', 'PeerAuthentication', props, {
     spec: { mtls: { mode: props.mtlsMode } },
-  };
+  });
 }
 
 /** Properties for an access-logging `Telemetry`. */
@@ -32,12 +35,9 @@ export interface TelemetryProps extends IstioMetaProps {
 
 /** A Telemetry resource; in the root namespace it configures the whole mesh. */
 export function telemetry(props: TelemetryProps): KubeObject {
-  return {
-    apiVersion: 'telemetry.istio.io/v1',
-    kind: 'Telemetry',
-    metadata: objectMeta(props),
+  return kubeObject('telemetry.istio.io/v1', 'Telemetry', props, {
     spec: { accessLogging: [{ providers: props.accessLogProviders.map((name) => ({ name })) }] },
-  };
+  });
 }
 
 /** One server of a Gateway. */
@@ -55,12 +55,9 @@ export interface GatewayProps extends IstioMetaProps {
 
 /** An Istio Gateway: the listeners of the gateway pods its selector picks. */
 export function gateway(props: GatewayProps): KubeObject {
-  return {
-    apiVersion: 'networking.istio.io/v1',
-    kind: 'Gateway',
-    metadata: objectMeta(props),
+  return kubeObject('networking.istio.io/v1', 'Gateway', props, {
     spec: { selector: sortedRecord(props.selector), servers: props.servers },
-  };
+  });
 }
 
 /** Client TLS settings of a DestinationRule. */
@@ -87,15 +84,9 @@ export interface DestinationRuleProps extends IstioMetaProps {
 
 /** A DestinationRule. */
 export function destinationRule(props: DestinationRuleProps): KubeObject {
-  const spec: Record<string, unknown> = { host: props.host };
-  if (props.exportTo) spec.exportTo = props.exportTo;
-  spec.subsets = props.subsets;
-  return {
-    apiVersion: 'networking.istio.io/v1',
-    kind: 'DestinationRule',
-    metadata: objectMeta(props),
-    spec,
-  };
+  return kubeObject('networking.istio.io/v1', 'DestinationRule', props, {
+    spec: definedFields({ host: props.host, exportTo: props.exportTo, subsets: props.subsets }),
+  });
 }
 
 /** A ServiceEntry port. */
@@ -115,10 +106,7 @@ export interface ServiceEntryProps extends IstioMetaProps {
 
 /** A MESH_EXTERNAL ServiceEntry: puts external hosts into the registry REGISTRY_ONLY consults. */
 export function serviceEntry(props: ServiceEntryProps): KubeObject {
-  return {
-    apiVersion: 'networking.istio.io/v1',
-    kind: 'ServiceEntry',
-    metadata: objectMeta(props),
+  return kubeObject('networking.istio.io/v1', 'ServiceEntry', props, {
     spec: {
       hosts: props.hosts,
       ports: props.ports,
@@ -126,7 +114,7 @@ export function serviceEntry(props: ServiceEntryProps): KubeObject {
       location: 'MESH_EXTERNAL',
       exportTo: props.exportTo,
     },
-  };
+  });
 }
 
 /** A route destination. */
@@ -165,17 +153,16 @@ export interface VirtualServiceProps extends IstioMetaProps {
 
 /** A VirtualService. */
 export function virtualService(props: VirtualServiceProps): KubeObject {
-  const spec: Record<string, unknown> = { hosts: props.hosts, gateways: props.gateways };
-  if (props.http && props.http.length > 0) spec.http = props.http;
-  if (props.tls && props.tls.length > 0) spec.tls = props.tls;
-  if (props.tcp && props.tcp.length > 0) spec.tcp = props.tcp;
-  spec.exportTo = props.exportTo;
-  return {
-    apiVersion: 'networking.istio.io/v1',
-    kind: 'VirtualService',
-    metadata: objectMeta(props),
-    spec,
-  };
+  return kubeObject('networking.istio.io/v1', 'VirtualService', props, {
+    spec: definedFields({
+      hosts: props.hosts,
+      gateways: props.gateways,
+      http: nonEmpty(props.http),
+      tls: nonEmpty(props.tls),
+      tcp: nonEmpty(props.tcp),
+      exportTo: props.exportTo,
+    }),
+  });
 }
 
 /** One rule of an AuthorizationPolicy (from, to and when are ANDed). */
@@ -199,17 +186,13 @@ export interface AuthorizationPolicyProps extends IstioMetaProps {
 
 /** An ALLOW AuthorizationPolicy bound to the workloads of a selector. */
 export function authorizationPolicy(props: AuthorizationPolicyProps): KubeObject {
-  const spec: Record<string, unknown> = {
-    selector: { matchLabels: sortedRecord(props.selector) },
-    action: 'ALLOW',
-  };
-  if (props.rules.length > 0) spec.rules = props.rules;
-  return {
-    apiVersion: 'security.istio.io/v1',
-    kind: 'AuthorizationPolicy',
-    metadata: objectMeta(props),
-    spec,
-  };
+  return kubeObject('security.istio.io/v1', 'AuthorizationPolicy', props, {
+    spec: definedFields({
+      selector: { matchLabels: sortedRecord(props.selector) },
+      action: 'ALLOW',
+      rules: nonEmpty(props.rules),
+    }),
+  });
 }
 
 /** Properties for a namespace-wide `Sidecar`. */
@@ -220,13 +203,10 @@ export interface SidecarProps extends IstioMetaProps {
 
 /** A Sidecar without workloadSelector: it applies to every proxy of its namespace. */
 export function sidecar(props: SidecarProps): KubeObject {
-  return {
-    apiVersion: 'networking.istio.io/v1',
-    kind: 'Sidecar',
-    metadata: objectMeta(props),
+  return kubeObject('networking.istio.io/v1', 'Sidecar', props, {
     spec: {
       outboundTrafficPolicy: { mode: props.outboundTrafficPolicy },
       egress: [{ hosts: props.egressHosts }],
     },
-  };
+  });
 }

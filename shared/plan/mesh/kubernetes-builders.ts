@@ -22,7 +22,7 @@ export function sortedRecord(record: Record<string, string>): Record<string, str
 }
 
 /** Metadata in a fixed key order, with sorted labels and annotations; empty maps left out. */
-export function objectMeta(props: ObjectMetaProps): KubeObject['metadata'] {
+function objectMeta(props: ObjectMetaProps): KubeObject['metadata'] {
   const meta: KubeObject['metadata'] = { name: props.name };
   if (props.namespace !== undefined) meta.namespace = props.namespace;
   if (props.labels && Object.keys(props.labels).length > 0)
@@ -33,12 +33,32 @@ export function objectMeta(props: ObjectMetaProps): KubeObject['metadata'] {
   return meta;
 }
 
+/** A Kubernetes object of one apiVersion and kind: metadata in the fixed order, then the body. */
+export function kubeObject(
+  apiVersion: string,
+  kind: string,
+  props: ObjectMetaProps,
+  body: Omit<KubeObject, 'apiVersion' | 'kind' | 'metadata'> = {},
+): KubeObject {
+  return { apiVersion, kind, metadata: objectMeta(props), ...body };
+}
+
+/** The fields that have a value, in the order given: optional fields are left out, not null. */
+export function definedFields(fields: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+}
+
+/** A list, or undefined when it is absent or empty: for fields that are left out when empty. */
+export function nonEmpty<T>(list: readonly T[] | undefined): readonly T[] | undefined {
+  return list && list.length > 0 ? list : undefined;
+}
+
 /** Properties for `Namespace` (cluster-scoped). */
 export type NamespaceProps = Omit<ObjectMetaProps, 'namespace'>;
 
 /** A Namespace; labels carry the mesh's injection and selection contract. */
 export function namespace(props: NamespaceProps): KubeObject {
-  return { apiVersion: 'v1', kind: 'Namespace', metadata: objectMeta(props) };
+  return kubeObject('v1', 'Namespace', props);
 }
 
 /** Properties for `ServiceAccount`. */
@@ -46,7 +66,7 @@ export type ServiceAccountProps = ObjectMetaProps & { namespace: string };
 
 /** A ServiceAccount (annotations carry Workload Identity's binding). */
 export function serviceAccount(props: ServiceAccountProps): KubeObject {
-  return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: objectMeta(props) };
+  return kubeObject('v1', 'ServiceAccount', props);
 }
 
 /** A label selector as Kubernetes takes it. */
@@ -84,15 +104,14 @@ export function networkPolicy(props: NetworkPolicyProps): KubeObject {
   const policyTypes: string[] = [];
   if (props.ingress) policyTypes.push('Ingress');
   if (props.egress) policyTypes.push('Egress');
-  const spec: Record<string, unknown> = { podSelector: props.podSelector ?? {}, policyTypes };
-  if (props.ingress) spec.ingress = props.ingress;
-  if (props.egress) spec.egress = props.egress;
-  return {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'NetworkPolicy',
-    metadata: objectMeta(props),
-    spec,
-  };
+  return kubeObject('networking.k8s.io/v1', 'NetworkPolicy', props, {
+    spec: definedFields({
+      podSelector: props.podSelector ?? {},
+      policyTypes,
+      ingress: props.ingress,
+      egress: props.egress,
+    }),
+  });
 }
 
 /** Properties for `Role`. */
@@ -103,12 +122,9 @@ export interface RoleProps extends ObjectMetaProps {
 
 /** A namespaced RBAC Role. */
 export function role(props: RoleProps): KubeObject {
-  return {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'Role',
-    metadata: objectMeta(props),
+  return kubeObject('rbac.authorization.k8s.io/v1', 'Role', props, {
     rules: props.rules,
-  };
+  });
 }
 
 /** Properties for `RoleBinding` of a Role to one ServiceAccount of the same namespace. */
@@ -120,15 +136,12 @@ export interface RoleBindingProps extends ObjectMetaProps {
 
 /** A RoleBinding of a Role to a ServiceAccount. */
 export function roleBinding(props: RoleBindingProps): KubeObject {
-  return {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'RoleBinding',
-    metadata: objectMeta(props),
+  return kubeObject('rbac.authorization.k8s.io/v1', 'RoleBinding', props, {
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: props.roleName },
     subjects: [
       { kind: 'ServiceAccount', name: props.serviceAccountName, namespace: props.namespace },
     ],
-  };
+  });
 }
 
 /** One Service port. */
@@ -148,10 +161,7 @@ export interface ServiceProps extends ObjectMetaProps {
 
 /** A ClusterIP Service. */
 export function service(props: ServiceProps): KubeObject {
-  return {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: objectMeta(props),
+  return kubeObject('v1', 'Service', props, {
     spec: {
       type: 'ClusterIP',
       selector: sortedRecord(props.selector),
@@ -162,7 +172,7 @@ export function service(props: ServiceProps): KubeObject {
         protocol: p.protocol ?? 'TCP',
       })),
     },
-  };
+  });
 }
 
 /** Properties for `Deployment`. */
@@ -178,17 +188,19 @@ export interface DeploymentProps extends ObjectMetaProps {
 
 /** A Deployment. */
 export function deployment(props: DeploymentProps): KubeObject {
-  const spec: Record<string, unknown> = {};
-  if (props.replicas !== undefined) spec.replicas = props.replicas;
-  spec.selector = { matchLabels: sortedRecord(props.selector) };
-  spec.template = {
-    metadata: {
-      ...(props.podAnnotations ? { annotations: sortedRecord(props.podAnnotations) } : {}),
-      labels: sortedRecord(props.podLabels),
-    },
-    spec: props.podSpec,
-  };
-  return { apiVersion: 'apps/v1', kind: 'Deployment', metadata: objectMeta(props), spec };
+  return kubeObject('apps/v1', 'Deployment', props, {
+    spec: definedFields({
+      replicas: props.replicas,
+      selector: { matchLabels: sortedRecord(props.selector) },
+      template: {
+        metadata: definedFields({
+          annotations: props.podAnnotations && sortedRecord(props.podAnnotations),
+          labels: sortedRecord(props.podLabels),
+        }),
+        spec: props.podSpec,
+      },
+    }),
+  });
 }
 
 /** Properties for `PodDisruptionBudget`. */
@@ -200,15 +212,12 @@ export interface PodDisruptionBudgetProps extends ObjectMetaProps {
 
 /** A PodDisruptionBudget (policy/v1). */
 export function podDisruptionBudget(props: PodDisruptionBudgetProps): KubeObject {
-  return {
-    apiVersion: 'policy/v1',
-    kind: 'PodDisruptionBudget',
-    metadata: objectMeta(props),
+  return kubeObject('policy/v1', 'PodDisruptionBudget', props, {
     spec: {
       minAvailable: props.minAvailable,
       selector: { matchLabels: sortedRecord(props.selector) },
     },
-  };
+  });
 }
 
 /** Properties for a CPU-based `HorizontalPodAutoscaler` of a Deployment. */
@@ -222,10 +231,7 @@ export interface HorizontalPodAutoscalerProps extends ObjectMetaProps {
 
 /** A HorizontalPodAutoscaler (autoscaling/v2) scaling a Deployment on CPU. */
 export function horizontalPodAutoscaler(props: HorizontalPodAutoscalerProps): KubeObject {
-  return {
-    apiVersion: 'autoscaling/v2',
-    kind: 'HorizontalPodAutoscaler',
-    metadata: objectMeta(props),
+  return kubeObject('autoscaling/v2', 'HorizontalPodAutoscaler', props, {
     spec: {
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: props.deploymentName },
       minReplicas: props.minReplicas,
@@ -240,5 +246,5 @@ export function horizontalPodAutoscaler(props: HorizontalPodAutoscalerProps): Ku
         },
       ],
     },
-  };
+  });
 }

@@ -1,5 +1,5 @@
 /**
- * EXPERIMENTAL `mesh.passthroughMode: istio-mutual` (DESIGN.md "Tenant policy compiler"): the
+ * EXPERIMENTAL `mesh.passthroughMode: istio-mutual` (docs/architecture.md "Tenant policy compiler"): the
  * app's TLS stream is wrapped in Istio mTLS between sidecar and gateway, so the gateway knows
  * which namespace a passthrough connection comes from and can authorize it per tenant. The
  * pattern (Gateway server TLS + ISTIO_MUTUAL, DestinationRule subset ISTIO_MUTUAL + sni, a `tcp`

@@ -6,7 +6,8 @@ import { OWNER_LABELS, MANAGED_BY_VALUE } from '../../spec/constants.js';
 
 /**
  * The egress gateway's ports: Service port → container (target) port. AuthorizationPolicy's
- * `destination.port` is the target port (istio-semantics.md §5), so policies read it from here.
+ * `destination.port` is the target port (docs/architecture.md "Reachability analyzer"), so policies
+ * read it from here.
  */
 export const GATEWAY_PORTS = {
   /** Sidecar → gateway over Istio mTLS; the gateway sees HTTP (origination and plain http). */

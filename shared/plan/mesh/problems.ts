@@ -1,6 +1,6 @@
 import { PermanentError } from '../../errors.js';
 import type { SpecError, SpecSet } from '../../spec/index.js';
-import { desiredObjects } from './index.js';
+import { desiredObjects } from './desired-objects.js';
 
 /**
  * What the compiler refuses in a valid spec set, as spec errors: a spec must never pass

@@ -1,0 +1,79 @@
+import {
+  flattenObjects,
+  type AnalyzerOptions,
+  type FirewallRule,
+} from '../../shared/analysis/index.js';
+import { PermanentError } from '../../shared/errors.js';
+import { desiredFirewalls } from '../../shared/plan/gcp/compute.js';
+import { applicationNodesEmail, gatewayNodesEmail } from '../../shared/plan/gcp/names.js';
+import type { KubeObject } from '../../shared/plan/kube-object.js';
+import { desiredObjects } from '../../shared/plan/mesh/index.js';
+import { formatSpecError, SPEC_API_VERSION, validateDocuments } from '../../shared/spec/index.js';
+import { CliError, ExitCode, invalidInput } from '../errors.js';
+import { chooseEnvironment, loadFirewallFile, loadSpecFiles } from '../load-specs.js';
+
+/** What `check` and `matrix` analyze: objects, firewall rules and the environment's facts. */
+export interface AnalysisInput {
+  objects: KubeObject[];
+  firewalls: FirewallRule[];
+  options: AnalyzerOptions;
+  /** Where the objects and firewalls came from, for the reader of the output. */
+  notes: string[];
+}
+
+/** Options both analysis commands share. */
+export interface AnalysisSourceOptions {
+  file: string[];
+  firewalls?: string;
+  environment?: string;
+}
+
+/**
+ * Reads `-f` paths: rendered Kubernetes/Istio YAML is analyzed as it is; Environment/Tenant specs
+ * are compiled with the mesh compiler (and give the firewall rules and node service accounts
+ * too, unless `--firewalls` names a file).
+ */
+export async function loadAnalysisInput(source: AnalysisSourceOptions): Promise<AnalysisInput> {
+  const loaded = await loadSpecFiles(source.file);
+  if (loaded.errors.length) throw invalidInput(loaded.errors.map(formatSpecError));
+  const specDocs = loaded.documents.filter(
+    (d) => (d.doc as { apiVersion?: unknown })?.apiVersion === SPEC_API_VERSION,
+  );
+  const kubeDocs = loaded.documents.filter((d) => !specDocs.includes(d));
+  const objects = flattenObjects(kubeDocs.map((d) => d.doc));
+  const notes: string[] = [];
+  const options: AnalyzerOptions = {};
+  let firewalls: FirewallRule[] | undefined;
+  if (specDocs.length) {
+    const result = validateDocuments(specDocs);
+    if (!result.ok) throw invalidInput(result.errors.map(formatSpecError));
+    const { environments, tenants } = result.specs;
+    const env = chooseEnvironment(environments, source.environment);
+    try {
+      objects.push(
+        ...desiredObjects(
+          env,
+          tenants.filter((t) => t.spec.environment === env.metadata.name),
+        ),
+      );
+    } catch (err) {
+      if (err instanceof PermanentError) throw new CliError(`cannot compile: ${err.message}`);
+      throw err;
+    }
+    firewalls = desiredFirewalls(env);
+    options.gatewayNodeServiceAccount = gatewayNodesEmail(env);
+    options.applicationNodeServiceAccount = applicationNodesEmail(env);
+    notes.push(`objects compiled from Environment ${env.metadata.name} and its tenants`);
+  }
+  if (source.firewalls !== undefined) {
+    firewalls = await loadFirewallFile(source.firewalls);
+    notes.push(`firewall rules from ${source.firewalls}`);
+  } else if (firewalls) {
+    notes.push('firewall rules derived from the Environment spec');
+  } else {
+    notes.push('no firewall rules given (--firewalls): the VPC is assumed to allow all egress');
+  }
+  if (!objects.length)
+    throw new CliError('no Kubernetes objects or specs in the given files', ExitCode.invalid);
+  return { objects, firewalls: firewalls ?? [], options, notes };
+}

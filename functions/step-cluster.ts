@@ -1,4 +1,0 @@
-import { stepHandler } from './lib/step-handler.js';
-
-/** `step-cluster`: the steps of family "cluster" (see STEP_FAMILIES). */
-export const stepCluster = stepHandler('cluster');

@@ -1,4 +1,0 @@
-import { stepHandler } from './lib/step-handler.js';
-
-/** `step-mesh`: the steps of family "mesh" (see STEP_FAMILIES). */
-export const stepMesh = stepHandler('mesh');

@@ -1,0 +1,69 @@
+import { PermanentError, type ErrorBody } from '../errors.js';
+import { specHash } from '../spec/hash.js';
+import type { Tenant } from '../spec/tenant.js';
+import type { DocumentBackend } from './backend.js';
+import { plain } from './hash.js';
+import type { Clock, TenantRecord, TenantStatus, TenantStore } from './types.js';
+import { tenantPath, tenantsPath, withoutUndefined } from './documents.js';
+
+/** Tenants of an environment (`environments/{env}/tenants/{tenant}`). */
+export class DocumentTenantStore implements TenantStore {
+  constructor(
+    private readonly db: DocumentBackend,
+    private readonly clock: Clock,
+  ) {}
+
+  async get(environmentId: string, tenantId: string) {
+    return this.db.get<TenantRecord>(tenantPath(environmentId, tenantId));
+  }
+
+  async list(environmentId: string) {
+    return this.db.list<TenantRecord>(tenantsPath(environmentId));
+  }
+
+  async put(environmentId: string, tenant: Tenant) {
+    const path = tenantPath(environmentId, tenant.metadata.name);
+    const hash = specHash(tenant);
+    return this.db.transaction(async (tx) => {
+      const existing = await tx.get<TenantRecord>(path);
+      if (existing && existing.specHash === hash) return { record: existing, changed: false };
+      const now = this.clock.now().toISOString();
+      const record: TenantRecord = {
+        id: tenant.metadata.name,
+        environment: environmentId,
+        spec: tenant,
+        specHash: hash,
+        generation: (existing?.generation ?? 0) + 1,
+        status: 'PENDING',
+        ...(existing?.lastAppliedHash ? { lastAppliedHash: existing.lastAppliedHash } : {}),
+        createdAt: existing?.createdAt ?? now,
+        updatedAt: now,
+      };
+      tx.set(path, record);
+      return { record: plain(record), changed: true };
+    });
+  }
+
+  async setStatus(
+    environmentId: string,
+    tenantId: string,
+    status: TenantStatus,
+    details: { lastAppliedHash?: string; error?: ErrorBody; ifSpecHash?: string } = {},
+  ) {
+    const path = tenantPath(environmentId, tenantId);
+    await this.db.transaction(async (tx) => {
+      const existing = await tx.get<TenantRecord>(path);
+      if (!existing) throw new PermanentError('not-found', `tenant ${tenantId} does not exist`);
+      const { ifSpecHash, ...fields } = details;
+      // A newer spec arrived since the caller read it: its outcome says nothing about the new one.
+      if (ifSpecHash !== undefined && ifSpecHash !== existing.specHash) return;
+      const { error: _previous, ...rest } = existing;
+      tx.set(path, {
+        ...rest,
+        status,
+        ...withoutUndefined(fields),
+        updatedAt: this.clock.now().toISOString(),
+      });
+    });
+  }
+}
