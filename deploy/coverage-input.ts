@@ -5,7 +5,7 @@
 import type { DeployAction } from './actions.js';
 import type { HclBlock } from './hcl.js';
 import type { DeploymentPlan } from './manifest-types.js';
-import type { AdapterPermissions } from './permissions.js';
+import type { AdapterPermissions, WORKFLOW_CALL_PERMISSIONS } from './permissions.js';
 
 /** What the check reads. */
 export interface CoverageInput {
@@ -24,6 +24,10 @@ export interface CoverageInput {
    * `workloadIdentityAdapter.method`), read from their source.
    */
   adapterMethods: readonly string[];
+  /** Each workflows/*.yaml file, parsed: what the workflows call as their account. */
+  workflows: ReadonlyArray<{ file: string; parsed: unknown }>;
+  /** The workflow call → permission table; a test passes an altered one. */
+  workflowCallPermissions?: typeof WORKFLOW_CALL_PERMISSIONS;
   /** The adapter → permission table; a test passes an altered one. */
   permissions?: Readonly<Record<string, AdapterPermissions>>;
 }

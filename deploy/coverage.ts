@@ -14,8 +14,11 @@ import {
   customRolePermissions,
   PREDEFINED_ROLE_PERMISSIONS,
   rolePermits,
+  WORKFLOW_CALL_PERMISSIONS,
+  WORKFLOWS_PLATFORM_ROLES,
 } from './permissions.js';
 import { customRolesOf } from './terraform-resources.js';
+import { workflowCalls } from './workflow-calls.js';
 
 export type { CoverageInput, CoverageReport } from './coverage-input.js';
 
@@ -202,6 +205,92 @@ function checkPermissions(input: CoverageInput, problems: string[]): void {
   }
 }
 
+/**
+ * Least privilege of the workflows' own calls (finding 8 of issue 16: the teardown hand-over
+ * needs workflows.executions.create, which the workflows account lacked). Every Google call a
+ * workflow makes (deploy/workflow-calls.ts) maps to permissions (WORKFLOW_CALL_PERMISSIONS), each
+ * granted to the workflows account in the service project by a role infra/ declares; the account
+ * holds no role beyond those and its platform roles (WORKFLOWS_PLATFORM_ROLES), and its custom
+ * role no permission no call needs. Every function a workflow invokes lists the workflows account
+ * among its invokers (run.invoker on that function, granted by `egressctl deploy`), and no
+ * function lists it that no workflow invokes.
+ */
+function checkWorkflowCalls(input: CoverageInput, problems: string[]): void {
+  const table = input.workflowCallPermissions ?? WORKFLOW_CALL_PERMISSIONS;
+  const sa = input.plan.serviceAccounts.find((a) => a.key === 'workflows');
+  if (!sa) return; // checkTerraform names a missing account
+  const needed = new Map<string, string>(); // permission → the call that needs it
+  const invoked = new Set<string>();
+  for (const { file, parsed } of input.workflows) {
+    const calls = workflowCalls(file, parsed);
+    for (const u of calls.unreadable) problems.push(`${u}: the check cannot tell what it calls`);
+    for (const fn of calls.functions) invoked.add(fn);
+    for (const call of calls.google) {
+      const entry = table[call.method];
+      if (!entry) {
+        problems.push(
+          `${call.where} calls ${call.method}, which deploy/permissions.ts WORKFLOW_CALL_PERMISSIONS does not map to its permissions`,
+        );
+        continue;
+      }
+      for (const p of entry.permissions) {
+        if (!needed.has(p)) needed.set(p, `${call.method}, ${call.where}`);
+      }
+    }
+  }
+  const blocks = input.terraform.flatMap((f) => f.blocks);
+  const customByName = new Map(
+    [...customRolesOf(blocks).values()]
+      .filter((r) => !r.inEnvironmentProjects)
+      .map((r) => [customRoleName(r.roleId), r]),
+  );
+  const grants = sa.grants.filter((g) => g.scope.kind === 'project');
+  const holds = (role: string, permission: string) =>
+    rolePermits(PREDEFINED_ROLE_PERMISSIONS[role] ?? [], permission) ||
+    (customByName.get(role)?.permissions.includes(permission) ?? false);
+  for (const [permission, why] of needed) {
+    if (!grants.some((g) => holds(g.role, permission))) {
+      problems.push(
+        `${sa.accountId} lacks ${permission} (${why}): no role it holds in infra/ grants it`,
+      );
+    }
+  }
+  for (const g of sa.grants) {
+    if (g.scope.kind === 'project' && WORKFLOWS_PLATFORM_ROLES[g.role]) continue;
+    const custom = g.scope.kind === 'project' ? customByName.get(g.role) : undefined;
+    if (custom) {
+      for (const p of custom.permissions) {
+        if (!needed.has(p))
+          problems.push(
+            `custom role ${custom.roleId} in infra/ holds ${p}, which no workflow call of ${sa.accountId} needs`,
+          );
+      }
+      continue;
+    }
+    const useful = g.scope.kind === 'project' && [...needed.keys()].some((p) => holds(g.role, p));
+    if (!useful)
+      problems.push(
+        `${sa.accountId} holds ${g.role} (${g.scope.kind}), which no workflow call needs`,
+      );
+  }
+  const account = `${sa.accountId}@`;
+  for (const fn of input.plan.functions) {
+    const grantsInvoker = fn.invokers.some((m) => m.startsWith(account));
+    if (invoked.has(fn.entryPoint) && !grantsInvoker)
+      problems.push(
+        `function ${fn.name}: the workflows invoke it but the manifest does not make ${sa.accountId} its invoker (run.invoker)`,
+      );
+    if (!invoked.has(fn.entryPoint) && grantsInvoker)
+      problems.push(
+        `function ${fn.name}: ${sa.accountId} is its invoker (run.invoker) but no workflow invokes it`,
+      );
+  }
+  for (const entry of invoked) {
+    if (!input.plan.functions.some((f) => f.entryPoint === entry))
+      problems.push(`the workflows invoke ${entry}, which deploy/manifest.ts does not deploy`);
+  }
+}
+
 /** Basic roles anywhere: the manifest's grants, the Terraform files, cloudbuild.yaml. */
 function checkPrimitiveRoles(input: CoverageInput, problems: string[]): void {
   const primitive = new RegExp(
@@ -239,6 +328,7 @@ export function checkCoverage(input: CoverageInput): CoverageReport {
   checkTerraform(input, problems);
   checkDeadLetterWiring(input, problems);
   checkPermissions(input, problems);
+  checkWorkflowCalls(input, problems);
   checkPrimitiveRoles(input, problems);
   return { problems, notes };
 }

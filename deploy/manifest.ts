@@ -242,9 +242,13 @@ export function deploymentPlan(input: PlanInput): DeploymentPlan {
   const common = (spec: FunctionSpec): Record<string, string> => ({
     GOOGLE_CLOUD_PROJECT: input.project,
     EGRESS_LOCATION: input.region,
+    // Express and functions-framework: no stack traces, no development pages.
+    NODE_ENV: 'production',
     ...(spec.entryPoint === 'api'
       ? {
           EGRESS_AUTH_AUDIENCE: apiUrl,
+          // The projects it provisions in, the ones infra/ grants the steps on.
+          EGRESS_SERVED_PROJECTS: (input.environmentProjects ?? [input.project]).join(','),
           ...(input.allowedCallers && input.allowedCallers.length > 0
             ? { EGRESS_ALLOWED_EMAILS: input.allowedCallers.join(',') }
             : {}),

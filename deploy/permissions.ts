@@ -249,6 +249,38 @@ export const ADAPTER_PERMISSIONS: Readonly<Record<string, AdapterPermissions>> =
   ),
 };
 
+/** The custom role of the workflows account, defined in the service project by infra/. */
+export const WORKFLOWS_CUSTOM_ROLE_ID = 'egressProvisionerWorkflows';
+
+/**
+ * The Google API calls the workflows make as their own account (deploy/workflow-calls.ts reads
+ * them from workflows/*.yaml), by REST method → the permissions it needs. Invocations of our own
+ * functions are not here: each needs run.invoker on that function, which `egressctl deploy`
+ * grants (the manifest's `invokers`). test/deploy/coverage.test.ts fails when a workflow calls a
+ * method without an entry, when the workflows account lacks a permission an entry names, and
+ * when it holds a role or permission no call needs.
+ */
+export const WORKFLOW_CALL_PERMISSIONS: Readonly<
+  Record<string, { permissions: readonly string[]; why: string }>
+> = {
+  // provision-environment hands a teardown request over to teardown-environment. "Workflows
+  // roles and permissions" (cloud.google.com/workflows/docs/access-control):
+  // workflows.executions.create "Trigger a workflow execution". Workflows roles can be granted
+  // on the project at the lowest (no per-workflow IAM), hence a custom role with only it.
+  'workflowexecutions.projects.locations.workflows.executions.create': {
+    permissions: ['workflows.executions.create'],
+    why: 'provision-environment starts teardown-environment for a teardown request',
+  },
+};
+
+/**
+ * Roles the workflows account holds for the platform rather than for a call its YAML makes:
+ * Workflows writes call logs and sys.log entries as the workflow's account.
+ */
+export const WORKFLOWS_PLATFORM_ROLES: Readonly<Record<string, string>> = {
+  'roles/logging.logWriter': 'call logging and sys.log of the workflows',
+};
+
 /**
  * The permissions of the predefined roles the manifest relies on for adapter calls, as Google's
  * "roles and permissions" pages list them (a trailing `*` covers a whole prefix). Only what the

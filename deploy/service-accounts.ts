@@ -4,7 +4,7 @@
  */
 import { NODE_SERVICE_ACCOUNT_ROLES } from '../shared/spec/constants.js';
 import type { GrantScope, RoleGrant, ServiceAccountSpec } from './manifest-types.js';
-import { customRoleName, STEPS_CUSTOM_ROLE_ID } from './permissions.js';
+import { customRoleName, STEPS_CUSTOM_ROLE_ID, WORKFLOWS_CUSTOM_ROLE_ID } from './permissions.js';
 
 /** Roles no service account of this service may hold anywhere (basic roles grant everything). */
 export const PRIMITIVE_ROLES = ['roles/owner', 'roles/editor', 'roles/viewer'] as const;
@@ -100,6 +100,11 @@ export function serviceAccounts(
           role: 'roles/logging.logWriter',
           scope: project,
           why: 'call logging and sys.log of the workflows; run.invoker on each step function is granted per function',
+        },
+        {
+          role: customRoleName(WORKFLOWS_CUSTOM_ROLE_ID),
+          scope: project,
+          why: 'workflows.executions.create only: provision-environment hands a teardown request over to teardown-environment (no per-workflow IAM exists; roles/workflows.invoker holds more)',
         },
       ],
     },

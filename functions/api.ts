@@ -1,8 +1,9 @@
 import type { Request, Response } from '@google-cloud/functions-framework';
+import { randomUUID } from 'node:crypto';
 import { dnsLabel, parseEnvironment } from '../shared/spec/index.js';
 import { ENVIRONMENT_STEPS } from '../shared/plan/graph.js';
 import { hashOf } from '../shared/state/hash.js';
-import type { RunKind, StartRunResult } from '../shared/state/types.js';
+import type { RunKind, RunRecord, StartRunResult } from '../shared/state/types.js';
 import { getContext, type FunctionsContext } from './context.js';
 import {
   HttpError,
@@ -11,6 +12,8 @@ import {
   jsonHandler,
   specErrorsResponse,
 } from './lib/http.js';
+import { immutableFieldChange, projectNotServed } from './lib/environment-admission.js';
+import { resourceNameCollision } from './lib/resource-collisions.js';
 import { isRunId } from './lib/run-id.js';
 import { specSetProblems } from './lib/spec-set-problems.js';
 import { diffDocuments } from './lib/spec-diff.js';
@@ -52,12 +55,19 @@ async function authenticate(req: Request, ctx: FunctionsContext): Promise<void> 
     );
   }
   if (!auth.audience) {
-    // A deployment error, not the caller's: say so instead of rejecting every token.
-    throw new HttpError(500, {
-      kind: 'permanent',
-      reason: 'auth-misconfigured',
-      message: 'the service has no EGRESS_AUTH_AUDIENCE configured',
-    });
+    // A deployment error, not the caller's: 503 with its reason (never 500), logged in full.
+    console.error(
+      JSON.stringify({ severity: 'ERROR', message: 'api: EGRESS_AUTH_AUDIENCE is not configured' }),
+    );
+    throw new HttpError(
+      503,
+      {
+        kind: 'retryable',
+        reason: 'auth-misconfigured',
+        message: 'the service cannot authenticate callers now (auth-misconfigured); retry later',
+      },
+      { 'Retry-After': '60' },
+    );
   }
   const check = await ctx.verifier.verify(token);
   if (!check.ok) {
@@ -106,41 +116,114 @@ function idempotencyKey(req: Request): string | undefined {
   return key;
 }
 
-/** Answers a startRun outcome; publishes the request when the run is new. */
+/**
+ * How long the creator of a run (or a retry re-driving it) has to publish its request before a
+ * same-key retry may take the start over: longer than a publish takes, short enough that a
+ * client's retry after a crash repairs the run soon.
+ */
+export const PUBLISH_CLAIM_SECONDS = 30;
+
+function accepted(res: Response, id: string, kind: RunKind, runId: string, status: string): void {
+  res.setHeader('Location', `/v1/runs/${runId}`);
+  res.status(202).json({ environmentId: id, runId, kind, status });
+}
+
+/**
+ * Publishes a run's request, the start of its workflow execution; records it on the run. When
+ * the publish fails: a run with an Idempotency-Key stays PENDING with its lease, its start claim
+ * released, so the same-key retry publishes again (never replays a failure); a run without a key
+ * (nobody can retry it) is failed and the environment freed. 503 `publish-failed` either way.
+ */
+async function publishRun(
+  ctx: FunctionsContext,
+  run: RunRecord,
+  token: string,
+  keyed: boolean,
+): Promise<void> {
+  const message: EnvironmentRequestMessage = {
+    runId: run.id,
+    environmentId: run.environment,
+    kind: run.kind,
+  };
+  try {
+    await ctx.publisher.publish(ctx.config.environmentRequestsTopic, message, {
+      runId: run.id,
+      environment: run.environment,
+      kind: run.kind,
+    });
+  } catch (error) {
+    console.error(
+      JSON.stringify({
+        severity: 'ERROR',
+        message: 'api: could not publish the run request',
+        runId: run.id,
+        error: (error as Error).message,
+      }),
+    );
+    const failure = {
+      kind: 'retryable' as const,
+      reason: 'publish-failed',
+      message: 'the run could not be started; retry with the same Idempotency-Key',
+    };
+    if (keyed) {
+      await ctx.stores.runs.releaseExecutionStart(run.id, token);
+    } else {
+      await ctx.stores.runs.finish(run.id, 'FAILED', failure);
+      await ctx.stores.environments.releaseLease(run.environment, run.id);
+    }
+    throw new HttpError(503, failure, { 'Retry-After': '5' });
+  }
+  await ctx.stores.runs.markPublished(run.id);
+}
+
+/**
+ * A same-key retry of a run whose request was never published (the creator crashed, or its
+ * publish failed): takes the start over and publishes it. Undefined when there is nothing to
+ * re-drive (published, driven, ended, or another attempt's start claim still runs).
+ */
+async function redrive(
+  ctx: FunctionsContext,
+  res: Response,
+  run: RunRecord,
+): Promise<'redriven' | undefined> {
+  if (run.status !== 'PENDING' || run.publishedAt || run.executionName) return undefined;
+  const token = randomUUID();
+  const claim = await ctx.stores.runs.claimExecutionStart(run.id, token, PUBLISH_CLAIM_SECONDS);
+  if (!claim.start) return undefined;
+  // The run must still hold its environment: an expired lease not yet taken is renewed.
+  if (
+    !(await ctx.stores.environments.renewLease(run.environment, run.id, ctx.config.leaseSeconds))
+  ) {
+    await ctx.stores.runs.releaseExecutionStart(run.id, token);
+    const env = await ctx.stores.environments.get(run.environment);
+    throw new HttpError(409, {
+      kind: 'conflict',
+      reason: 'environment-busy',
+      message: `run ${run.id} lost environment ${run.environment} to run ${env?.lease?.holder ?? 'another run'} before it started; send a new request`,
+    });
+  }
+  await publishRun(ctx, run, token, true);
+  accepted(res, run.environment, run.kind, run.id, run.status);
+  return 'redriven';
+}
+
+/** Answers a startRun outcome; publishes the request when the run is new or never published. */
 async function answerRun(
   ctx: FunctionsContext,
   res: Response,
   id: string,
   kind: RunKind,
   result: StartRunResult,
+  token: string,
 ): Promise<void> {
   switch (result.outcome) {
     case 'created': {
-      const message: EnvironmentRequestMessage = { runId: result.run.id, environmentId: id, kind };
-      try {
-        await ctx.publisher.publish(ctx.config.environmentRequestsTopic, message, {
-          runId: result.run.id,
-          environment: id,
-          kind,
-        });
-      } catch (error) {
-        // Nothing will drive the run: fail it and free the environment for the client's retry.
-        const failure = {
-          kind: 'retryable' as const,
-          reason: 'publish-failed',
-          message: `could not publish the request: ${(error as Error).message}`,
-        };
-        await ctx.stores.runs.finish(result.run.id, 'FAILED', failure);
-        await ctx.stores.environments.releaseLease(id, result.run.id);
-        throw new HttpError(503, failure, { 'Retry-After': '5' });
-      }
-      res.setHeader('Location', `/v1/runs/${result.run.id}`);
-      res
-        .status(202)
-        .json({ environmentId: id, runId: result.run.id, kind, status: result.run.status });
+      await publishRun(ctx, result.run, token, result.run.trigger.idempotencyKey !== undefined);
+      accepted(res, id, kind, result.run.id, result.run.status);
       return;
     }
     case 'existing':
+      if (await redrive(ctx, res, result.run)) return;
       res.setHeader('Location', `/v1/runs/${result.run.id}`);
       res.status(200).json({
         environmentId: result.run.environment,
@@ -165,6 +248,8 @@ async function answerRun(
       });
     case 'not-found':
       throw notFound(`environment ${id}`);
+    case 'refused':
+      throw new HttpError(result.error.kind === 'forbidden' ? 403 : 409, result.error);
   }
 }
 
@@ -172,6 +257,10 @@ async function createEnvironment(ctx: FunctionsContext, req: Request, res: Respo
   const key = idempotencyKey(req);
   const spec = parseEnvironment(documentBody(req, ctx.config.maxBodyBytes));
   const id = spec.metadata.name;
+  const notServed = projectNotServed(spec, ctx.config.servedProjects);
+  if (notServed) throw new HttpError(403, notServed);
+  const collision = resourceNameCollision(spec, await ctx.stores.environments.list());
+  if (collision) throw new HttpError(409, collision);
   // A changed environment must still express every tenant it already has.
   const storedTenants = await ctx.stores.tenants.list(id);
   const problems = specSetProblems(
@@ -179,6 +268,7 @@ async function createEnvironment(ctx: FunctionsContext, req: Request, res: Respo
     storedTenants.map((record) => record.spec),
   );
   if (problems.length > 0) throw specErrorsResponse(problems);
+  const token = randomUUID();
   const result = await ctx.stores.runs.startRun({
     kind: 'provision',
     environmentId: id,
@@ -188,12 +278,16 @@ async function createEnvironment(ctx: FunctionsContext, req: Request, res: Respo
     ...(key ? { idempotencyKey: key } : {}),
     requestHash: hashOf({ kind: 'provision', spec }),
     leaseSeconds: ctx.config.leaseSeconds,
+    executionStart: { token, ttlSeconds: PUBLISH_CLAIM_SECONDS },
+    // In the transaction (after a same-key replay): identity fields are immutable.
+    precondition: (stored) => immutableFieldChange(stored, spec),
   });
-  await answerRun(ctx, res, id, 'provision', result);
+  await answerRun(ctx, res, id, 'provision', result, token);
 }
 
 async function deleteEnvironment(ctx: FunctionsContext, req: Request, res: Response, id: string) {
   const key = idempotencyKey(req);
+  const token = randomUUID();
   const result = await ctx.stores.runs.startRun({
     kind: 'teardown',
     environmentId: id,
@@ -202,8 +296,9 @@ async function deleteEnvironment(ctx: FunctionsContext, req: Request, res: Respo
     ...(key ? { idempotencyKey: key } : {}),
     requestHash: hashOf({ kind: 'teardown', environmentId: id }),
     leaseSeconds: ctx.config.leaseSeconds,
+    executionStart: { token, ttlSeconds: PUBLISH_CLAIM_SECONDS },
   });
-  await answerRun(ctx, res, id, 'teardown', result);
+  await answerRun(ctx, res, id, 'teardown', result, token);
 }
 
 async function planEnvironment(ctx: FunctionsContext, req: Request, res: Response, id: string) {
@@ -272,37 +367,40 @@ function methodNotAllowed(allowed: string[]): HttpError {
  * The HTTP API (`api`): environments, their tenants and runs. Every error is JSON
  * `{kind, reason, message, field?}`; client errors are 4xx.
  */
-export const api = jsonHandler(async (req: Request, res: Response) => {
-  const ctx = getContext();
-  await authenticate(req, ctx);
-  const path = req.path.replace(/\/+$/, '');
-  const method = req.method.toUpperCase();
-  let match: RegExpExecArray | null;
-  if (path === '/v1/environments') {
-    if (method !== 'POST') throw methodNotAllowed(['POST']);
-    return createEnvironment(ctx, req, res);
-  }
-  if ((match = /^\/v1\/environments\/([^/:]+):plan$/.exec(path))) {
-    if (method !== 'POST') throw methodNotAllowed(['POST']);
-    return planEnvironment(ctx, req, res, environmentId(match[1]!));
-  }
-  if ((match = /^\/v1\/environments\/([^/:]+)\/tenants$/.exec(path))) {
-    if (method !== 'GET') throw methodNotAllowed(['GET']);
-    return listTenants(ctx, res, environmentId(match[1]!));
-  }
-  if ((match = /^\/v1\/environments\/([^/:]+)$/.exec(path))) {
-    const id = environmentId(match[1]!);
-    if (method === 'GET') return getEnvironment(ctx, res, id);
-    if (method === 'DELETE') return deleteEnvironment(ctx, req, res, id);
-    throw methodNotAllowed(['GET', 'DELETE']);
-  }
-  if ((match = /^\/v1\/runs\/([^/]+)$/.exec(path))) {
-    if (method !== 'GET') throw methodNotAllowed(['GET']);
-    return getRun(ctx, res, match[1]!);
-  }
-  throw new HttpError(404, {
-    kind: 'not-found',
-    reason: 'no-such-route',
-    message: `no route for ${method} ${path || '/'}`,
-  });
-});
+export const api = jsonHandler(
+  async (req: Request, res: Response) => {
+    const ctx = getContext();
+    await authenticate(req, ctx);
+    const path = req.path.replace(/\/+$/, '');
+    const method = req.method.toUpperCase();
+    let match: RegExpExecArray | null;
+    if (path === '/v1/environments') {
+      if (method !== 'POST') throw methodNotAllowed(['POST']);
+      return createEnvironment(ctx, req, res);
+    }
+    if ((match = /^\/v1\/environments\/([^/:]+):plan$/.exec(path))) {
+      if (method !== 'POST') throw methodNotAllowed(['POST']);
+      return planEnvironment(ctx, req, res, environmentId(match[1]!));
+    }
+    if ((match = /^\/v1\/environments\/([^/:]+)\/tenants$/.exec(path))) {
+      if (method !== 'GET') throw methodNotAllowed(['GET']);
+      return listTenants(ctx, res, environmentId(match[1]!));
+    }
+    if ((match = /^\/v1\/environments\/([^/:]+)$/.exec(path))) {
+      const id = environmentId(match[1]!);
+      if (method === 'GET') return getEnvironment(ctx, res, id);
+      if (method === 'DELETE') return deleteEnvironment(ctx, req, res, id);
+      throw methodNotAllowed(['GET', 'DELETE']);
+    }
+    if ((match = /^\/v1\/runs\/([^/]+)$/.exec(path))) {
+      if (method !== 'GET') throw methodNotAllowed(['GET']);
+      return getRun(ctx, res, match[1]!);
+    }
+    throw new HttpError(404, {
+      kind: 'not-found',
+      reason: 'no-such-route',
+      message: `no route for ${method} ${path || '/'}`,
+    });
+  },
+  { publicBody: true },
+);

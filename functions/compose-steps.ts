@@ -10,8 +10,15 @@
  */
 import type { GoogleAuth } from 'google-auth-library';
 import { PermanentError } from '../shared/errors.js';
+import type { ContainerApi } from '../shared/core/gcp-apis.js';
 import type { GcpApis, GcpTarget } from '../shared/gcp/index.js';
-import type { ClusterAccess, KubeClientFactory, KubeObjectClient } from '../shared/kube/index.js';
+import type {
+  ClusterAccess,
+  ClusterServer,
+  KubeClientFactory,
+  KubeObjectClient,
+} from '../shared/kube/index.js';
+import type { clusterServerOf } from '../shared/kube/cluster-access.js';
 import { ENVIRONMENT_STEPS } from '../shared/plan/graph.js';
 import type { StepImplementation, StepName, StepRegistry } from '../shared/core/step-contract.js';
 import type { WorkloadIdentityApi } from '../shared/core/workload-identity.js';
@@ -21,7 +28,6 @@ import { buildGcpClients } from './gcp-clients.js';
 const STORAGE_ROOT = 'https://storage.googleapis.com';
 /** The token the Kubernetes simulator is sent when EGRESS_KUBE_TOKEN is unset (it checks none). */
 const LOCAL_KUBE_TOKEN = 'egress-provisioner-local';
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** Every step bound to real clients. */
 export type BoundSteps = Record<StepName, StepImplementation>;
@@ -69,7 +75,7 @@ export async function buildSteps(config: FunctionsConfig): Promise<BoundSteps> {
     createGcpClients(target),
   ]);
   const kubeDeps = kube.kubeStepDependencies(
-    await kubeClientFactory(target, config.kubeToken, gcp.googleAuth),
+    await kubeClientFactory(target, config.kubeToken, gcp.googleAuth, gcp.apis.container),
   );
   return {
     ...environmentSteps({ gcp: gcp.apis }),
@@ -120,50 +126,59 @@ export async function createGcpClients(target: GcpTarget): Promise<GcpClients> {
 }
 
 /**
- * The Kubernetes client factory. Production: the cluster's DNS-based endpoint over https with
- * the service's own access token, fetched per call (google-auth-library caches and refreshes
- * it), so no credential is stored anywhere. Local: only a loopback endpoint (the Kubernetes
- * simulator the GCP simulator reports) with any bearer token; a cluster the simulator created
- * without a Kubernetes simulator reports a `*.gke.goog` name, which is refused rather than called.
+ * The Kubernetes client factory. The API server is the environment's own cluster's DNS-based
+ * endpoint, read from the Container API (clusters.get) on every call, never a stored step output:
+ * whoever could write a run's outputs could otherwise send the service's token anywhere (issue 16
+ * finding 13). Production: that endpoint over https only, with the service's own access token
+ * fetched per call (google-auth-library caches and refreshes it), so no credential is stored
+ * anywhere. Local: only a loopback endpoint (the Kubernetes simulator the GCP simulator reports)
+ * with any bearer token; a cluster the simulator created without a Kubernetes simulator reports a
+ * `*.gke.goog` name, which is refused rather than called. The endpoint is checked before a token
+ * is fetched.
  */
 export async function kubeClientFactory(
   target: GcpTarget,
   kubeToken: string | undefined,
   googleAuth: GoogleAuth | undefined,
+  container: Pick<ContainerApi, 'getCluster'>,
 ): Promise<KubeClientFactory> {
-  const [{ KubeConfig, KubernetesObjectApi }, { kubeConfigOptions, kubeObjectClient }] =
-    await Promise.all([import('@kubernetes/client-node'), import('../shared/kube/index.js')]);
-  const tokenFor = async (access: ClusterAccess): Promise<string> => {
-    if (target.mode === 'local') {
-      assertLocalEndpoint(access);
-      return kubeToken ?? LOCAL_KUBE_TOKEN;
-    }
-    return serviceAccessToken(access, googleAuth);
-  };
+  const [
+    { KubeConfig, KubernetesObjectApi },
+    { clusterServerOf, kubeConfigOptions, kubeObjectClient },
+  ] = await Promise.all([import('@kubernetes/client-node'), import('../shared/kube/index.js')]);
   return async (access: ClusterAccess): Promise<KubeObjectClient> => {
+    const { server, token } = await kubeConnection(
+      access,
+      { target, kubeToken, googleAuth, container },
+      clusterServerOf,
+    );
     const config = new KubeConfig();
-    config.loadFromOptions(kubeConfigOptions(access, await tokenFor(access)));
+    config.loadFromOptions(kubeConfigOptions(server, token));
     return kubeObjectClient(KubernetesObjectApi.makeApiClient(config));
   };
 }
 
-/** Refuses to send a local run's Kubernetes calls anywhere but this machine. */
-function assertLocalEndpoint(access: ClusterAccess): void {
-  let host: string | undefined;
-  try {
-    host = new URL(
-      /^https?:\/\//.test(access.endpoint) ? access.endpoint : `https://${access.endpoint}`,
-    ).hostname;
-  } catch {
-    host = undefined;
-  }
-  if (host === undefined || !LOOPBACK_HOSTS.has(host)) {
-    throw new PermanentError(
-      'non-local-cluster-endpoint',
-      `cluster ${access.clusterName} reports endpoint ${access.endpoint}, which is not on this machine: the GCP simulator runs without a Kubernetes simulator for its clusters (start the stack with one, e.g. egressctl local up)`,
-      { field: 'upstream.cluster.endpoint' },
-    );
-  }
+/**
+ * Where a step's Kubernetes calls go and with which token: the cluster as the Container API
+ * reports it now, checked (`clusterServerOf`) before any token is fetched.
+ */
+export async function kubeConnection(
+  access: ClusterAccess,
+  deps: {
+    target: GcpTarget;
+    kubeToken: string | undefined;
+    googleAuth: GoogleAuth | undefined;
+    container: Pick<ContainerApi, 'getCluster'>;
+  },
+  serverOf: typeof clusterServerOf,
+): Promise<{ server: ClusterServer; token: string }> {
+  const cluster = await deps.container.getCluster(access.clusterPath);
+  const server = serverOf(access, cluster, deps.target.mode);
+  const token =
+    deps.target.mode === 'local'
+      ? (deps.kubeToken ?? LOCAL_KUBE_TOKEN)
+      : await serviceAccessToken(access, deps.googleAuth);
+  return { server, token };
 }
 
 /** The service's own OAuth access token, which the DNS-based endpoint authorizes through IAM. */

@@ -21,6 +21,12 @@ export interface FunctionsConfig {
   leaseSeconds: number;
   maxBodyBytes: number;
   /**
+   * The Google Cloud projects this deployment provisions environments in
+   * (EGRESS_SERVED_PROJECTS); an Environment naming another is refused (403
+   * `project-not-served`). Empty: none is served.
+   */
+  servedProjects: string[];
+  /**
    * The local GCP simulator (`http://127.0.0.1:PORT`) the steps' Google clients call; Google's
    * own endpoints with the service's credentials when absent.
    */
@@ -68,7 +74,8 @@ function positiveInt(value: string | undefined, fallback: number, name: string):
  * (`disabled-local` turns ID-token checks off), EGRESS_AUTH_AUDIENCE, EGRESS_ALLOWED_EMAILS
  * (comma list; empty: any verified caller), EGRESS_ENVIRONMENT_REQUESTS_TOPIC
  * (environment-requests), EGRESS_RECONCILE_WORKFLOW (reconcile-tenants), WORKFLOWS_API_ENDPOINT,
- * EGRESS_LEASE_SECONDS (900), EGRESS_MAX_BODY_BYTES (262144), EGRESS_GCP_ENDPOINT (the local GCP
+ * EGRESS_LEASE_SECONDS (900), EGRESS_MAX_BODY_BYTES (262144), EGRESS_SERVED_PROJECTS (comma
+ * list of the projects environments may name; empty: none), EGRESS_GCP_ENDPOINT (the local GCP
  * simulator the steps call, loopback only; Google when unset), EGRESS_KUBE_TOKEN (bearer token
  * for local clusters; optional). The emulators are found through FIRESTORE_EMULATOR_HOST and
  * PUBSUB_EMULATOR_HOST, read by the clients themselves.
@@ -96,6 +103,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FunctionsConfi
     ...(env.WORKFLOWS_API_ENDPOINT ? { workflowsEndpoint: env.WORKFLOWS_API_ENDPOINT } : {}),
     leaseSeconds: positiveInt(env.EGRESS_LEASE_SECONDS, 900, 'EGRESS_LEASE_SECONDS'),
     maxBodyBytes: positiveInt(env.EGRESS_MAX_BODY_BYTES, 256 * 1024, 'EGRESS_MAX_BODY_BYTES'),
+    servedProjects: (env.EGRESS_SERVED_PROJECTS ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
     ...(env.EGRESS_GCP_ENDPOINT
       ? { gcpEndpoint: loopbackUrl(env.EGRESS_GCP_ENDPOINT, 'EGRESS_GCP_ENDPOINT') }
       : {}),

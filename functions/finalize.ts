@@ -153,5 +153,7 @@ export const finalize = jsonHandler(async (req: Request, res: Response) => {
   );
   const status = ENVIRONMENT_STATUS_AFTER[run.kind][request.outcome];
   if (status) await ctx.stores.environments.update(run.environment, { status });
+  // A torn-down environment's tenants go with it: none reattaches to a new one of that name.
+  if (status === 'DELETED') await ctx.stores.tenants.removeAll(run.environment);
   res.status(200).json({ runId: run.id, status: finished?.status, again: false });
 });

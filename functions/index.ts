@@ -6,7 +6,9 @@
 import * as functions from '@google-cloud/functions-framework';
 import { STEP_FAMILY_NAMES, type StepFamily } from '../shared/plan/graph.js';
 import { api } from './api.js';
+import { getContext } from './context.js';
 import { finalize } from './finalize.js';
+import { installEdge } from './lib/edge.js';
 import { stepHandler } from './lib/step-handler.js';
 import { tenantEvents } from './tenant-events.js';
 
@@ -26,6 +28,9 @@ export const HTTP_FUNCTIONS: Readonly<Record<'api' | 'finalize' | StepFunctionNa
 
 /** CloudEvent functions by deployed name. */
 export const CLOUD_EVENT_FUNCTIONS = { 'tenant-events': tenantEvents } as const;
+
+// Before the framework builds its app: JSON refusals, the body limit before parsing (lib/edge.ts).
+installEdge(() => ({ maxBodyBytes: getContext().config.maxBodyBytes }));
 
 for (const [name, handler] of Object.entries(HTTP_FUNCTIONS)) functions.http(name, handler);
 for (const [name, handler] of Object.entries(CLOUD_EVENT_FUNCTIONS))

@@ -19,6 +19,13 @@ import { targetMismatch } from './lib/target-mismatch.js';
 /** The topic this function is subscribed to (`tenant-requests`), recorded with each message. */
 export const TENANT_EVENTS_TOPIC = 'tenant-requests';
 
+/** The largest Tenant document a message may carry (decoded bytes). */
+export const MAX_TENANT_BYTES = 64 * 1024;
+/** The most egress rules one tenant may list (each compiles to gateway objects). */
+export const MAX_EGRESS_RULES = 500;
+/** The most tenants one environment takes. */
+export const MAX_TENANTS = 500;
+
 /** What the reconcile-tenants workflow receives. */
 export interface ReconcileTenantsArgument {
   runId: string;
@@ -50,7 +57,15 @@ function rejectionBody(error: SpecError): ErrorBody {
 function decode(data: string | undefined): unknown {
   if (!data)
     throw reject('empty-message', 'the message carries no Tenant document', 'message.data');
-  const text = Buffer.from(data, 'base64').toString('utf8');
+  const bytes = Buffer.from(data, 'base64');
+  if (bytes.length > MAX_TENANT_BYTES) {
+    throw reject(
+      'message-too-large',
+      `the Tenant document has ${bytes.length} bytes; the limit is ${MAX_TENANT_BYTES}`,
+      'message.data',
+    );
+  }
+  const text = bytes.toString('utf8');
   try {
     // YAML 1.2 reads JSON too.
     return YAML.parse(text, { maxAliasCount: 100 }) as unknown;
@@ -87,7 +102,16 @@ async function accept(
   }
   let tenant;
   try {
-    tenant = parseTenant(decode(data.message.data), env.spec);
+    const document = decode(data.message.data);
+    const rules = (document as { spec?: { egress?: unknown } } | null)?.spec?.egress;
+    if (Array.isArray(rules) && rules.length > MAX_EGRESS_RULES) {
+      throw reject(
+        'too-many-egress-rules',
+        `spec.egress has ${rules.length} rules; a tenant may have at most ${MAX_EGRESS_RULES}`,
+        'spec.egress',
+      );
+    }
+    tenant = parseTenant(document, env.spec);
   } catch (error) {
     if (!(error instanceof SpecValidationError)) throw error;
     throw new Rejection(error.errors.map(rejectionBody));
@@ -100,15 +124,41 @@ async function accept(
     expectedBy: 'the message is for',
   });
   if (mismatch) throw new Rejection([mismatch]);
-  const stored = await ctx.stores.tenants.list(environmentId);
+  const others = await ctx.stores.tenants.list(environmentId);
+  if (others.filter((t) => t.id !== tenant.metadata.name).length >= MAX_TENANTS) {
+    throw reject(
+      'too-many-tenants',
+      `environment ${environmentId} has ${MAX_TENANTS} tenants, the most it takes`,
+      'attributes.environment',
+    );
+  }
   const problems = specSetProblems(
     env.spec,
-    stored.map((record) => record.spec),
+    others.map((record) => record.spec),
     tenant,
   );
   if (problems.length > 0) throw new Rejection(problems.map(rejectionBody));
-  await ctx.stores.tenants.put(environmentId, tenant);
   const key = tenantRunKey(messageId, attributes.idempotencyKey);
+  // A reused key is refused before anything is stored.
+  const keyed = await ctx.stores.runs.get(runIdFor(key));
+  if (keyed && keyed.requestHash !== specHash(tenant)) {
+    throw reject(
+      'idempotency-key-reused',
+      `idempotencyKey was used for another document (run ${keyed.id})`,
+      'attributes.idempotencyKey',
+    );
+  }
+  const publishTime = data.message.publishTime;
+  const stored = await ctx.stores.tenants.put(environmentId, tenant, {
+    ...(publishTime && !Number.isNaN(Date.parse(publishTime)) ? { sourceTime: publishTime } : {}),
+  });
+  if (stored.stale) {
+    throw reject(
+      'stale-message',
+      `the message was published at ${publishTime}, before the stored spec of tenant ${tenant.metadata.name} (${stored.record.sourceTime}); it does not replace it`,
+      'message.publishTime',
+    );
+  }
   const started = await ctx.stores.runs.startRun({
     kind: 'tenants',
     environmentId,
@@ -135,7 +185,8 @@ async function accept(
         'attributes.environment',
       );
     case 'busy':
-      throw new Error('unreachable: onBusy mark-dirty never answers busy');
+    case 'refused':
+      throw new Error(`unreachable: a tenants run answers no ${started.outcome}`);
     case 'created':
     case 'existing':
       await ensureExecutionStarted(ctx, started.run.id, environmentId);

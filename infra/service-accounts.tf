@@ -202,6 +202,27 @@ resource "google_project_iam_member" "workflows_log_writer" {
   member  = "serviceAccount:${google_service_account.workflows.email}"
 }
 
+# provision-environment hands a teardown request over to teardown-environment through the
+# Executions API, as this account: workflows.executions.create, and nothing else. Workflows roles
+# can be granted on the project at the lowest (no per-workflow IAM), and roles/workflows.invoker
+# also holds callbacks.send and more, hence a custom role (deploy/permissions.ts
+# WORKFLOW_CALL_PERMISSIONS; test/deploy/coverage.test.ts holds it to the workflows' calls).
+resource "google_project_iam_custom_role" "workflows" {
+  project     = var.project
+  role_id     = "egressProvisionerWorkflows"
+  title       = "egress-provisioner workflows"
+  description = "Exactly what the egress-provisioner workflows call as their account (deploy/permissions.ts)."
+  permissions = [
+    "workflows.executions.create",
+  ]
+}
+
+resource "google_project_iam_member" "workflows_custom_role" {
+  project = var.project
+  role    = google_project_iam_custom_role.workflows.name
+  member  = "serviceAccount:${google_service_account.workflows.email}"
+}
+
 # ---- tenant-events ------------------------------------------------------------------------
 
 # Stores tenant specs and message records, starts runs in Firestore.

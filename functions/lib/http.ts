@@ -77,23 +77,49 @@ export function errorResponse(error: unknown): HttpError {
   return new HttpError(503, body, { 'Retry-After': String(retryAfter) });
 }
 
-/** Sends an error as JSON, logging unexpected ones (the log keeps the stack, the body never). */
-export function sendError(res: Response, error: unknown): void {
-  const mapped = errorResponse(error);
-  if (mapped.body.reason === 'unexpected') console.error(error);
-  for (const [name, value] of Object.entries(mapped.headers)) res.setHeader(name, value);
-  res.status(mapped.status).json(mapped.body);
+/**
+ * What a 503 says to a caller: its reason code, never the internal message (a Firestore code, a
+ * client library's text). `public` bodies (the API) get this for every 503; the others (callers
+ * are the service's own workflows) keep a retryable step's message, which the run records too.
+ */
+function redacted(mapped: HttpError, publicBody: boolean): HttpError {
+  if (mapped.status !== 503) return mapped;
+  if (!publicBody && mapped.body.reason !== 'unexpected') return mapped;
+  return new HttpError(
+    503,
+    {
+      kind: 'retryable',
+      reason: mapped.body.reason,
+      message: `the service cannot complete the request now (${mapped.body.reason}); retry later`,
+    },
+    mapped.headers,
+  );
 }
 
-/** Wraps a handler so every throw becomes a JSON error. */
+/**
+ * Sends an error as JSON, logging unexpected ones (the log keeps the stack and the message, the
+ * body never). With `publicBody`, every 503 body carries its reason code only.
+ */
+export function sendError(res: Response, error: unknown, publicBody = false): void {
+  const mapped = errorResponse(error);
+  if (mapped.body.reason === 'unexpected' || (publicBody && mapped.status === 503)) {
+    console.error(error);
+  }
+  const sent = redacted(mapped, publicBody);
+  for (const [name, value] of Object.entries(sent.headers)) res.setHeader(name, value);
+  res.status(sent.status).json(sent.body);
+}
+
+/** Wraps a handler so every throw becomes a JSON error (`publicBody`: see {@link sendError}). */
 export function jsonHandler(
   handler: (req: Request, res: Response) => Promise<void>,
+  options: { publicBody?: boolean } = {},
 ): (req: Request, res: Response) => Promise<void> {
   return async (req, res) => {
     try {
       await handler(req, res);
     } catch (error) {
-      sendError(res, error);
+      sendError(res, error, options.publicBody ?? false);
     }
   };
 }

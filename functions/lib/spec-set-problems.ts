@@ -1,5 +1,6 @@
 import { compilationProblems } from '../../shared/plan/mesh/index.js';
 import {
+  tenantGrantProblems,
   validateSpecSet,
   type Environment,
   type SpecError,
@@ -32,6 +33,9 @@ export function specSetProblems(
     environments: [],
     tenants: tenants.map((spec) => ({ source: `Tenant/${spec.metadata.name}`, spec })),
   });
-  if (crossDocument.length > 0) return crossDocument;
+  // The grant policy binds the incoming tenant; a stored one is held to a tightened policy by
+  // the tenants step (grant-not-allowed), so tightening the environment stays possible.
+  const policy = incoming ? tenantGrantProblems(incoming, environment) : [];
+  if (crossDocument.length > 0 || policy.length > 0) return [...crossDocument, ...policy];
   return compilationProblems({ environments: [environment], tenants });
 }

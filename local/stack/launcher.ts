@@ -349,6 +349,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           GOOGLE_CLOUD_PROJECT: projectId,
           EGRESS_LOCATION: location,
           EGRESS_AUTH: 'disabled-local',
+          // The example's project (examples/tutorial); override to serve others locally.
+          EGRESS_SERVED_PROJECTS: process.env.EGRESS_SERVED_PROJECTS ?? 'tutorial-project',
           FIRESTORE_EMULATOR_HOST: info.endpoints.firestoreHost!,
           PUBSUB_EMULATOR_HOST: info.endpoints.pubsubHost!,
           METADATA_SERVER_DETECTION: 'none',

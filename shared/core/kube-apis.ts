@@ -4,7 +4,7 @@
  * (functions/, cli/, local/) build the clients.
  */
 import type { KubeObject, ListedKind } from '../plan/kube-object.js';
-import type { StepOutputs } from './step-contract.js';
+import type { Environment } from '../spec/environment.js';
 
 /** A kind the applier lists when it looks for objects to prune. */
 export type ManagedKind = ListedKind;
@@ -47,17 +47,26 @@ export interface KubeObjectClient {
 }
 
 /**
- * How the service reaches a cluster's API server: the DNS-based control plane endpoint
- * (IAM-authorized, reachable without VPC access) that the cluster step reports. The access token
- * is not part of it: it is the service's own identity, fetched by the composition root at call
- * time, so no secret ever lands in the run record.
+ * Which cluster a step's Kubernetes calls go to: its environment's own cluster, named from the
+ * environment's spec, never from stored step outputs (issue 16 finding 13). The API server's
+ * address is not part of it: the composition root reads the cluster's DNS-based endpoint from
+ * the Container API (clusters.get) at call time, and the access token is the service's own
+ * identity, fetched then too, so neither a secret nor an address the token goes to is ever read
+ * from the run record.
  */
 export interface ClusterAccess {
   /** The cluster's name (for messages and the kubeconfig's names). */
   clusterName: string;
+  /** `projects/P/locations/ZONE/clusters/NAME`, the Container API's name of the cluster. */
+  clusterPath: string;
+}
+
+/** A cluster's API server as the Container API reports it: what a kubeconfig is built from. */
+export interface ClusterServer {
+  clusterName: string;
   /**
    * The API server: a bare host name (`gke-….us-central1.gke.goog`, reached over https) or a
-   * full URL (`http://127.0.0.1:PORT` for the local simulator).
+   * full URL (`https://…`; `http://127.0.0.1:PORT` for the local simulator only).
    */
   endpoint: string;
 }
@@ -105,9 +114,11 @@ export interface KubeStepDependencies {
     client: KubeObjectClient;
     set: ApplySetRef;
     objects: readonly KubeObject[];
+    /** Only check that the set may be applied (ownership of its namespaces); write nothing. */
+    checkOnly?: boolean;
   }) => Promise<ApplyReport>;
-  /** Reads the cluster step's outputs into a ClusterAccess (shared/kube clusterAccessFromOutputs). */
-  clusterAccess: (outputs: StepOutputs | undefined) => ClusterAccess;
+  /** The environment's own cluster (shared/kube clusterAccessOf): never the stored outputs. */
+  clusterAccess: (environment: Environment) => ClusterAccess;
   /**
    * Every object of the kinds in the cluster, whoever owns them, without server-set fields
    * (shared/kube readLiveObjects): what the tenants step analyzes after applying.

@@ -34,6 +34,11 @@ export interface ApplyObjectSetOptions {
   prune?: boolean;
   /** Requests in flight at once within one apply rank (default 4). */
   concurrency?: number;
+  /**
+   * Only check that the set may be applied (no tenant namespace the product does not own) and
+   * write nothing: a caller with other side effects runs it first.
+   */
+  checkOnly?: boolean;
 }
 
 /** A report of an apply that has done nothing yet. */
@@ -141,6 +146,9 @@ export async function applyObjectSet(options: ApplyObjectSetOptions): Promise<Ap
     for (const obj of await client.list(kind, selector)) owned.set(objectKey(obj), obj);
   });
 
+  await refuseForeignTenantNamespaces(client, set, desired, owned, limit);
+  if (options.checkOnly) return report;
+
   for (const group of applyGroups([...desired.values()])) {
     await forEachLimited(group, limit, async (body) => {
       const key = objectKey(body);
@@ -163,6 +171,50 @@ export async function applyObjectSet(options: ApplyObjectSetOptions): Promise<Ap
   for (const list of [report.applied, report.unchanged, report.deleted, report.cascaded])
     list.sort();
   return report;
+}
+
+/**
+ * A tenant's Namespace is applied only if the product created it for that tenant: a namespace
+ * that exists without this environment's ownership labels for the same tenant (created by
+ * someone else, by another environment, or for another tenant) is not adopted, since a forced
+ * server-side apply would take it over and offboarding would then delete it. Refused with
+ * PermanentError('not-owned') naming the namespace, before anything is written.
+ */
+async function refuseForeignTenantNamespaces(
+  client: KubeObjectClient,
+  set: ApplySetRef,
+  desired: ReadonlyMap<string, KubeObject>,
+  owned: ReadonlyMap<string, LiveObject>,
+  limit: number,
+): Promise<void> {
+  const tenantNamespaces = [...desired.values()].filter(
+    (obj) =>
+      obj.kind === 'Namespace' &&
+      obj.metadata.labels?.[OWNER_LABELS.tenant] !== undefined &&
+      obj.metadata.annotations?.[ADOPTED_ANNOTATION] !== 'true',
+  );
+  await forEachLimited(tenantNamespaces, limit, async (body) => {
+    const key = objectKey(body);
+    const live = owned.get(key) ?? (await client.read(referenceOf(body)));
+    if (!live) return;
+    const labels = live.metadata.labels ?? {};
+    const tenant = body.metadata.labels?.[OWNER_LABELS.tenant];
+    if (
+      labels[OWNER_LABELS.managedBy] !== MANAGED_BY_VALUE ||
+      labels[OWNER_LABELS.environment] !== set.environment ||
+      labels[OWNER_LABELS.tenant] !== tenant
+    ) {
+      const owner =
+        labels[OWNER_LABELS.managedBy] === MANAGED_BY_VALUE
+          ? `environment "${labels[OWNER_LABELS.environment] ?? '?'}", tenant "${labels[OWNER_LABELS.tenant] ?? '(none)'}"`
+          : 'not created by egress-provisioner';
+      throw new PermanentError(
+        'not-owned',
+        `namespace "${body.metadata.name}" already exists and is not owned by tenant "${tenant ?? ''}" of environment "${set.environment}" (${owner}); the product does not adopt it`,
+        { resource: key, field: 'spec.namespace' },
+      );
+    }
+  });
 }
 
 async function prune(

@@ -37,9 +37,11 @@ export {
   type ApplyReport,
 } from './applier.js';
 export {
-  clusterAccessFromOutputs,
+  clusterAccessOf,
+  clusterServerOf,
   kubeConfigOptions,
   type ClusterAccess,
+  type ClusterServer,
   type KubeClientFactory,
 } from './cluster-access.js';
 export { kubeStepDependencies } from './step-dependencies.js';

@@ -1,6 +1,6 @@
 import type { KubeStepDependencies } from '../core/kube-apis.js';
 import { applyObjectSet } from './applier.js';
-import { clusterAccessFromOutputs, type KubeClientFactory } from './cluster-access.js';
+import { clusterAccessOf, type KubeClientFactory } from './cluster-access.js';
 import { readLiveObjects } from './live-objects.js';
 
 /**
@@ -11,7 +11,7 @@ export function kubeStepDependencies(kubeClient: KubeClientFactory): KubeStepDep
   return {
     kubeClient,
     applyObjectSet: (options) => applyObjectSet(options),
-    clusterAccess: clusterAccessFromOutputs,
+    clusterAccess: clusterAccessOf,
     readObjects: readLiveObjects,
   };
 }

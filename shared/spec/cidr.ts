@@ -1,4 +1,4 @@
-import { blockContains, type Ipv4Block, parseIpv4Block } from '../lib/ip.js';
+import { ALL_IPV4, blockContains, blockRange, type Ipv4Block, parseIpv4Block } from '../lib/ip.js';
 
 // The spec's CIDR vocabulary is shared/lib/ip.ts's; re-exported so shared/spec's public surface
 // (and its validators) keep one import for ranges.
@@ -24,4 +24,16 @@ export const PRIVATE_IPV4_RANGES: readonly Ipv4Block[] = [
 /** True when the whole block lies inside one of PRIVATE_IPV4_RANGES. */
 export function isPrivateBlock(block: Ipv4Block): boolean {
   return PRIVATE_IPV4_RANGES.some((range) => blockContains(range, block));
+}
+
+/** True when the blocks together hold every IPv4 address (0.0.0.0/1 + 128.0.0.0/1, say). */
+export function coversAllIpv4(blocks: readonly Ipv4Block[]): boolean {
+  const ranges = blocks.map(blockRange).sort((a, b) => a.from - b.from);
+  let next = ALL_IPV4.from; // the first address not yet covered
+  for (const range of ranges) {
+    if (range.from > next) return false;
+    next = Math.max(next, range.to + 1);
+    if (next > ALL_IPV4.to) return true;
+  }
+  return false;
 }

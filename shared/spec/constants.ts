@@ -63,3 +63,21 @@ export const OWNER_LABELS = {
   tenant: 'egress.provisioner.dev/tenant',
 } as const;
 export const MANAGED_BY_VALUE = 'egress-provisioner';
+
+/**
+ * The deployment's own service account ids (deploy/service-accounts.ts creates them; a test
+ * holds the two lists equal). No node pool and no tenant may run as, or be named like, one of
+ * them: nodes or pods would then hold the service's own power.
+ */
+export const RESERVED_SERVICE_ACCOUNT_IDS = [
+  'egress-api',
+  'egress-finalize',
+  'egress-steps',
+  'egress-workflows',
+  'egress-tenant-events',
+  'egress-events',
+  'egress-build',
+] as const;
+
+/** Google's default service accounts by id: `PROJECT_NUMBER-compute` (Compute Engine). */
+export const DEFAULT_SERVICE_ACCOUNT_ID = /^\d+-compute$/;

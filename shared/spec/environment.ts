@@ -136,6 +136,59 @@ export const MeshSchema = z.strictObject({
   passthroughMode: z.enum(['plain', 'istio-mutual']).default('plain'),
 });
 
+/** A role as IAM names it: `roles/service.roleName`. */
+const iamRole = z
+  .string()
+  .regex(/^roles\/[A-Za-z0-9_.]+$/, 'must look like roles/service.roleName');
+
+/**
+ * A resource pattern of the grant policy: an exact full resource name, or one ending in `*`
+ * that matches within the last path segment only
+ * (`//storage.googleapis.com/projects/_/buckets/team-*`).
+ */
+export const grantResourcePattern = z
+  .string()
+  .max(1024)
+  .regex(
+    /^\/\/[a-z0-9.-]+\.googleapis\.com\/[^*\s]+\*?$/,
+    'must be a full resource name like //storage.googleapis.com/projects/_/buckets/NAME, optionally ending in "*"',
+  );
+
+/** One entry of the grant policy: these roles on resources matching these patterns. */
+export const TenantGrantPolicySchema = z.strictObject({
+  roles: z.array(iamRole).min(1),
+  resources: z.array(grantResourcePattern).min(1),
+});
+export type TenantGrantPolicy = z.output<typeof TenantGrantPolicySchema>;
+
+/**
+ * What the environment lets its tenants do: the IAM grants they may ask for (none by default),
+ * the Pod Security level of their namespaces, and egress hosts no tenant may reach.
+ */
+export const TenancySchema = z.strictObject({
+  /**
+   * Roles × resource patterns tenants may grant through `workloadIdentity.grants`. Empty: no
+   * grant is allowed. Service accounts, projects, folders, organizations, `projects/-/` paths and
+   * wildcard resources are allowed only when listed as that exact string (docs/security.md).
+   */
+  grants: z.array(TenantGrantPolicySchema).default([]),
+  /** Pod Security Standard enforced on every tenant namespace. */
+  podSecurity: z.enum(['privileged', 'baseline', 'restricted']).default('baseline'),
+  /** Egress hosts no tenant may name: exact (`api.example.com`) or `*.domain`. */
+  deniedHosts: z
+    .array(
+      z
+        .string()
+        .max(253)
+        .regex(
+          /^(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/,
+          'must be a host name like example.com or a pattern like *.example.com',
+        ),
+    )
+    .default([]),
+});
+export type Tenancy = z.output<typeof TenancySchema>;
+
 export const EnvironmentSpecSchema = z.strictObject({
   project: z
     .string()
@@ -162,6 +215,7 @@ export const EnvironmentSpecSchema = z.strictObject({
     .strictObject({ zones: z.array(DnsZoneSchema).prefault(DEFAULT_DNS_ZONES) })
     .prefault({}),
   mesh: MeshSchema.prefault({}),
+  tenancy: TenancySchema.prefault({}),
 });
 export type EnvironmentSpec = z.output<typeof EnvironmentSpecSchema>;
 

@@ -27,6 +27,15 @@ export {
 export { validateTenant, RESERVED_NAMESPACE_LABELS } from './validate-tenant.js';
 export { type Sourced, validateSpecSet } from './validate-spec-set.js';
 export {
+  type GrantRefusal,
+  grantAllowed,
+  grantPatternCovers,
+  grantRefusal,
+  reservedServiceAccountReason,
+  sensitiveResourceReason,
+  tenantGrantProblems,
+} from './grant-policy.js';
+export {
   tenantNamespace,
   egressRulePorts,
   hostCovers,
@@ -41,6 +50,7 @@ export {
   blockContains,
   blockSize,
   isPrivateBlock,
+  coversAllIpv4,
 } from './cidr.js';
 export { specHash, canonicalJson } from './hash.js';
 export { specJsonSchemas, renderJsonSchema, type SpecJsonSchemas } from './json-schema.js';

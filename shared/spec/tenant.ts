@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dnsLabel, port, serviceAccountId, specDocument } from './primitives.js';
+import { hostNotExternalProblem } from './tenant-policy.js';
 
 /**
  * How a tenant's traffic to a host crosses the egress gateway:
@@ -66,6 +67,8 @@ export function hostNameProblem(host: string): { rule: string; message: string }
       message: 'must be a DNS name, not an IP address: egress is granted to host names',
     };
   }
+  const internal = hostNotExternalProblem(host);
+  if (internal !== undefined) return { rule: 'host-not-external', message: internal };
   return undefined;
 }
 
@@ -137,6 +140,11 @@ export const NetworkPolicyOptionsSchema = z.strictObject({
   allowSameNamespace: z.boolean().default(true),
   /** Other tenants this tenant's pods may reach directly (the tutorial's allow-egress-to-team-y). */
   allowToTenants: z.array(dnsLabel).default([]),
+  /**
+   * Other tenants whose pods may reach this tenant's pods. Consent: tenant A's allowToTenants
+   * opens B's namespace to A only when B lists A here.
+   */
+  acceptFromTenants: z.array(dnsLabel).default([]),
 });
 
 export const TenantSpecSchema = z.strictObject({

@@ -6,11 +6,13 @@ import ipaddr from 'ipaddr.js';
 import {
   blockSize,
   blocksOverlap,
+  coversAllIpv4,
   isPrivateBlock,
   parseIpv4Block,
   type Ipv4Block,
 } from './cidr.js';
 import type { Environment } from './environment.js';
+import { reservedServiceAccountReason } from './grant-policy.js';
 import { formatPath, type SpecError } from './spec-error.js';
 import { claim, duplicates, specError, type Path } from './validation-support.js';
 
@@ -168,6 +170,18 @@ function checkAuthorizedNetworks(env: Environment): SpecError[] {
       );
     }
   });
+  const blocks = env.spec.cluster.authorizedNetworks.flatMap(
+    (network) => parseIpv4Block(network.cidr) ?? [],
+  );
+  if (!blocks.some((block) => block.prefix === 0) && coversAllIpv4(blocks)) {
+    errors.push(
+      specError(
+        ['spec', 'cluster', 'authorizedNetworks'],
+        'open-control-plane',
+        `together ${blocks.map((block) => block.canonical).join(', ')} cover every IPv4 address, which would open the control plane endpoint to the whole internet; list only the networks that need it`,
+      ),
+    );
+  }
   return errors;
 }
 
@@ -184,6 +198,21 @@ function checkApis(env: Environment): SpecError[] {
 function checkServiceAccountsAndPools(env: Environment): SpecError[] {
   const errors: SpecError[] = [];
   const { application, gateway } = env.spec.nodeServiceAccounts;
+  for (const [field, account] of [
+    ['application', application],
+    ['gateway', gateway],
+  ] as const) {
+    const reserved = reservedServiceAccountReason(account);
+    if (reserved !== undefined) {
+      errors.push(
+        specError(
+          ['spec', 'nodeServiceAccounts', field],
+          'reserved-service-account',
+          `${reserved}; nodes must run as an account of their own`,
+        ),
+      );
+    }
+  }
   if (application === gateway) {
     errors.push(
       specError(

@@ -4,7 +4,9 @@
  */
 import { egressRulePorts, tenantNamespace } from './egress.js';
 import type { Environment } from './environment.js';
+import { tenantGrantProblems } from './grant-policy.js';
 import type { SpecError } from './spec-error.js';
+import { hostObjectNames, tenantHostObjectNames } from './object-names.js';
 import type { EgressRule, Tenant } from './tenant.js';
 import { describeTraffic, sameTraffic } from './validate-tenant.js';
 import { claim, specError, type Path } from './validation-support.js';
@@ -73,7 +75,29 @@ export function validateSpecSet(
     checkTenantGroup(envName, tenants, environmentsByName.has(envName), errors);
   }
   checkGoogleServiceAccounts(set.tenants, errors);
+  checkGrantPolicy(set.tenants, environmentsByName, errors);
   return errors.list;
+}
+
+/**
+ * What each tenant asks of its environment's IAM, held to that environment's grant policy
+ * (`spec.tenancy.grants`) and reserved accounts. A tenant whose environment is not in the set
+ * is checked where the environment is known (functions/lib/spec-set-problems.ts).
+ */
+function checkGrantPolicy(
+  tenants: ReadonlyArray<Sourced<Tenant>>,
+  environmentsByName: ReadonlyMap<string, Sourced<Environment>>,
+  errors: SourcedErrors,
+): void {
+  for (const tenant of tenants) {
+    const environment = environmentsByName.get(tenant.spec.spec.environment);
+    if (!environment) continue;
+    for (const problem of tenantGrantProblems(tenant.spec, environment.spec)) {
+      errors.list.push(
+        tenant.source === undefined ? problem : { source: tenant.source, ...problem },
+      );
+    }
+  }
 }
 
 /** Google service accounts live in the project: two tenants must never share one. */
@@ -115,17 +139,20 @@ function checkTenantGroup(
 
   for (const tenant of tenants) {
     const name = tenant.spec.metadata.name;
-    tenant.spec.spec.networkPolicy.allowToTenants.forEach((target, index) => {
-      if (complete && target !== name && !byName.has(target)) {
-        errors.add(
-          tenant.source,
-          ['spec', 'networkPolicy', 'allowToTenants', index],
-          'unknown-tenant',
-          `no tenant "${target}" in environment "${envName}"`,
-        );
-      }
-    });
+    for (const field of ['allowToTenants', 'acceptFromTenants'] as const) {
+      tenant.spec.spec.networkPolicy[field].forEach((target, index) => {
+        if (complete && target !== name && !byName.has(target)) {
+          errors.add(
+            tenant.source,
+            ['spec', 'networkPolicy', field, index],
+            'unknown-tenant',
+            `no tenant "${target}" in environment "${envName}"`,
+          );
+        }
+      });
+    }
   }
+  checkObjectNames(byName.values(), errors);
 
   // A duplicate tenant is reported once; letting it claim namespace and ports would repeat it.
   const byNamespace = new Map<string, string>();
@@ -155,6 +182,39 @@ function checkTenantGroup(
           'port-conflict',
           `${rule.host} port ${port} is used by tenant "${existing.tenant}" with ${describeTraffic(existing.rule)}; the gateway routes one port of a host one way for every tenant`,
         );
+      }
+    });
+  }
+}
+
+/**
+ * Object names derived from (tenant, host) pairs are injective by construction (shared/spec
+ * object-names.ts, a hash suffix when the readable form is lossy); this proves it for the set,
+ * stored tenants included when admission passes them, so a hash collision is refused at the
+ * door instead of failing every later apply of the environment.
+ */
+function checkObjectNames(tenants: Iterable<Sourced<Tenant>>, errors: SourcedErrors): void {
+  const owners = new Map<string, { tenant: string; host: string }>();
+  for (const tenant of tenants) {
+    if (tenant.spec.spec.state === 'absent') continue;
+    const name = tenant.spec.metadata.name;
+    tenant.spec.spec.egress.forEach((rule, index) => {
+      const derived = [
+        ...hostObjectNames(rule.host).map((n) => ({ ...n, tenant: '' })),
+        ...tenantHostObjectNames(name, rule.host).map((n) => ({ ...n, tenant: name })),
+      ];
+      for (const object of derived) {
+        const key = `${object.kind}/${object.name}`;
+        const owner = claim(owners, key, { tenant: object.tenant, host: rule.host });
+        if (owner && (owner.host !== rule.host || owner.tenant !== object.tenant)) {
+          errors.add(
+            tenant.source,
+            ['spec', 'egress', index, 'host'],
+            'name-collision',
+            `${key} is already derived from ${owner.tenant === '' ? '' : `tenant "${owner.tenant}", `}host "${owner.host}"; rename the tenant or the host`,
+          );
+          return;
+        }
       }
     });
   }

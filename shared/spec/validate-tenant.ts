@@ -3,16 +3,16 @@
  * rules that contradict each other, workload identity bindings; with its Environment, also the
  * checks that need it.
  */
-import { OWNER_LABELS, RESERVED_NAMESPACES } from './constants.js';
-import {
-  egressRulePorts,
-  hostCovers,
-  ISTIO_RESERVED_PORT_RANGE,
-  tenantNamespace,
-} from './egress.js';
+import { OWNER_LABELS } from './constants.js';
+import { egressRulePorts, ISTIO_RESERVED_PORT_RANGE, tenantNamespace } from './egress.js';
 import type { Environment } from './environment.js';
 import type { SpecError } from './spec-error.js';
 import type { EgressRule, Tenant } from './tenant.js';
+import {
+  deniedHostPattern,
+  isReservedNamespace,
+  POD_SECURITY_LABEL_PREFIX,
+} from './tenant-policy.js';
 import { duplicates, specError } from './validation-support.js';
 
 /** Label keys the platform sets on tenant namespaces itself; a tenant may not override them. */
@@ -49,16 +49,12 @@ export function validateTenant(tenant: Tenant, environment?: Environment): SpecE
   const namespacePath =
     tenant.spec.namespace === undefined ? ['metadata', 'name'] : ['spec', 'namespace'];
   const gatewayNamespace = environment?.spec.mesh.egressGateway.namespace;
-  if (
-    (RESERVED_NAMESPACES as readonly string[]).includes(namespace) ||
-    namespace.startsWith('kube-') ||
-    namespace === gatewayNamespace
-  ) {
+  if (isReservedNamespace(namespace, gatewayNamespace)) {
     errors.push(
       specError(
         namespacePath,
-        'reserved-namespace',
-        `namespace "${namespace}" is reserved for the platform; give the tenant its own namespace`,
+        'namespace-reserved',
+        `namespace "${namespace}" is reserved for the platform (Kubernetes, Google and the mesh manage it); give the tenant its own namespace`,
       ),
     );
   }
@@ -74,7 +70,7 @@ export function validateTenant(tenant: Tenant, environment?: Environment): SpecE
 
   for (const [key, value] of Object.entries(tenant.spec.namespaceLabels)) {
     const path = ['spec', 'namespaceLabels', key];
-    if (RESERVED_NAMESPACE_LABELS.includes(key)) {
+    if (RESERVED_NAMESPACE_LABELS.includes(key) || key.startsWith(POD_SECURITY_LABEL_PREFIX)) {
       errors.push(
         specError(path, 'reserved-label', `label "${key}" is set by the platform; remove it`),
       );
@@ -93,13 +89,29 @@ export function validateTenant(tenant: Tenant, environment?: Environment): SpecE
     }
   }
 
-  tenant.spec.networkPolicy.allowToTenants.forEach((name, index) => {
-    if (name === tenant.metadata.name) {
+  for (const field of ['allowToTenants', 'acceptFromTenants'] as const) {
+    tenant.spec.networkPolicy[field].forEach((name, index) => {
+      if (name === tenant.metadata.name) {
+        errors.push(
+          specError(
+            ['spec', 'networkPolicy', field, index],
+            'self-reference',
+            `"${name}" is this tenant itself; traffic inside its namespace is governed by allowSameNamespace`,
+          ),
+        );
+      }
+    });
+  }
+
+  const denied = environment?.spec.tenancy.deniedHosts ?? [];
+  tenant.spec.egress.forEach((rule, index) => {
+    const pattern = deniedHostPattern(rule.host, denied);
+    if (pattern !== undefined) {
       errors.push(
         specError(
-          ['spec', 'networkPolicy', 'allowToTenants', index],
-          'self-reference',
-          `"${name}" is this tenant itself; traffic inside its namespace is governed by allowSameNamespace`,
+          ['spec', 'egress', index, 'host'],
+          'host-denied-by-environment',
+          `"${rule.host}" matches "${pattern}" of environment "${environment?.metadata.name ?? ''}" spec.tenancy.deniedHosts`,
         ),
       );
     }
@@ -110,11 +122,63 @@ export function validateTenant(tenant: Tenant, environment?: Environment): SpecE
   return errors;
 }
 
+/**
+ * Indexes of a tenant's egress rules, so each rule is checked against the others in near-constant
+ * time (a tenant may list thousands of rules; pairwise scans made validation quadratic).
+ */
+interface EgressRuleIndex {
+  /** The first rule of each host and mode. */
+  firstByHostMode: Map<string, number>;
+  /** Per host and port, the first rule of each way of routing it (mode and target port). */
+  routesByHostPort: Map<string, number[]>;
+  /** The first non-passthrough rule with path or method limits, by exact host. */
+  limitedByHost: Map<string, number>;
+  /** The same, by every proper ".suffix" of the host's name (for wildcard patterns). */
+  limitedBySuffix: Map<string, number>;
+}
+
+function keepFirst(map: Map<string, number>, key: string, index: number): void {
+  if (!map.has(key)) map.set(key, index);
+}
+
+function indexLimitedRules(
+  rules: readonly EgressRule[],
+): Pick<EgressRuleIndex, 'limitedByHost' | 'limitedBySuffix'> {
+  const limitedByHost = new Map<string, number>();
+  const limitedBySuffix = new Map<string, number>();
+  rules.forEach((rule, index) => {
+    if (rule.mode === 'passthrough' || (rule.paths.length === 0 && rule.methods.length === 0)) {
+      return;
+    }
+    keepFirst(limitedByHost, rule.host, index);
+    // hostCovers("*.S", host): the host's body (a wildcard's without "*") ends with ".S" and is
+    // longer than it; every such ".S" is a suffix starting at a dot after the first character.
+    const body = rule.host.startsWith('*.') ? rule.host.slice(1) : rule.host;
+    for (let dot = body.indexOf('.', 1); dot >= 0; dot = body.indexOf('.', dot + 1)) {
+      keepFirst(limitedBySuffix, body.slice(dot), index);
+    }
+  });
+  return { limitedByHost, limitedBySuffix };
+}
+
+/** The first limited rule `pattern` covers (`hostCovers` of egress.ts), or -1. */
+function firstLimitedCovered(index: EgressRuleIndex, pattern: string): number {
+  const candidates = [index.limitedByHost.get(pattern)];
+  if (pattern.startsWith('*.')) candidates.push(index.limitedBySuffix.get(pattern.slice(1)));
+  const found = candidates.filter((i): i is number => i !== undefined);
+  return found.length > 0 ? Math.min(...found) : -1;
+}
+
 function checkEgressRules(tenant: Tenant): SpecError[] {
   const errors: SpecError[] = [];
   const rules = tenant.spec.egress;
-  rules.forEach((rule, index) => {
-    const rulePath = ['spec', 'egress', index];
+  const index: EgressRuleIndex = {
+    firstByHostMode: new Map(),
+    routesByHostPort: new Map(),
+    ...indexLimitedRules(rules),
+  };
+  rules.forEach((rule, ruleIndex) => {
+    const rulePath = ['spec', 'egress', ruleIndex];
     const isWildcard = rule.host.startsWith('*.');
     if (isWildcard && rule.mode === 'tls-origination') {
       errors.push(
@@ -151,11 +215,12 @@ function checkEgressRules(tenant: Tenant): SpecError[] {
       );
     }
 
-    const duplicate = rules.findIndex(
-      (other, otherIndex) =>
-        otherIndex < index && other.host === rule.host && other.mode === rule.mode,
-    );
-    if (duplicate >= 0) {
+    const hostMode = `${rule.host}\u0000${rule.mode}`;
+    const duplicate = index.firstByHostMode.get(hostMode);
+    const { port } = egressRulePorts(rule);
+    const hostPort = `${rule.host}\u0000${port}`;
+    const routes = index.routesByHostPort.get(hostPort) ?? [];
+    if (duplicate !== undefined) {
       errors.push(
         specError(
           [...rulePath, 'host'],
@@ -164,14 +229,10 @@ function checkEgressRules(tenant: Tenant): SpecError[] {
         ),
       );
     } else {
-      const { port } = egressRulePorts(rule);
-      const clash = rules.findIndex(
-        (other, otherIndex) =>
-          otherIndex < index &&
-          other.host === rule.host &&
-          egressRulePorts(other).port === port &&
-          !sameTraffic(other, rule),
-      );
+      // The first earlier rule on this host and port that routes differently: each way of
+      // routing is kept by its first rule, so the smallest such index is the first one.
+      const clashes = routes.filter((i) => !sameTraffic(rules[i]!, rule));
+      const clash = clashes.length > 0 ? Math.min(...clashes) : -1;
       const other = rules[clash];
       if (other) {
         errors.push(
@@ -183,14 +244,13 @@ function checkEgressRules(tenant: Tenant): SpecError[] {
         );
       }
     }
+    keepFirst(index.firstByHostMode, hostMode, ruleIndex);
+    if (!routes.some((i) => sameTraffic(rules[i]!, rule))) {
+      index.routesByHostPort.set(hostPort, [...routes, ruleIndex]);
+    }
 
     if (rule.mode === 'passthrough') {
-      const limited = rules.findIndex(
-        (other) =>
-          other.mode !== 'passthrough' &&
-          (other.paths.length > 0 || other.methods.length > 0) &&
-          hostCovers(rule.host, other.host),
-      );
+      const limited = firstLimitedCovered(index, rule.host);
       if (limited >= 0) {
         errors.push(
           specError(

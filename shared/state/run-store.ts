@@ -91,6 +91,8 @@ export class DocumentRunStore implements RunStore {
       const env = await tx.get<EnvironmentRecord>(envPath(request.environmentId));
       const spec = request.spec ?? env?.spec;
       if (!spec) return { outcome: 'not-found' };
+      const refused = request.precondition?.(env);
+      if (refused) return { outcome: 'refused', error: refused };
       const now = this.clock.now();
       if (env && leaseLive(env.lease, now) && env.lease.holder !== runId) {
         if (request.onBusy === 'mark-dirty') {
@@ -124,6 +126,14 @@ export class DocumentRunStore implements RunStore {
         trigger: withoutUndefined(request.trigger),
         requestHash: request.requestHash,
         status: 'PENDING',
+        ...(request.executionStart
+          ? {
+              executionStart: {
+                token: request.executionStart.token,
+                expiresAt: expiryAfter(now, request.executionStart.ttlSeconds),
+              },
+            }
+          : {}),
         createdAt: iso,
         updatedAt: iso,
       };
@@ -230,6 +240,14 @@ export class DocumentRunStore implements RunStore {
       const { executionStart: _released, ...rest } = run;
       tx.set(runPath(runId), { ...rest, updatedAt: this.clock.now().toISOString() });
     });
+  }
+
+  async markPublished(runId: string) {
+    const now = this.clock.now().toISOString();
+    return this.db.updateFields(runPath(runId), [
+      { path: ['publishedAt'], value: now },
+      { path: ['updatedAt'], value: now },
+    ]);
   }
 
   async markRunning(runId: string) {

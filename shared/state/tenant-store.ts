@@ -21,11 +21,20 @@ export class DocumentTenantStore implements TenantStore {
     return this.db.list<TenantRecord>(tenantsPath(environmentId));
   }
 
-  async put(environmentId: string, tenant: Tenant) {
+  async put(environmentId: string, tenant: Tenant, options: { sourceTime?: string } = {}) {
     const path = tenantPath(environmentId, tenant.metadata.name);
     const hash = specHash(tenant);
+    const { sourceTime } = options;
     return this.db.transaction(async (tx) => {
       const existing = await tx.get<TenantRecord>(path);
+      // A stale redelivery (older than the stored spec's source) never reverts it.
+      if (
+        existing?.sourceTime !== undefined &&
+        sourceTime !== undefined &&
+        Date.parse(sourceTime) < Date.parse(existing.sourceTime)
+      ) {
+        return { record: existing, changed: false, stale: true };
+      }
       if (existing && existing.specHash === hash) return { record: existing, changed: false };
       const now = this.clock.now().toISOString();
       const record: TenantRecord = {
@@ -35,6 +44,7 @@ export class DocumentTenantStore implements TenantStore {
         specHash: hash,
         generation: (existing?.generation ?? 0) + 1,
         status: 'PENDING',
+        ...(sourceTime !== undefined ? { sourceTime } : {}),
         ...(existing?.lastAppliedHash ? { lastAppliedHash: existing.lastAppliedHash } : {}),
         createdAt: existing?.createdAt ?? now,
         updatedAt: now,
@@ -42,6 +52,18 @@ export class DocumentTenantStore implements TenantStore {
       tx.set(path, record);
       return { record: plain(record), changed: true };
     });
+  }
+
+  async removeAll(environmentId: string) {
+    const records = await this.db.list<TenantRecord>(tenantsPath(environmentId));
+    // Firestore allows 500 writes per transaction.
+    for (let i = 0; i < records.length; i += 400) {
+      const chunk = records.slice(i, i + 400);
+      await this.db.transaction(async (tx) => {
+        for (const record of chunk) tx.delete(tenantPath(environmentId, record.id));
+      });
+    }
+    return records.length;
   }
 
   async setStatus(

@@ -61,6 +61,11 @@ export interface TenantRecord {
   specHash: string;
   /** Incremented each time the stored spec changes (not when an identical spec is re-sent). */
   generation: number;
+  /**
+   * When the source of the stored spec was made (a Pub/Sub message's publishTime): an older
+   * source never replaces it ({@link TenantStore.put}, outcome `stale`).
+   */
+  sourceTime?: string;
   status: TenantStatus;
   /** The spec hash the last successful tenants step applied. */
   lastAppliedHash?: string;
@@ -102,6 +107,12 @@ export interface RunRecord {
   executionName?: string;
   /** A start of the run's execution in flight ({@link RunStore.claimExecutionStart}). */
   executionStart?: ExecutionStartClaim;
+  /**
+   * When the request that drives the run was published (`environment-requests`): a same-key
+   * retry of a run never published (a crash, a failed publish) publishes it again instead of
+   * replaying it ({@link RunStore.markPublished}).
+   */
+  publishedAt?: string;
   error?: ErrorBody;
   createdAt: string;
   updatedAt: string;
@@ -170,6 +181,16 @@ export interface StartRunRequest {
   /** Lease time to live, renewed by each step call. */
   leaseSeconds: number;
   /**
+   * Checked in the transaction against the environment as stored (absent: none yet): an error
+   * refuses the run (outcome `refused`) and nothing is written.
+   */
+  precondition?: (stored: EnvironmentRecord | undefined) => ErrorBody | undefined;
+  /**
+   * The creator's claim on starting the run's execution (here: publishing its request), written
+   * with the run, so a concurrent same-key retry waits for it instead of publishing too.
+   */
+  executionStart?: { token: string; ttlSeconds: number };
+  /**
    * What to do when another run holds the lease: `refuse` (default, outcome `busy`) or
    * `mark-dirty` (outcome `coalesced`: the running one reconciles once more before it ends).
    */
@@ -188,7 +209,9 @@ export type StartRunResult =
   /** Another run holds the lease; the environment was marked dirty (`onBusy: 'mark-dirty'`). */
   | { outcome: 'coalesced'; lease: Lease }
   /** Teardown (or a run without a spec) of an environment that does not exist. */
-  | { outcome: 'not-found' };
+  | { outcome: 'not-found' }
+  /** The request's precondition refused the environment as stored; nothing was written. */
+  | { outcome: 'refused'; error: ErrorBody };
 
 /** Outcome of a lease acquisition. */
 export type LeaseResult =
@@ -283,7 +306,13 @@ export interface TenantStore {
    * Stores a tenant spec; the generation grows only when the spec hash changes, so a
    * redelivered or re-sent document is a no-op (`changed: false`).
    */
-  put(environmentId: string, tenant: Tenant): Promise<{ record: TenantRecord; changed: boolean }>;
+  put(
+    environmentId: string,
+    tenant: Tenant,
+    options?: { sourceTime?: string },
+  ): Promise<{ record: TenantRecord; changed: boolean; stale?: boolean }>;
+  /** Deletes every tenant record of an environment (its teardown ended): none reattaches. */
+  removeAll(environmentId: string): Promise<number>;
   /** Records the outcome of applying a tenant. */
   setStatus(
     environmentId: string,
@@ -338,6 +367,8 @@ export interface RunStore {
   ): Promise<ExecutionStartResult>;
   /** Drops `token`'s start claim after a failed start, so a redelivery may start at once. */
   releaseExecutionStart(runId: string, token: string): Promise<void>;
+  /** Records that the run's request was published (`publishedAt`); false for an unknown run. */
+  markPublished(runId: string): Promise<boolean>;
   /** Terminal status of the run (SUCCEEDED or FAILED). */
   finish(
     runId: string,

@@ -1,7 +1,8 @@
 import { PermanentError, RetryableError } from '../errors.js';
 import { desiredCluster, desiredGatewayNodePool } from '../plan/gcp/container.js';
 import { compareResource } from '../plan/gcp/diff.js';
-import { clusterParent, clusterPath, ownershipLabels } from '../plan/gcp/names.js';
+import { clusterParent, clusterPath } from '../plan/gcp/names.js';
+import { assertOwned, isOwnedBy } from '../plan/gcp/ownership.js';
 import type { GcpResource, OperationStatus } from '../core/gcp-apis.js';
 import type { StepContext, StepResult } from '../core/step-contract.js';
 import {
@@ -130,6 +131,8 @@ export async function ensureCluster(ctx: StepContext, deps: StepDeps): Promise<S
       readingBack('cluster created; reading it back')
     );
   }
+  // Another environment's cluster, or one nobody marked, is never adopted nor patched.
+  assertOwned(env, name, observed, 'spec.cluster.name');
   switch (observed.status) {
     case 'RUNNING':
     case 'DEGRADED':
@@ -159,7 +162,7 @@ export async function ensureCluster(ctx: StepContext, deps: StepDeps): Promise<S
   return done(clusterOutputs(ctx, observed));
 }
 
-/** Deletes the cluster by its spec name, only when its labels mark it as this environment's. */
+/** Deletes the cluster by its spec name, only when its marker says it is this environment's. */
 export async function removeCluster(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
   const env = ctx.environment;
   const name = clusterPath(env);
@@ -167,9 +170,7 @@ export async function removeCluster(ctx: StepContext, deps: StepDeps): Promise<S
   if (resumed.state === 'running') return resumed.wait;
   const observed = await deps.gcp.container.getCluster(name);
   if (!observed) return done({});
-  const labels = (observed.resourceLabels ?? {}) as Record<string, unknown>;
-  const owned = Object.entries(ownershipLabels(env)).every(([key, value]) => labels[key] === value);
-  if (!owned) return done({ kept: name });
+  if (!isOwnedBy(env, observed)) return done({ kept: name });
   if (observed.status === 'STOPPING') return waitFor(POLL_SECONDS.cluster);
   const op = await deps.gcp.container.deleteCluster(name);
   if (op === 'not-found') return done({});
@@ -192,6 +193,9 @@ export async function ensureGatewayPool(ctx: StepContext, deps: StepDeps): Promi
   const resumed = await resumeOperation(ctx, deps, POLL_SECONDS.nodePool);
   if (resumed.state === 'running') return resumed.wait;
   const desired = desiredGatewayNodePool(env).nodePool;
+  // A node pool has no marker of its own: it is the environment's when its cluster is.
+  const cluster = await container.getCluster(parent);
+  if (cluster) assertOwned(env, parent, cluster, 'spec.cluster.name');
   const observed = await container.getNodePool(name);
   if (!observed) {
     if (resumed.state === 'failed') throw operationFailed(name, resumed.message);
@@ -230,7 +234,10 @@ export async function ensureGatewayPool(ctx: StepContext, deps: StepDeps): Promi
   return done({ nodePool: env.spec.gatewayPool.name, nodePoolPath: name });
 }
 
-/** Deletes the gateway pool by its spec name; nothing to do once the cluster or pool is gone. */
+/**
+ * Deletes the gateway pool by its spec name, only inside a cluster this environment owns;
+ * nothing to do once the cluster or pool is gone.
+ */
 export async function removeGatewayPool(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
   const env = ctx.environment;
   const name = `${clusterPath(env)}/nodePools/${env.spec.gatewayPool.name}`;
@@ -238,6 +245,7 @@ export async function removeGatewayPool(ctx: StepContext, deps: StepDeps): Promi
   if (resumed.state === 'running') return resumed.wait;
   const cluster = await deps.gcp.container.getCluster(clusterPath(env));
   if (!cluster) return done({});
+  if (!isOwnedBy(env, cluster)) return done({ kept: name });
   const observed = await deps.gcp.container.getNodePool(name);
   if (!observed) return done({});
   if (observed.status === 'STOPPING') return waitFor(POLL_SECONDS.nodePool);

@@ -6,6 +6,7 @@ import {
 } from '../plan/gcp/compute.js';
 import { compareResource, type DiffKind } from '../plan/gcp/diff.js';
 import { networkPath, subnetworkPath } from '../plan/gcp/names.js';
+import { assertOwned, isOwnedBy, ownerOf } from '../plan/gcp/ownership.js';
 import type { Environment } from '../spec/environment.js';
 import type { ComputeCollection, ComputeScope, OperationStatus } from '../core/gcp-apis.js';
 import type { PendingOperation, StepContext, StepResult } from '../core/step-contract.js';
@@ -27,6 +28,8 @@ interface ComputeItem {
   kind: DiffKind;
   scope: ComputeScope;
   desired: { name: string } & object;
+  /** The spec field that names the resource, for a `not-owned` refusal. */
+  field?: string;
 }
 
 function resourcePath(item: Pick<ComputeItem, 'collection' | 'scope'>, name: string): string {
@@ -55,10 +58,22 @@ async function reconcileCompute(
   // A recorded operation that failed needs nothing special: the resource is re-observed below,
   // and a new insert gets a fresh requestId (startWithFreshIds).
   const started: { op: OperationStatus; scope: ComputeScope }[] = [];
+  // Observe everything first and refuse before any write: a resource of the same name that
+  // this environment does not own is neither adopted nor patched (docs/security.md).
+  const observedItems = await Promise.all(
+    items.map(async (item) => ({
+      item,
+      observed: await compute.get(item.collection, item.scope, item.desired.name),
+    })),
+  );
+  for (const { item, observed } of observedItems) {
+    if (observed) {
+      assertOwned(ctx.environment, resourcePath(item, item.desired.name), observed, item.field);
+    }
+  }
   await Promise.all(
-    items.map(async (item) => {
+    observedItems.map(async ({ item, observed }) => {
       const path = resourcePath(item, item.desired.name);
-      const observed = await compute.get(item.collection, item.scope, item.desired.name);
       if (!observed) {
         const result = await startWithFreshIds(path, [ctx.runId, ctx.step, path], (requestId) =>
           compute.insert(item.collection, item.scope, item.desired, requestId),
@@ -117,13 +132,14 @@ async function reconcileCompute(
 
 /**
  * Deletes compute resources by their deterministic names (never by listing), waiting for each
- * delete; `owns` may refuse a resource that carries the name but not the environment's mark.
+ * delete; `owns` refuses a resource that carries the name but not the environment's mark (kept,
+ * and reported in the output `kept`).
  */
 async function removeCompute(
   ctx: StepContext,
   deps: StepDeps,
   items: readonly Pick<ComputeItem, 'collection' | 'scope' | 'desired'>[],
-  owns: (observed: Record<string, unknown>) => boolean = () => true,
+  owns: (observed: Record<string, unknown>) => boolean,
 ): Promise<StepResult> {
   const { compute } = deps.gcp;
   const resumed = await resumeOperation(ctx, deps, POLL_SECONDS.compute);
@@ -174,35 +190,58 @@ function computeItems(
   env: Environment,
   collection: ComputeCollection,
   desired: readonly ComputeItem['desired'][],
+  field?: string,
 ): ComputeItem[] {
   const { kind, regional } = COLLECTIONS[collection];
   const scope: ComputeScope = regional
     ? { project: env.spec.project, region: env.spec.region }
     : { project: env.spec.project };
-  return desired.map((resource) => ({ collection, kind, scope, desired: resource }));
+  return desired.map((resource) => ({
+    collection,
+    kind,
+    scope,
+    desired: resource,
+    ...(field ? { field } : {}),
+  }));
 }
 
-const networkItems = (env: Environment) => computeItems(env, 'networks', [desiredNetwork(env)]);
+const networkItems = (env: Environment) =>
+  computeItems(env, 'networks', [desiredNetwork(env)], 'spec.network.name');
 const subnetItems = (env: Environment) =>
-  computeItems(env, 'subnetworks', [desiredSubnetwork(env)]);
-const routerItems = (env: Environment) => computeItems(env, 'routers', [desiredRouter(env)]);
+  computeItems(env, 'subnetworks', [desiredSubnetwork(env)], 'spec.subnet.name');
+const routerItems = (env: Environment) =>
+  computeItems(env, 'routers', [desiredRouter(env)], 'spec.nat.routerName');
 const firewallItems = (env: Environment) => computeItems(env, 'firewalls', desiredFirewalls(env));
 
-/** Idempotency: the VPC is addressed by its spec name; a repeated call observes it and, when it matches, writes nothing. */
+/**
+ * Idempotency: the VPC is addressed by its spec name; a repeated call observes it and, when it
+ * matches, writes nothing. The one deliberate exception to "adopt only what you own": a network
+ * that carries no owner marker is one the user created and names (perhaps shared with other
+ * workloads). It is used read-only — never patched — and teardown never deletes it (output
+ * `networkOwned: "false"`). A network marked for another environment is refused (`not-owned`).
+ */
 export async function ensureNetwork(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
   const env = ctx.environment;
+  const outputs = { network: env.spec.network.name, networkPath: networkPath(env) };
+  if (!ctx.operation) {
+    const [item] = networkItems(env);
+    const observed = item
+      ? await deps.gcp.compute.get(item.collection, item.scope, item.desired.name)
+      : undefined;
+    if (observed && ownerOf(observed) === undefined)
+      return done({ ...outputs, networkOwned: 'false' });
+  }
   const pending = await reconcileCompute(ctx, deps, networkItems(env));
-  return pending ?? done({ network: env.spec.network.name, networkPath: networkPath(env) });
+  return pending ?? done({ ...outputs, networkOwned: 'true' });
 }
 
 /**
- * Deletes the VPC by its spec name, and only when its description marks it as this
- * environment's: a network someone else created under the same name is kept (output `kept`).
+ * Deletes the VPC by its spec name, and only when it is marked as this environment's: a network
+ * someone else created under the same name, or another environment's, is kept (output `kept`).
  */
 export async function removeNetwork(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
   const env = ctx.environment;
-  const mark = desiredNetwork(env).description;
-  return removeCompute(ctx, deps, networkItems(env), (observed) => observed.description === mark);
+  return removeCompute(ctx, deps, networkItems(env), (observed) => isOwnedBy(env, observed));
 }
 
 /** Idempotency: the subnet is addressed by its spec name; Private Google Access and secondary ranges are patched when they drift, the primary range is immutable. */
@@ -219,9 +258,10 @@ export async function ensureSubnet(ctx: StepContext, deps: StepDeps): Promise<St
   );
 }
 
-/** Deletes the subnet by its spec name. */
+/** Deletes the subnet by its spec name, only when it is marked as this environment's. */
 export async function removeSubnet(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
-  return removeCompute(ctx, deps, subnetItems(ctx.environment));
+  const env = ctx.environment;
+  return removeCompute(ctx, deps, subnetItems(env), (observed) => isOwnedBy(env, observed));
 }
 
 /** Idempotency: the router is addressed by its spec name and created with its NAT; a router without the NAT (or with a drifted one) gets its `nats` patched. */
@@ -231,9 +271,10 @@ export async function ensureNat(ctx: StepContext, deps: StepDeps): Promise<StepR
   return pending ?? done({ router: env.spec.nat.routerName, nat: env.spec.nat.name });
 }
 
-/** Deletes the Cloud Router (and with it its NAT) by its spec name. */
+/** Deletes the Cloud Router (and with it its NAT) by its spec name, only when it is this environment's. */
 export async function removeNat(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
-  return removeCompute(ctx, deps, routerItems(ctx.environment));
+  const env = ctx.environment;
+  return removeCompute(ctx, deps, routerItems(env), (observed) => isOwnedBy(env, observed));
 }
 
 /** Idempotency: the nine rules are addressed by name; drifted ranges, ports, priorities and targets are patched, a changed direction, network or action is immutable drift. */
@@ -243,11 +284,8 @@ export async function ensureFirewalls(ctx: StepContext, deps: StepDeps): Promise
   return pending ?? done({ firewalls: items.map((item) => item.desired.name) });
 }
 
-/** Deletes the nine rules by name, only those attached to the environment's network. */
+/** Deletes the nine rules by name, only those marked as this environment's. */
 export async function removeFirewalls(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
   const env = ctx.environment;
-  const network = networkPath(env);
-  return removeCompute(ctx, deps, firewallItems(env), (observed) =>
-    String(observed.network ?? '').endsWith(network),
-  );
+  return removeCompute(ctx, deps, firewallItems(env), (observed) => isOwnedBy(env, observed));
 }

@@ -66,7 +66,7 @@ function meshSet(env: Environment): ApplySetRef {
 }
 
 async function clientFor(ctx: StepContext, deps: KubeStepDependencies): Promise<KubeObjectClient> {
-  return deps.kubeClient(deps.clusterAccess(ctx.upstream.cluster));
+  return deps.kubeClient(deps.clusterAccess(ctx.environment));
 }
 
 /**

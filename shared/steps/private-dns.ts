@@ -1,6 +1,6 @@
 import { compareResource } from '../plan/gcp/diff.js';
 import { desiredManagedZone, desiredRecordSets, recordChangeFor } from '../plan/gcp/dns.js';
-import { ownershipLabels } from '../plan/gcp/names.js';
+import { assertOwned, isOwnedBy } from '../plan/gcp/ownership.js';
 import type { DnsApi } from '../core/gcp-apis.js';
 import type { StepContext, StepResult } from '../core/step-contract.js';
 import { POLL_SECONDS, done, pendingOn, raiseOnImmutableDrift, type StepDeps } from './support.js';
@@ -40,12 +40,6 @@ function pendingChanges(names: string[], message: string): StepResult {
   return pendingOn({ api: DNS_CHANGE_API, name: names.join(',') }, POLL_SECONDS.dns, message);
 }
 
-/** True when a zone carries this environment's ownership labels. */
-function ownedBy(zone: Record<string, unknown>, labels: Record<string, string>): boolean {
-  const have = (zone.labels ?? {}) as Record<string, unknown>;
-  return Object.entries(labels).every(([key, value]) => have[key] === value);
-}
-
 /**
  * Idempotency: zones are addressed by their spec names (ALREADY_EXISTS means observe), and each
  * zone's records are brought to the spec by at most one atomic change, none when they match;
@@ -60,11 +54,19 @@ export async function ensurePrivateDns(ctx: StepContext, deps: StepDeps): Promis
     const waiting = await stillPending(dns, ctx.operation.name);
     if (waiting.length > 0) return pendingChanges(waiting, 'record changes propagating');
   }
-  const started = await Promise.all(
-    env.spec.privateDns.zones.map(async (zone) => {
-      const desired = desiredManagedZone(env, zone);
+  // Observe every zone and refuse before any write: a zone of the same name that this
+  // environment does not own is neither adopted nor patched.
+  const zones = await Promise.all(
+    env.spec.privateDns.zones.map(async (zone, index) => {
       const resource = `projects/${project}/managedZones/${zone.name}`;
       const observed = await dns.getZone(project, zone.name);
+      if (observed) assertOwned(env, resource, observed, `spec.privateDns.zones[${index}].name`);
+      return { zone, resource, observed };
+    }),
+  );
+  const started = await Promise.all(
+    zones.map(async ({ zone, resource, observed }) => {
+      const desired = desiredManagedZone(env, zone);
       if (!observed) {
         await dns.createZone(project, desired);
       } else {
@@ -91,13 +93,12 @@ export async function removePrivateDns(ctx: StepContext, deps: StepDeps): Promis
   const env = ctx.environment;
   const { project } = env.spec;
   const { dns } = deps.gcp;
-  const labels = ownershipLabels(env);
   const kept: string[] = [];
   await Promise.all(
     env.spec.privateDns.zones.map(async (zone) => {
       const observed = await dns.getZone(project, zone.name);
       if (!observed) return;
-      if (!ownedBy(observed, labels)) {
+      if (!isOwnedBy(env, observed)) {
         kept.push(zone.name);
         return;
       }

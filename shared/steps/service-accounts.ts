@@ -9,6 +9,7 @@ import {
   type RoleMember,
 } from '../plan/gcp/iam.js';
 import { serviceAccountEmail } from '../plan/gcp/names.js';
+import { assertOwned, isOwnedBy } from '../plan/gcp/ownership.js';
 import type { Environment } from '../spec/environment.js';
 import type { StepContext, StepResult } from '../core/step-contract.js';
 import { POLL_SECONDS, done, pendingOn, type StepDeps } from './support.js';
@@ -36,9 +37,10 @@ async function editProjectPolicy(
     policy: IamPolicy,
     pairs: readonly RoleMember[],
   ) => { policy: IamPolicy; changed: boolean },
+  pairs: readonly RoleMember[] = desiredProjectBindings(env),
 ): Promise<boolean> {
   const { project } = env.spec;
-  const pairs = desiredProjectBindings(env);
+  if (pairs.length === 0) return false;
   for (let attempt = 1; ; attempt += 1) {
     const current = await deps.gcp.projectIam.getIamPolicy(project);
     const next = edit(current, pairs);
@@ -82,10 +84,22 @@ export async function ensureServiceAccounts(ctx: StepContext, deps: StepDeps): P
   const { project } = env.spec;
   const needed = deps.serviceAccountReads ?? 3;
   let created = false;
-  const observed = await Promise.all(
-    desiredServiceAccounts(env).map(async (body) => {
+  // Observe both accounts and refuse before any write: an account of the same id that this
+  // environment does not own (another environment's, the service's own, anyone's) is neither
+  // adopted, renamed, bound nor used as a node identity.
+  const fields = ['spec.nodeServiceAccounts.application', 'spec.nodeServiceAccounts.gateway'];
+  const found = await Promise.all(
+    desiredServiceAccounts(env).map(async (body, index) => {
       const email = serviceAccountEmail(project, body.accountId);
       const account = await deps.gcp.iam.getServiceAccount(project, email);
+      if (account) {
+        assertOwned(env, `projects/${project}/serviceAccounts/${email}`, account, fields[index]);
+      }
+      return { body, email, account };
+    }),
+  );
+  const observed = await Promise.all(
+    found.map(async ({ body, email, account }) => {
       if (!account) {
         await deps.gcp.iam.createServiceAccount(project, body);
         created = true;
@@ -126,17 +140,32 @@ export async function ensureServiceAccounts(ctx: StepContext, deps: StepDeps): P
   return done({ applicationNodes: application ?? '', gatewayNodes: gateway ?? '' });
 }
 
-/** Removes only the environment's own role pairs (one policy edit), then deletes its two accounts by id. */
+/**
+ * Removes the role pairs of the accounts the environment owns (one policy edit), then deletes
+ * those accounts by id. An account of the same id that is not marked as the environment's keeps
+ * its roles and is kept (output `kept`); an absent account's pairs are removed (they are the
+ * environment's leftovers: nobody else's account has that email).
+ */
 export async function removeServiceAccounts(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
   const env = ctx.environment;
-  await editProjectPolicy(env, deps, removeBindings);
+  const { project } = env.spec;
+  // Observe first: a delete of an absent account is still a write call.
+  const accounts = await Promise.all(
+    emails(env).map(async (email) => ({
+      email,
+      account: await deps.gcp.iam.getServiceAccount(project, email),
+    })),
+  );
+  const kept = accounts
+    .filter(({ account }) => account !== undefined && !isOwnedBy(env, account))
+    .map(({ email }) => email);
+  const keptMembers = new Set(kept.map((email) => `serviceAccount:${email}`));
+  const pairs = desiredProjectBindings(env).filter(({ member }) => !keptMembers.has(member));
+  await editProjectPolicy(env, deps, removeBindings, pairs);
   await Promise.all(
-    emails(env).map(async (email) => {
-      // Observe first: a delete of an absent account is still a write call.
-      if (await deps.gcp.iam.getServiceAccount(env.spec.project, email)) {
-        await deps.gcp.iam.deleteServiceAccount(env.spec.project, email);
-      }
+    accounts.map(async ({ email, account }) => {
+      if (account && !kept.includes(email)) await deps.gcp.iam.deleteServiceAccount(project, email);
     }),
   );
-  return done({});
+  return done(kept.length > 0 ? { kept } : {});
 }

@@ -6,6 +6,7 @@ import { PermanentError, RetryableError } from '../errors.js';
 import { mergeBindings, removeBindings, type RoleMember } from '../plan/gcp/iam.js';
 import { serviceAccountEmail, workloadPool } from '../plan/gcp/names.js';
 import { tenantNamespace } from '../spec/egress.js';
+import { grantRefusal, reservedServiceAccountReason } from '../spec/grant-policy.js';
 import type { Environment } from '../spec/environment.js';
 import type { Tenant } from '../spec/tenant.js';
 import type { GoogleServiceAccount, WorkloadIdentityApi } from '../core/workload-identity.js';
@@ -68,6 +69,14 @@ export function desiredWorkloadIdentity(
   for (const tenant of tenants) {
     if (tenant.spec.state !== 'present') continue;
     tenant.spec.workloadIdentity.forEach((wi, index) => {
+      const reserved = reservedServiceAccountReason(wi.googleServiceAccount);
+      if (reserved !== undefined) {
+        throw new PermanentError(
+          'reserved-service-account',
+          `tenant ${tenant.metadata.name}: ${reserved}`,
+          { field: `spec.workloadIdentity[${index}].googleServiceAccount` },
+        );
+      }
       const email = serviceAccountEmail(project, wi.googleServiceAccount);
       const other = accounts.get(email);
       if (other && other.tenant !== tenant.metadata.name) {
@@ -82,9 +91,22 @@ export function desiredWorkloadIdentity(
         role: WORKLOAD_IDENTITY_USER_ROLE,
         member: workloadIdentityMember(env, tenantNamespace(tenant), wi.kubernetesServiceAccount),
       });
-      for (const grant of wi.grants) {
+      wi.grants.forEach((grant, grantIndex) => {
+        // Admission checked the grant against the policy of its day; the environment's policy
+        // may have tightened since, and the steps account may write any of these policies.
+        const refusal = grantRefusal(env, grant.role, grant.resource);
+        if (refusal) {
+          throw new PermanentError(
+            'grant-not-allowed',
+            `tenant ${tenant.metadata.name}: ${refusal.message} [${refusal.rule}]`,
+            {
+              field: `spec.workloadIdentity[${index}].grants[${grantIndex}]`,
+              resource: grant.resource,
+            },
+          );
+        }
         add(grant.resource, { role: grant.role, member: `serviceAccount:${email}` });
-      }
+      });
     });
   }
   return { accounts, bindings };

@@ -61,10 +61,14 @@ export async function ensureTenants(
     );
   }
   const tenants = ctx.tenants.filter((t) => t.spec.environment === env.metadata.name);
-  const granted = await reconcileWorkloadIdentity(env, tenants, deps.workloadIdentity, 'grant');
-  const client = await deps.kubeClient(deps.clusterAccess(ctx.upstream.cluster));
+  const client = await deps.kubeClient(deps.clusterAccess(ctx.environment));
   const objects = desiredTenantObjects(env, tenants, { revisionReady: true });
-  const report = await deps.applyObjectSet({ client, set: tenantsSet(env), objects });
+  const set = tenantsSet(env);
+  // Before any IAM write: the applier refuses a namespace the product did not create for that
+  // tenant (not-owned), so a refused tenant gets no Google account or grant either.
+  await deps.applyObjectSet({ client, set, objects, checkOnly: true });
+  const granted = await reconcileWorkloadIdentity(env, tenants, deps.workloadIdentity, 'grant');
+  const report = await deps.applyObjectSet({ client, set, objects });
   const cleaned = await reconcileWorkloadIdentity(
     env,
     tenants,
@@ -103,7 +107,7 @@ export async function removeTenants(
   deps: TenantsStepDependencies,
 ): Promise<StepResult> {
   const env = ctx.environment;
-  const client = await deps.kubeClient(deps.clusterAccess(ctx.upstream.cluster));
+  const client = await deps.kubeClient(deps.clusterAccess(ctx.environment));
   const report = await deps.applyObjectSet({ client, set: tenantsSet(env), objects: [] });
   const none = ctx.tenants.map((t) => ({ ...t, spec: { ...t.spec, state: 'absent' as const } }));
   await reconcileWorkloadIdentity(env, none, deps.workloadIdentity, 'grant');

@@ -347,3 +347,101 @@ describe('terraform fmt', () => {
     },
   );
 });
+
+describe("least privilege of the workflows' own calls (issue 16 finding 8)", () => {
+  it('fails, naming the call, when the workflows account cannot start the teardown hand-over', async () => {
+    const edited = await withTerraform('infra/service-accounts.tf', (t) =>
+      t.replace(/\n {4}"workflows\.executions\.create",/, ''),
+    );
+    expect(checkCoverage(edited).problems).toEqual([
+      'egress-workflows lacks workflows.executions.create (workflowexecutions.projects.locations.workflows.executions.create, workflows/provision-environment.yaml main.hand_over_to_teardown): no role it holds in infra/ grants it',
+    ]);
+  });
+
+  it('fails when the workflows account holds a role or permission no workflow call needs', async () => {
+    const edited = await withTerraform('infra/service-accounts.tf', (t) =>
+      t.replace(
+        '"workflows.executions.create",',
+        '"workflows.executions.create",\n    "workflows.callbacks.send",',
+      ),
+    );
+    expect(checkCoverage(edited).problems).toEqual([
+      'custom role egressProvisionerWorkflows in infra/ holds workflows.callbacks.send, which no workflow call of egress-workflows needs',
+    ]);
+    const plan = {
+      ...input.plan,
+      serviceAccounts: input.plan.serviceAccounts.map((sa) =>
+        sa.key === 'workflows'
+          ? {
+              ...sa,
+              grants: [
+                ...sa.grants,
+                { role: 'roles/workflows.invoker', scope: { kind: 'project' as const }, why: 'x' },
+              ],
+            }
+          : sa,
+      ),
+    };
+    expect(checkCoverage({ ...input, plan }).problems).toEqual([
+      'infra/ does not grant roles/workflows.invoker to egress-workflows (project)',
+      'egress-workflows holds roles/workflows.invoker (project), which no workflow call needs',
+    ]);
+  });
+
+  it('fails when a workflow calls a Google API the table does not map', () => {
+    const extra = {
+      file: 'rotate.yaml',
+      parsed: {
+        main: {
+          steps: [
+            {
+              read_secret: {
+                call: 'googleapis.secretmanager.v1.projects.secrets.versions.accessString',
+                args: { secret_id: 'x' },
+              },
+            },
+            {
+              list_buckets: {
+                call: 'http.get',
+                args: {
+                  url: 'https://storage.googleapis.com/storage/v1/b',
+                  auth: { type: 'OAuth2' },
+                },
+              },
+            },
+          ],
+        },
+      },
+    };
+    expect(checkCoverage({ ...input, workflows: [...input.workflows, extra] }).problems).toEqual([
+      'workflows/rotate.yaml main.read_secret calls secretmanager.projects.secrets.versions.accessString, which deploy/permissions.ts WORKFLOW_CALL_PERMISSIONS does not map to its permissions',
+      'workflows/rotate.yaml main.list_buckets calls unknown:https://storage.googleapis.com/storage/v1/b, which deploy/permissions.ts WORKFLOW_CALL_PERMISSIONS does not map to its permissions',
+    ]);
+  });
+
+  it('fails when a function the workflows invoke does not make them its invoker, or one they never invoke does', () => {
+    const plan = {
+      ...input.plan,
+      functions: input.plan.functions.map((f) =>
+        f.entryPoint === 'step-dns'
+          ? { ...f, invokers: [] }
+          : f.entryPoint === 'api'
+            ? {
+                ...f,
+                invokers: [
+                  ...f.invokers,
+                  'egress-workflows@coverage-project.iam.gserviceaccount.com',
+                ],
+              }
+            : f,
+      ),
+    };
+    const problems = checkCoverage({ ...input, plan }).problems;
+    expect(problems).toContain(
+      'function egress-step-dns: the workflows invoke it but the manifest does not make egress-workflows its invoker (run.invoker)',
+    );
+    expect(problems).toContain(
+      'function egress-api: egress-workflows is its invoker (run.invoker) but no workflow invokes it',
+    );
+  });
+});

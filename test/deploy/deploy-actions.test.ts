@@ -43,7 +43,7 @@ describe('generated gcloud command lines', () => {
       '--memory=512Mi',
       '--timeout=60s',
       '--max-instances=10',
-      '--set-env-vars=EGRESS_AUTH_AUDIENCE=https://egress-api-42.europe-west1.run.app,EGRESS_ENVIRONMENT_REQUESTS_TOPIC=environment-requests,EGRESS_LOCATION=europe-west1,GOOGLE_CLOUD_PROJECT=svc-project',
+      '--set-env-vars=EGRESS_AUTH_AUDIENCE=https://egress-api-42.europe-west1.run.app,EGRESS_ENVIRONMENT_REQUESTS_TOPIC=environment-requests,EGRESS_LOCATION=europe-west1,EGRESS_SERVED_PROJECTS=svc-project,GOOGLE_CLOUD_PROJECT=svc-project,NODE_ENV=production',
       '--quiet',
     ]);
   });

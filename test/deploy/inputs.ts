@@ -95,12 +95,22 @@ export async function loadCoverageInput(): Promise<CoverageInput> {
       return { file: `infra/${f}`, text, blocks: await parseHcl(text, `infra/${f}`) };
     }),
   );
+  const workflows = await Promise.all(
+    workflowFiles
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort()
+      .map(async (file) => ({
+        file,
+        parsed: parse(await readFile(join(ROOT, 'workflows', file), 'utf8')) as unknown,
+      })),
+  );
   const cloudbuildText = await readFile(join(ROOT, 'cloudbuild.yaml'), 'utf8');
   return {
     plan,
     actions: deployActions(plan),
     exported: { http: Object.keys(HTTP_FUNCTIONS), cloudEvent: Object.keys(CLOUD_EVENT_FUNCTIONS) },
     workflowFiles,
+    workflows,
     terraform,
     cloudbuild: { parsed: parse(cloudbuildText) as unknown, text: cloudbuildText },
     adapterMethods: await adapterMethodsOf(),

@@ -4,7 +4,7 @@
  * markdown link resolves to a file of the repository.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -42,8 +42,11 @@ function repositoryFiles(): string[] {
     { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
   const files = [...new Set(out.split('\0').filter(Boolean))];
-  // A file moved or deleted in the working tree is still listed until the move is committed.
-  return files.filter((file) => existsSync(join(ROOT, file))).sort();
+  // A file moved or deleted in the working tree is still listed until the move is committed;
+  // an untracked link to a folder (a linked node_modules) is listed as a file: neither is read.
+  return files
+    .filter((file) => existsSync(join(ROOT, file)) && lstatSync(join(ROOT, file)).isFile())
+    .sort();
 }
 
 function isText(content: Buffer): boolean {

@@ -17,6 +17,7 @@ import {
   buildSteps,
   createStepRegistry,
   kubeClientFactory,
+  kubeConnection,
   type BoundSteps,
 } from '../../functions/compose-steps.js';
 import { getTestServer, loadConfig, type FunctionsContext } from '../../functions/testing.js';
@@ -263,44 +264,79 @@ describe('the production composition', () => {
     }
   });
 
-  it("sends the service's own access token to the cluster's API server", async () => {
-    const authorizations: (string | undefined)[] = [];
+  const access = {
+    clusterName: 'cluster1',
+    clusterPath: 'projects/p/locations/us-central1-a/clusters/cluster1',
+  };
+  /** A Container API that reports `endpoint` as the cluster's DNS-based endpoint. */
+  const reporting = (endpoint: string) => ({
+    getCluster: async (name: string) =>
+      name === access.clusterPath
+        ? { name, controlPlaneEndpointsConfig: { dnsEndpointConfig: { endpoint } } }
+        : undefined,
+  });
+
+  it("sends the service's own access token, fetched per client, to the endpoint clusters.get reports", async () => {
+    const { clusterServerOf } = await import('../../shared/kube/index.js');
+    let tokens = 0;
+    const googleAuth = {
+      getAccessToken: async () => `ya29.token-${++tokens}`,
+    } as unknown as GoogleAuth;
+    const deps = {
+      target: { mode: 'google' as const },
+      kubeToken: 'ignored',
+      googleAuth,
+      container: reporting('gke-0123.us-central1.gke.goog'),
+    };
+    const first = await kubeConnection(access, deps, clusterServerOf);
+    const second = await kubeConnection(access, deps, clusterServerOf);
+    expect(first).toEqual({
+      server: { clusterName: 'cluster1', endpoint: 'gke-0123.us-central1.gke.goog' },
+      token: 'ya29.token-1',
+    });
+    // A token per client: google-auth-library caches and refreshes it, the factory keeps none.
+    expect(second.token).toBe('ya29.token-2');
+  });
+
+  it('refuses a plain-http endpoint against Google before fetching a token or calling it', async () => {
+    const seen: string[] = [];
     const apiServer = createServer((req, res) => {
-      authorizations.push(req.headers.authorization);
-      res.writeHead(404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ kind: 'Status', code: 404, message: 'not found' }));
+      seen.push(req.headers.authorization ?? '');
+      res.writeHead(404).end();
     });
     await new Promise<void>((resolve) => apiServer.listen(0, '127.0.0.1', resolve));
     try {
       let tokens = 0;
-      const googleAuth = {
-        getAccessToken: async () => `ya29.token-${++tokens}`,
-      } as unknown as GoogleAuth;
-      const factory = await kubeClientFactory({ mode: 'google' }, 'ignored', googleAuth);
       const endpoint = `http://127.0.0.1:${(apiServer.address() as AddressInfo).port}`;
-      for (let i = 0; i < 2; i++) {
-        const client = await factory({ clusterName: 'cluster1', endpoint });
-        await client
-          .read({ apiVersion: 'v1', kind: 'Namespace', name: 'team-x' })
-          .catch(() => undefined);
-      }
-      expect(authorizations.length).toBeGreaterThanOrEqual(2);
-      // A token per client: google-auth-library caches and refreshes it, the factory keeps none.
-      expect(new Set(authorizations)).toEqual(
-        new Set(['Bearer ya29.token-1', 'Bearer ya29.token-2']),
+      const factory = await kubeClientFactory(
+        { mode: 'google' },
+        undefined,
+        { getAccessToken: async () => `ya29.token-${++tokens}` } as unknown as GoogleAuth,
+        reporting(endpoint),
       );
+      await expect(factory(access)).rejects.toMatchObject({
+        name: 'PermanentError',
+        reason: 'insecure-cluster-endpoint',
+        options: { field: 'controlPlaneEndpointsConfig.dnsEndpointConfig.endpoint' },
+      });
+      expect(tokens).toBe(0);
+      expect(seen).toEqual([]);
     } finally {
       await new Promise<void>((resolve) => apiServer.close(() => resolve()));
     }
   });
 
   it('fails permanently when there are no Google credentials to reach a cluster', async () => {
-    const factory = await kubeClientFactory({ mode: 'google' }, undefined, {
-      getAccessToken: async () => null,
-    } as unknown as GoogleAuth);
-    await expect(
-      factory({ clusterName: 'cluster1', endpoint: 'gke-0123.us-central1.gke.goog' }),
-    ).rejects.toMatchObject({ name: 'PermanentError', reason: 'no-credentials' });
+    const factory = await kubeClientFactory(
+      { mode: 'google' },
+      undefined,
+      { getAccessToken: async () => null } as unknown as GoogleAuth,
+      reporting('gke-0123.us-central1.gke.goog'),
+    );
+    await expect(factory(access)).rejects.toMatchObject({
+      name: 'PermanentError',
+      reason: 'no-credentials',
+    });
   });
 });
 
@@ -326,21 +362,33 @@ describe('configuration and the local Kubernetes guard', () => {
   });
 
   it('refuses, without calling it, a cluster endpoint off this machine in local mode', async () => {
-    const factory = await kubeClientFactory(
+    const access = {
+      clusterName: 'cluster1',
+      clusterPath: 'projects/p/locations/us-central1-a/clusters/cluster1',
+    };
+    const reporting = (endpoint: string) => ({
+      getCluster: async () => ({
+        controlPlaneEndpointsConfig: { dnsEndpointConfig: { endpoint } },
+      }),
+    });
+    const remote = await kubeClientFactory(
       { mode: 'local', endpoint: 'http://127.0.0.1:9' },
       undefined,
       undefined,
+      reporting('gke-0123456789.us-central1.gke.goog'),
     );
-    const refused = factory({
-      clusterName: 'cluster1',
-      endpoint: 'gke-0123456789.us-central1.gke.goog',
-    });
+    const refused = remote(access);
     await expect(refused).rejects.toBeInstanceOf(PermanentError);
     await expect(refused).rejects.toMatchObject({
       reason: 'non-local-cluster-endpoint',
-      options: { field: 'upstream.cluster.endpoint' },
+      options: { field: 'controlPlaneEndpointsConfig.dnsEndpointConfig.endpoint' },
     });
-    const local = await factory({ clusterName: 'cluster1', endpoint: 'http://127.0.0.1:9' });
-    expect(typeof local.apply).toBe('function');
+    const local = await kubeClientFactory(
+      { mode: 'local', endpoint: 'http://127.0.0.1:9' },
+      undefined,
+      undefined,
+      reporting('http://127.0.0.1:9'),
+    );
+    expect(typeof (await local(access)).apply).toBe('function');
   });
 });

@@ -22,6 +22,7 @@ beforeAll(async () => {
     FIRESTORE_EMULATOR_HOST: env.emulators.firestoreHost,
     PUBSUB_EMULATOR_HOST: env.emulators.pubsubHost,
     EGRESS_AUTH: 'disabled-local',
+    EGRESS_SERVED_PROJECTS: 'tutorial-project',
     METADATA_SERVER_DETECTION: 'none',
     // As on Cloud Functions: the framework's own 400 for unparsable JSON then carries no stack.
     NODE_ENV: 'production',

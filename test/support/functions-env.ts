@@ -29,6 +29,7 @@ export async function startFunctionsTestEnv(): Promise<FunctionsTestEnv> {
     EGRESS_AUTH: 'disabled-local',
     WORKFLOWS_API_ENDPOINT: executions.endpoint,
     EGRESS_LOCATION: 'us-central1',
+    EGRESS_SERVED_PROJECTS: 'tutorial-project',
   });
   const pubsub = new PubSub({ projectId });
   const [topic] = await pubsub.createTopic('environment-requests');

@@ -1,6 +1,7 @@
 import { GOOGLE_HEALTH_CHECK_RANGES, PRIVATE_GOOGLE_APIS_CIDR } from '../../spec/constants.js';
 import type { Environment } from '../../spec/environment.js';
 import { gatewayNodesEmail, networkPath } from './names.js';
+import { ownershipDescription } from './ownership.js';
 import {
   postRequest,
   type GcpResourceKind,
@@ -74,7 +75,7 @@ export interface FirewallBody {
 export function desiredNetwork(env: Environment): NetworkBody {
   return {
     name: env.spec.network.name,
-    description: `VPC of egress environment ${env.metadata.name}`,
+    description: ownershipDescription(env, 'VPC of an egress environment'),
     autoCreateSubnetworks: false,
     routingConfig: { routingMode: 'REGIONAL' },
   };
@@ -85,7 +86,7 @@ export function desiredSubnetwork(env: Environment): SubnetworkBody {
   const { subnet } = env.spec;
   return {
     name: subnet.name,
-    description: `Nodes, pods and services of egress environment ${env.metadata.name}`,
+    description: ownershipDescription(env, 'Nodes, pods and services of an egress environment'),
     network: networkPath(env),
     ipCidrRange: subnet.cidr,
     secondaryIpRanges: [
@@ -112,7 +113,7 @@ export function desiredRouterNat(env: Environment): RouterNatBody {
 export function desiredRouter(env: Environment): RouterBody {
   return {
     name: env.spec.nat.routerName,
-    description: `Cloud NAT router of egress environment ${env.metadata.name}`,
+    description: ownershipDescription(env, 'Cloud NAT router of an egress environment'),
     network: networkPath(env),
     nats: [desiredRouterNat(env)],
   };
@@ -132,7 +133,13 @@ export function desiredFirewalls(env: Environment): FirewallBody[] {
   const network = networkPath(env);
   const rule = (
     fields: Omit<FirewallBody, 'network' | 'priority'> & { priority?: number },
-  ): FirewallBody => ({ ...fields, network, priority: fields.priority ?? 1000 });
+  ): FirewallBody => ({
+    ...fields,
+    // The tutorial's own description, with the environment's ownership marker appended.
+    description: ownershipDescription(env, fields.description),
+    network,
+    priority: fields.priority ?? 1000,
+  });
   // Node-to-node TCP ports inside the subnet (Calico, the kubelet).
   const withinSubnet = (name: string, description: string, port: number): FirewallBody =>
     rule({

@@ -6,10 +6,10 @@ import {
   clusterPath,
   gatewayNodesEmail,
   networkPath,
-  ownershipLabels,
   subnetworkPath,
   workloadPool,
 } from './names.js';
+import { ownershipDescription, ownershipLabels } from './ownership.js';
 import { postRequest, type StepRequests } from './request.js';
 
 const CONTAINER = 'container.googleapis.com';
@@ -103,7 +103,7 @@ export function desiredCluster(env: Environment): CreateClusterBody {
   return {
     cluster: {
       name: cluster.name,
-      description: `Private cluster of egress environment ${env.metadata.name}`,
+      description: ownershipDescription(env, 'Private cluster of an egress environment'),
       network: networkPath(env),
       subnetwork: subnetworkPath(env),
       initialNodeCount: cluster.nodeCount,

@@ -1,5 +1,6 @@
 import type { DnsRecord, DnsZone, Environment } from '../../spec/environment.js';
-import { networkUrl, ownershipLabels } from './names.js';
+import { networkUrl } from './names.js';
+import { ownershipLabels } from './ownership.js';
 import { postRequest, type PlannedRequest } from './request.js';
 
 /** Body of `POST dns/v1/projects/P/managedZones` (message ManagedZone). */

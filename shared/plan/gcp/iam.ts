@@ -1,5 +1,6 @@
 import type { Environment } from '../../spec/environment.js';
 import { serviceAccountEmail } from './names.js';
+import { ownershipDescription } from './ownership.js';
 import { postRequest, type PlannedRequest } from './request.js';
 
 /** Body of `POST v1/projects/P/serviceAccounts` (message CreateServiceAccountRequest). */
@@ -47,17 +48,23 @@ export interface SetIamPolicyBody {
  */
 export const IAM_POLICY_VERSION = 3;
 
-/** The two node service accounts, with the tutorial's descriptions. */
+/** The two node service accounts, with the tutorial's descriptions and the ownership marker. */
 export function desiredServiceAccounts(env: Environment): CreateServiceAccountBody[] {
   const { application, gateway } = env.spec.nodeServiceAccounts;
   return [
     {
       accountId: application,
-      serviceAccount: { displayName: application, description: 'SA for application nodes' },
+      serviceAccount: {
+        displayName: application,
+        description: ownershipDescription(env, 'SA for application nodes'),
+      },
     },
     {
       accountId: gateway,
-      serviceAccount: { displayName: gateway, description: 'SA for gateway nodes' },
+      serviceAccount: {
+        displayName: gateway,
+        description: ownershipDescription(env, 'SA for gateway nodes'),
+      },
     },
   ];
 }

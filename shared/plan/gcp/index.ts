@@ -19,6 +19,7 @@ export * from './dns.js';
 export * from './gkehub.js';
 export * from './iam.js';
 export * from './names.js';
+export * from './ownership.js';
 export * from './request.js';
 export * from './serviceusage.js';
 

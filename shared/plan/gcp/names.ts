@@ -53,11 +53,3 @@ export function clusterPath(env: Environment): string {
 export function workloadPool(env: Environment): string {
   return `${env.spec.project}.svc.id.goog`;
 }
-
-/**
- * Labels marking resources that accept labels (clusters, DNS zones) as the environment's own, so
- * teardown deletes only those. Keys and values fit GCP's label rules: lowercase, digits, `-`, `_`.
- */
-export function ownershipLabels(env: Environment): Record<string, string> {
-  return { 'egress-environment': env.metadata.name, 'managed-by': 'egress-provisioner' };
-}

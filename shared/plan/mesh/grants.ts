@@ -1,8 +1,9 @@
-import { RESERVED_NAMESPACES } from '../../spec/constants.js';
 import type { Environment } from '../../spec/environment.js';
 import type { EgressRule, Tenant } from '../../spec/tenant.js';
 import { PermanentError } from '../../errors.js';
 import { egressRulePorts, tenantNamespace } from '../../spec/egress.js';
+import { hostNameProblem } from '../../spec/tenant.js';
+import { deniedHostPattern, isReservedNamespace } from '../../spec/tenant-policy.js';
 
 /** Modes that cross the gateway as HTTP on its port 80 (the gateway sees the request). */
 export type HttpMode = 'http' | 'tls-origination';
@@ -74,11 +75,13 @@ export function compileGrants(env: Environment, tenants: readonly Tenant[]): Com
         `namespace "${ns}" already belongs to tenant "${other}"`,
       );
     }
-    if (
-      (RESERVED_NAMESPACES as readonly string[]).includes(ns) ||
-      ns === env.spec.mesh.egressGateway.namespace
-    ) {
-      throw invalid(tenant, 'spec.namespace', `"${ns}" is reserved for the platform`);
+    // Tenants stored before a rule existed are held to it here too (defence in depth).
+    if (isReservedNamespace(ns, env.spec.mesh.egressGateway.namespace)) {
+      throw invalid(
+        tenant,
+        'spec.namespace',
+        `"${ns}" is reserved for the platform (namespace-reserved: Kubernetes, Google and the mesh manage it)`,
+      );
     }
     byNamespace.set(ns, tenant.metadata.name);
   }
@@ -88,6 +91,18 @@ export function compileGrants(env: Environment, tenants: readonly Tenant[]): Com
     const ns = tenantNamespace(tenant);
     tenant.spec.egress.forEach((rule, index) => {
       const field = `spec.egress[${index}]`;
+      const hostProblem = hostNameProblem(rule.host);
+      if (hostProblem) {
+        throw invalid(tenant, `${field}.host`, `${hostProblem.rule}: ${hostProblem.message}`);
+      }
+      const denied = deniedHostPattern(rule.host, env.spec.tenancy.deniedHosts);
+      if (denied !== undefined) {
+        throw invalid(
+          tenant,
+          `${field}.host`,
+          `host-denied-by-environment: "${rule.host}" matches "${denied}" of spec.tenancy.deniedHosts`,
+        );
+      }
       if (rule.host.startsWith('*.')) {
         throw invalid(
           tenant,

@@ -18,7 +18,6 @@ export {
 } from './tenant-objects.js';
 export {
   allocateMutualPorts,
-  mutualObjectName,
   MUTUAL_PASSTHROUGH_PORTS,
   MUTUAL_SUBSET,
 } from './mutual-passthrough.js';

@@ -20,7 +20,12 @@ import {
   type TlsRoute,
 } from './istio-builders.js';
 import { service } from './kubernetes-builders.js';
-import { GATEWAY_SELECTOR, hostSlug, ownerLabels } from './names.js';
+import {
+  GATEWAY_SELECTOR,
+  mutualObjectName,
+  ownerLabels,
+  tenantPassthroughPolicyName,
+} from './names.js';
 
 /** Gateway ports for wrapped passthrough: outside Istio's 15000-15090 and below ephemeral ports. */
 export const MUTUAL_PASSTHROUGH_PORTS = { first: 20000, count: 10000 } as const;
@@ -52,12 +57,6 @@ export function allocateMutualPorts(hosts: readonly string[]): Map<string, numbe
     ports.set(host, first + offset);
   }
   return ports;
-}
-
-/** Name of a host's wrapped-passthrough objects, kept within the 63 characters of a DNS label. */
-export function mutualObjectName(host: string): string {
-  const name = `egress-mtls-${hostSlug(host)}`;
-  return name.length <= 63 ? name : `egress-mtls-${fnv1a(host).toString(16)}`;
 }
 
 /** What a host's wrapped passthrough adds: objects, and the routes of its VirtualService. */
@@ -158,7 +157,7 @@ function tenantPolicy(
   grant: TenantGrant,
 ): KubeObject {
   return authorizationPolicy({
-    name: `egress-${grant.tenant.metadata.name}-to-${hostSlug(host)}-passthrough`,
+    name: tenantPassthroughPolicyName(grant.tenant.metadata.name, host),
     namespace: env.spec.mesh.egressGateway.namespace,
     labels: ownerLabels(env, grant.tenant),
     selector: GATEWAY_SELECTOR,

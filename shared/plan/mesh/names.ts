@@ -50,10 +50,20 @@ export function gatewayReference(env: Environment): string {
   return `${env.spec.mesh.egressGateway.namespace}/${EGRESS_GATEWAY_RESOURCE}`;
 }
 
-/** A host name as an object-name fragment: `example.com` → `example-com` (the tutorial's scheme). */
-export function hostSlug(host: string): string {
-  return host.replace(/^\*\./, 'wildcard.').replace(/\./g, '-');
-}
+/**
+ * Names derived from tenants and hosts: injective, at most 63 characters (shared/spec
+ * object-names.ts).
+ */
+export {
+  hostSlug,
+  hostServiceEntryName,
+  hostVirtualServiceName,
+  originationRuleName,
+  originationSubsetName,
+  mutualObjectName,
+  tenantHostPolicyName,
+  tenantPassthroughPolicyName,
+} from '../../spec/object-names.js';
 
 /**
  * Ownership labels (shared/spec/constants.ts OWNER_LABELS): every object carries managed-by and

@@ -1,4 +1,5 @@
 import { PRIVATE_GOOGLE_APIS_CIDR, RESTRICTED_GOOGLE_APIS_CIDR } from '../../spec/constants.js';
+import { podSecurityLabels } from '../../spec/tenant-policy.js';
 import type { Environment } from '../../spec/environment.js';
 import type { Tenant } from '../../spec/tenant.js';
 import { PermanentError } from '../../errors.js';
@@ -33,8 +34,12 @@ import {
   PASSTHROUGH_SUBSET,
   gatewayReference,
   gatewayServiceHost,
-  hostSlug,
+  hostServiceEntryName,
+  hostVirtualServiceName,
+  originationRuleName,
+  originationSubsetName,
   ownerLabels,
+  tenantHostPolicyName,
   tenantNamespace,
 } from './names.js';
 import { sortObjects } from './sort.js';
@@ -130,7 +135,6 @@ function hostObjects(env: Environment, grants: HostGrants, mutualPort?: number):
   const gwNamespace = env.spec.mesh.egressGateway.namespace;
   const gwHost = gatewayServiceHost(env);
   const gwRef = gatewayReference(env);
-  const slug = hostSlug(grants.host);
   const labels = ownerLabels(env);
   const granted = new Set<string>();
   for (const g of [...(grants.http?.tenants ?? []), ...(grants.passthrough?.tenants ?? [])]) {
@@ -140,7 +144,7 @@ function hostObjects(env: Environment, grants: HostGrants, mutualPort?: number):
   // that named the config's own namespace (istio/istio#48349).
   const exportTo = ['.', ...[...granted].sort()];
   const objects: KubeObject[] = [];
-  const originationSubset = `${slug}-originate-TLS`;
+  const originationSubset = originationSubsetName(grants.host);
 
   const http: HttpRoute[] = [];
   const tls: TlsRoute[] = [];
@@ -177,7 +181,7 @@ function hostObjects(env: Environment, grants: HostGrants, mutualPort?: number):
     if (origination) {
       objects.push(
         destinationRule({
-          name: `${slug}-originate-tls`,
+          name: originationRuleName(grants.host),
           namespace: gwNamespace,
           labels,
           host: grants.host,
@@ -247,7 +251,7 @@ function hostObjects(env: Environment, grants: HostGrants, mutualPort?: number):
   }
   objects.push(
     serviceEntry({
-      name: `${slug}-ext`,
+      name: hostServiceEntryName(grants.host),
       namespace: gwNamespace,
       labels,
       hosts: [grants.host],
@@ -256,7 +260,7 @@ function hostObjects(env: Environment, grants: HostGrants, mutualPort?: number):
       exportTo,
     }),
     virtualService({
-      name: `${slug}-through-egress-gateway`,
+      name: hostVirtualServiceName(grants.host),
       namespace: gwNamespace,
       labels,
       hosts: [grants.host],
@@ -334,12 +338,21 @@ function tenantHostPolicy(
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([, r]) => r);
   return authorizationPolicy({
-    name: `egress-${grant.tenant.metadata.name}-to-${hostSlug(host)}`,
+    name: tenantHostPolicyName(grant.tenant.metadata.name, host),
     namespace: env.spec.mesh.egressGateway.namespace,
     labels: ownerLabels(env, grant.tenant),
     selector: GATEWAY_SELECTOR,
     rules: unique,
   });
+}
+
+/** Whether `target` admits `source`'s pods: `source` allows it and `target` accepts `source`. */
+export function acceptsTraffic(source: Tenant, target: Tenant): boolean {
+  return (
+    source !== target &&
+    source.spec.networkPolicy.allowToTenants.includes(target.metadata.name) &&
+    target.spec.networkPolicy.acceptFromTenants.includes(source.metadata.name)
+  );
 }
 
 const byName = (name: string): { matchLabels: Record<string, string> } => ({
@@ -362,6 +375,8 @@ function tenantOwnObjects(
       labels: {
         ...tenant.spec.namespaceLabels,
         ...(revisionReady ? { 'istio-injection': 'enabled' } : {}),
+        // Per environment, never per tenant: validation refuses pod-security.* namespaceLabels.
+        ...podSecurityLabels(env.spec.tenancy.podSecurity),
         ...labels,
       },
     }),
@@ -418,10 +433,9 @@ function tenantOwnObjects(
         egress: [{ to: [{ podSelector: {} }] }],
       }),
     );
-    // Ingress is isolated by the policy above; admit the tenants that were granted this one.
-    const sources = present.filter(
-      (t) => t !== tenant && t.spec.networkPolicy.allowToTenants.includes(tenant.metadata.name),
-    );
+    // Ingress is isolated by the policy above; admit the tenants that were granted this one
+    // AND that this tenant accepts: another tenant's spec alone never opens this namespace.
+    const sources = present.filter((t) => acceptsTraffic(t, tenant));
     if (sources.length > 0) {
       objects.push(
         networkPolicy({

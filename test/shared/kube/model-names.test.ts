@@ -3,7 +3,8 @@ import { ApiException } from '@kubernetes/client-node';
 import {
   applyGroups,
   classifyKubeError,
-  clusterAccessFromOutputs,
+  clusterAccessOf,
+  clusterServerOf,
   deleteGroups,
   kubeConfigOptions,
   modelTypeOf,
@@ -11,6 +12,7 @@ import {
   toWireForm,
 } from '../../../shared/kube/index.js';
 import { PermanentError, type RetryableError } from '../../../shared/errors.js';
+import { tutorialEnvironment } from './helpers.js';
 
 const policy = {
   apiVersion: 'networking.k8s.io/v1',
@@ -125,16 +127,54 @@ describe('errors and access', () => {
     );
   });
 
-  it('reads the cluster step outputs and builds kubeconfig options', () => {
-    expect(
-      clusterAccessFromOutputs({ endpoint: 'gke-1.us-central1.gke.goog', clusterName: 'c1' }),
-    ).toEqual({
-      endpoint: 'gke-1.us-central1.gke.goog',
-      clusterName: 'c1',
+  it("names the environment's own cluster and checks the endpoint the Container API reports", () => {
+    const env = tutorialEnvironment();
+    const access = clusterAccessOf(env);
+    expect(access).toEqual({
+      clusterName: env.spec.cluster.name,
+      clusterPath: `projects/${env.spec.project}/locations/${env.spec.zone}/clusters/${env.spec.cluster.name}`,
     });
-    expect(() => clusterAccessFromOutputs({ endpoint: '', clusterName: 'c1' })).toThrow(
-      /reported no DNS-based endpoint/,
+    const reporting = (endpoint: unknown) => ({
+      controlPlaneEndpointsConfig: { dnsEndpointConfig: { endpoint } },
+    });
+    const refusal = (cluster: Record<string, unknown> | undefined, mode: 'google' | 'local') => {
+      try {
+        clusterServerOf(access, cluster, mode);
+      } catch (error) {
+        const e = error as PermanentError;
+        return `${e.name}:${e.reason}:${e.options.field ?? ''}`;
+      }
+      return 'accepted';
+    };
+    const field = 'controlPlaneEndpointsConfig.dnsEndpointConfig.endpoint';
+    expect(clusterServerOf(access, reporting('gke-1.us-central1.gke.goog'), 'google')).toEqual({
+      clusterName: env.spec.cluster.name,
+      endpoint: 'gke-1.us-central1.gke.goog',
+    });
+    expect(refusal(reporting('https://gke-1.us-central1.gke.goog'), 'google')).toBe('accepted');
+    for (const endpoint of ['http://gke-1.us-central1.gke.goog', 'http://127.0.0.1:1', 'ftp://x']) {
+      expect(refusal(reporting(endpoint), 'google'), endpoint).toBe(
+        `PermanentError:insecure-cluster-endpoint:${field}`,
+      );
+    }
+    expect(refusal(reporting('https://u:p@gke-1.gke.goog'), 'google')).toBe(
+      `PermanentError:insecure-cluster-endpoint:${field}`,
     );
+    expect(refusal(reporting(''), 'google')).toBe(
+      `PermanentError:missing-cluster-endpoint:${field}`,
+    );
+    expect(refusal(undefined, 'google')).toBe('PermanentError:cluster-not-found:spec.cluster.name');
+    expect(refusal(reporting('http://127.0.0.1:8080'), 'local')).toBe('accepted');
+    expect(refusal(reporting('http://localhost:8080'), 'local')).toBe('accepted');
+    for (const endpoint of [
+      'http://attacker.example',
+      'gke-1.us-central1.gke.goog',
+      'http://10.0.0.1',
+    ]) {
+      expect(refusal(reporting(endpoint), 'local'), endpoint).toBe(
+        `PermanentError:non-local-cluster-endpoint:${field}`,
+      );
+    }
     const options = kubeConfigOptions(
       { endpoint: 'gke-1.us-central1.gke.goog', clusterName: 'c1' },
       't',

@@ -139,10 +139,17 @@ describe("the tutorial's other resources", () => {
     expect(
       desiredServiceAccounts(env).map((sa) => ({
         name: sa.accountId,
-        description: sa.serviceAccount.description,
+        // The tutorial's description, then the ownership marker (shared/plan/gcp/ownership.ts).
+        description: sa.serviceAccount.description.replace(
+          ` [egress-provisioner environment=${env.metadata.name}]`,
+          '',
+        ),
         displayName: sa.serviceAccount.displayName,
       })),
     ).toEqual(tutorial.serviceAccounts);
+    for (const sa of desiredServiceAccounts(env)) {
+      expect(sa.serviceAccount.description).toMatch(/ \[egress-provisioner environment=\S+\]$/);
+    }
     const expected = tutorial.projectIamBindings.roles.map((role) => ({
       role,
       members: [...tutorial.projectIamBindings.members].sort(),

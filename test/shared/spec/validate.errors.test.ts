@@ -118,6 +118,14 @@ const messages: Array<[fixture: string, message: string]> = [
     'env-open-control-plane',
     '0.0.0.0/0 would open the control plane endpoint to the whole internet; list only the networks that need it',
   ],
+  [
+    'env-open-control-plane-halves',
+    'together 0.0.0.0/1, 128.0.0.0/1 cover every IPv4 address, which would open the control plane endpoint to the whole internet; list only the networks that need it',
+  ],
+  [
+    'env-reserved-node-service-account',
+    '"egress-steps" is one of the provisioner\'s own service accounts; nodes must run as an account of their own',
+  ],
   ['env-pods-overlap-subnet', '10.0.0.0/16 overlaps spec.subnet.cidr (10.0.0.0/24)'],
   [
     'env-pods-public',
@@ -166,7 +174,7 @@ const messages: Array<[fixture: string, message: string]> = [
   ],
   [
     'tenant-gateway-namespace',
-    'namespace "egress-gw" is reserved for the platform; give the tenant its own namespace',
+    'namespace "egress-gw" is reserved for the platform (Kubernetes, Google and the mesh manage it); give the tenant its own namespace',
   ],
   [
     'tenant-invalid-label-value',
@@ -174,13 +182,13 @@ const messages: Array<[fixture: string, message: string]> = [
   ],
   [
     'tenant-kube-prefix',
-    'namespace "kube-team" is reserved for the platform; give the tenant its own namespace',
+    'namespace "kube-team" is reserved for the platform (Kubernetes, Google and the mesh manage it); give the tenant its own namespace',
   ],
   ['tenant-missing-environment', 'is required'],
   ['tenant-reserved-label', 'label "istio-injection" is set by the platform; remove it'],
   [
     'tenant-reserved-namespace',
-    'namespace "istio-system" is reserved for the platform; give the tenant its own namespace',
+    'namespace "istio-system" is reserved for the platform (Kubernetes, Google and the mesh manage it); give the tenant its own namespace',
   ],
   ['tenant-unknown-allowed-tenant', 'no tenant "team-z" in environment "tutorial"'],
   [
@@ -206,6 +214,18 @@ const messages: Array<[fixture: string, message: string]> = [
   [
     'wi-node-service-account',
     '"sa-gateway-nodes" is a node service account of environment "tutorial"; a tenant needs its own',
+  ],
+  [
+    'wi-grant-not-allowed',
+    'environment "tutorial" does not let tenants grant roles/storage.admin on //storage.googleapis.com/projects/_/buckets/my-bucket: no entry of spec.tenancy.grants lists this role with a resource pattern covering it',
+  ],
+  [
+    'wi-grant-sensitive-resource',
+    'environment "tutorial" does not let tenants grant roles/iam.serviceAccountTokenCreator on //iam.googleapis.com/projects/tutorial-project/serviceAccounts/egress-steps@tutorial-project.iam.gserviceaccount.com: it is a service account (a role on it can act as the account), so only spec.tenancy.grants listing exactly this resource may allow it',
+  ],
+  [
+    'wi-reserved-service-account',
+    '"egress-steps" is one of the provisioner\'s own service accounts; name the tenant\'s own account',
   ],
 ];
 

@@ -77,7 +77,7 @@ describe('validateDocuments', () => {
       'env.yaml#1 spec.subnet.cidr cidr-not-canonical',
       'env.yaml#1 spec.subnet.podsCidr cidr-overlap',
       'env.yaml#1 spec.cluster.masterCidr master-cidr-size',
-      'team.yaml#1 spec.namespace reserved-namespace',
+      'team.yaml#1 spec.namespace namespace-reserved',
       'team.yaml#1 spec.egress[0].paths passthrough-no-l7',
       'team.yaml#2 apiVersion required',
       'team.yaml#2 metadata required',
@@ -213,7 +213,7 @@ describe('parseEnvironment / parseTenant', () => {
       expect.unreachable('parseTenant accepted a tenant of another environment');
     } catch (err) {
       expect(rulesOf((err as SpecValidationError).errors)).toEqual([
-        'metadata.name reserved-namespace',
+        'metadata.name namespace-reserved',
         'spec.environment environment-mismatch',
       ]);
     }

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGcpAdapters } from '../../../cli/compose.js';
 import type { GcpSimulator } from '../../../local/gcp/index.js';
-import { clusterPath, gatewayNodesEmail, ownershipLabels } from '../../../shared/plan/gcp/names.js';
+import { clusterPath, gatewayNodesEmail } from '../../../shared/plan/gcp/names.js';
+import { ownershipDescription, ownershipLabels } from '../../../shared/plan/gcp/ownership.js';
 import type { GcpApis } from '../../../shared/core/gcp-apis.js';
 import type { GcpStepName, StepImplementation } from '../../../shared/steps/index.js';
 import { driveStep, runAll, startStack, tutorialEnvironment } from './helpers.js';
@@ -267,10 +268,11 @@ describe('drift on the provisioned tutorial environment', { timeout: 120_000 }, 
     });
   });
 
-  it('private DNS: a zone that lost its description and labels is patched once, then nothing', async () => {
+  // Its ownership labels stay: a zone without them is not adopted (test/security/ownership.test.ts).
+  it('private DNS: a zone that lost its description is patched once, then nothing', async () => {
     const zone = 'private-google-apis';
     const before = (await gcp.dns.getZone(project, zone)) as Json;
-    await gcp.dns.patchZone(project, zone, { description: 'edited by hand', labels: {} });
+    await gcp.dns.patchZone(project, zone, { description: 'edited by hand' });
     expect(await gcp.dns.getZone(project, zone)).toMatchObject({ description: 'edited by hand' });
     expect(await rerun('private-dns', 'run-drift-dns')).toEqual({ 'dns.managedZones.patch': 1 });
     const after = (await gcp.dns.getZone(project, zone)) as Json;
@@ -308,6 +310,7 @@ describe('drift on the provisioned tutorial environment', { timeout: 120_000 }, 
     const scope = { project, region: env.spec.region };
     const name = env.spec.subnet.name;
     const subnet = async () => (await gcp.compute.get('subnetworks', scope, name)) as Json;
+    const edited = ownershipDescription(env, 'edited by hand');
     // subnetworks.patch cannot change the field (Google's Subnetwork reference).
     await expect(
       gcp.compute.patch(
@@ -323,20 +326,18 @@ describe('drift on the provisioned tutorial environment', { timeout: 120_000 }, 
       'subnetworks',
       scope,
       name,
-      { description: 'edited by hand', fingerprint: (await subnet()).fingerprint },
+      // The owner marker stays: a subnet without it is not adopted (test/security/ownership.test.ts).
+      { description: edited, fingerprint: (await subnet()).fingerprint },
       'drift-description',
     );
-    expect(await subnet()).toMatchObject({
-      privateIpGoogleAccess: false,
-      description: 'edited by hand',
-    });
+    expect(await subnet()).toMatchObject({ privateIpGoogleAccess: false, description: edited });
 
     expect(await rerun('subnet', 'run-drift-subnet')).toEqual({
       'compute.subnetworks.setPrivateIpGoogleAccess': 1,
       'compute.subnetworks.patch': 1,
     });
     expect((await subnet()).privateIpGoogleAccess).toBe(true);
-    expect((await subnet()).description).not.toBe('edited by hand');
+    expect((await subnet()).description).not.toBe(edited);
     expect(await rerun('subnet', 'run-drift-subnet-2')).toEqual({});
   });
 

@@ -306,6 +306,12 @@ const DELIBERATE_DIFFERENCES: DeliberateDifference[] = [
       'the product describes what it creates and names its environment; the tutorial sets no description',
   },
   {
+    resource: /^(firewall\/.+|serviceAccount\/sa-(application|gateway)-nodes@.+)$/,
+    path: /^description$/,
+    reason:
+      "the tutorial's description with the ownership marker `[egress-provisioner environment=NAME]` appended, so that a step adopts, patches and deletes only what its environment created",
+  },
+  {
     resource: /^(managedZone\/private-(google-apis|gcr-io|pkg-dev)|cluster\/cluster1)$/,
     // GKE's labelFingerprint changes with the labels.
     path: /^((labels|resourceLabels)\.|labelFingerprint$)/,

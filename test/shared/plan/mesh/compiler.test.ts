@@ -111,7 +111,10 @@ describe('offboarding', () => {
     ],
     networkPolicy: { allowToTenants: ['team-y'] },
   });
-  const y = makeTenant('team-y', { egress: [{ host: 'example.com', mode: 'tls-origination' }] });
+  const y = makeTenant('team-y', {
+    egress: [{ host: 'example.com', mode: 'tls-origination' }],
+    networkPolicy: { acceptFromTenants: ['team-x'] },
+  });
 
   it('removes the tenant’s objects and narrows the export of a shared host', () => {
     const before = desiredObjects(env, [x, y]);
@@ -144,6 +147,20 @@ describe('offboarding', () => {
     // team-y no longer admits team-x.
     expect(after.map(id)).not.toContain('NetworkPolicy/team-y/allow-ingress-from-granted-tenants');
     expect(before.map(id)).toContain('NetworkPolicy/team-y/allow-ingress-from-granted-tenants');
+  });
+
+  it('admits another tenant into a namespace only when that tenant accepts it (consent)', () => {
+    const ingress = (objects: KubeObject[]) =>
+      objects.map(id).includes('NetworkPolicy/team-y/allow-ingress-from-granted-tenants');
+    const unaccepted = makeTenant('team-y', { egress: [{ host: 'example.com' }] });
+    const objects = desiredTenantObjects(env, [x, unaccepted]);
+    expect(ingress(objects)).toBe(false);
+    // team-x's own egress policy stays: it opens nothing without team-y's ingress.
+    expect(objects.map(id)).toContain('NetworkPolicy/team-x/allow-egress-to-tenant-team-y');
+    expect(ingress(desiredTenantObjects(env, [x, y]))).toBe(true);
+    // Accepting alone grants nothing: team-x must also ask.
+    const silent = makeTenant('team-x', { egress: [{ host: 'example.com' }] });
+    expect(ingress(desiredTenantObjects(env, [silent, y]))).toBe(false);
   });
 
   it('drops a NetworkPolicy towards a tenant that is gone, without failing', () => {
@@ -430,7 +447,8 @@ describe('experimental istio-mutual passthrough', () => {
 
   it('keeps names within 63 characters for long hosts', () => {
     const long = `${'a'.repeat(60)}.example.com`;
-    expect(mutualObjectName(long)).toMatch(/^egress-mtls-[0-9a-f]{1,8}$/);
+    expect(mutualObjectName(long)).toMatch(/^egress-mtls-a+--[0-9a-f]{12}$/);
+    expect(mutualObjectName(long).length).toBeLessThanOrEqual(63);
     expect(mutualObjectName('example.com')).toBe('egress-mtls-example-com');
   });
 

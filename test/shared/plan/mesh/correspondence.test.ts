@@ -113,6 +113,17 @@ const IMPROVEMENTS: Improvement[] = [
     ],
   },
   {
+    id: 'pod-security',
+    why: 'Tenant namespaces enforce a Pod Security level (spec.tenancy.podSecurity, baseline by default): a hostNetwork pod would bypass the sidecar, the NetworkPolicies and the GKE metadata server (issue 16, finding 12).',
+    removed: [],
+    added: ['team-x', 'team-y'].flatMap((ns) => [
+      `Namespace ${ns} label pod-security.kubernetes.io/audit=baseline`,
+      `Namespace ${ns} label pod-security.kubernetes.io/enforce-version=latest`,
+      `Namespace ${ns} label pod-security.kubernetes.io/enforce=baseline`,
+      `Namespace ${ns} label pod-security.kubernetes.io/warn=baseline`,
+    ]),
+  },
+  {
     id: 'adopted-namespaces',
     why: 'kube-system and istio-system exist without the product: marked adopted, so the applier sets their labels and never deletes them.',
     removed: [],

@@ -36,9 +36,15 @@ export async function startSimulators(): Promise<Simulators> {
   return { kube, gcp };
 }
 
-/** A client factory the way functions/ builds one: a KubeConfig from the cluster access. */
-export const realKubeClient: KubeClientFactory = (access) =>
-  kubeObjectClient(objectApiFor(access.endpoint));
+/**
+ * A client factory the way functions/ builds one (a KubeConfig), for the simulator at `url`: the
+ * steps name only their environment's cluster; functions/ reads its endpoint from the Container
+ * API (test/functions/compose.test.ts and test/security/deploy-and-tokens.test.ts cover that).
+ */
+export const realKubeClient =
+  (url: string): KubeClientFactory =>
+  () =>
+    kubeObjectClient(objectApiFor(url));
 
 /** The steps' dependencies against the simulators; `wrap` lets a test inject faults around the real client. */
 export function dependencies(
@@ -46,7 +52,7 @@ export function dependencies(
   wrap: (client: KubeObjectClient) => KubeObjectClient = (c) => c,
 ): TenantsStepDependencies {
   return {
-    ...kubeStepDependencies((access) => wrap(kubeObjectClient(objectApiFor(access.endpoint)))),
+    ...kubeStepDependencies(() => wrap(kubeObjectClient(objectApiFor(sims.kube.url)))),
     workloadIdentity: simulatedWorkloadIdentity(sims.gcp.url),
   };
 }

@@ -73,7 +73,10 @@ describe('step mesh-config against the Kubernetes simulator', () => {
     const gone = await startKubeSimulator({ port: 0 });
     await gone.close();
     await expect(
-      ensureMeshConfig(stepContext('mesh-config', gone), kubeStepDependencies(realKubeClient)),
+      ensureMeshConfig(
+        stepContext('mesh-config', gone),
+        kubeStepDependencies(realKubeClient(gone.url)),
+      ),
     ).rejects.toMatchObject({ name: 'RetryableError', reason: 'kube-unreachable' });
   });
 

@@ -11,7 +11,7 @@ import { ensureTenants, removeTenants } from '../../../../shared/steps/tenants.j
 import type { WorkloadIdentityApi } from '../../../../shared/core/workload-identity.js';
 import type { Tenant } from '../../../../shared/spec/index.js';
 import { ManualClock, startGcpSimulator } from '../../../../local/gcp/index.js';
-import { liveWithLabel } from '../../kube/helpers.js';
+import { liveWithLabel, objectApiFor } from '../../kube/helpers.js';
 import { simulatedWorkloadIdentity } from './gcp-workload-identity.js';
 import {
   dependencies,
@@ -191,6 +191,23 @@ describe('step tenants against the Kubernetes and GCP simulators', () => {
       name: 'PermanentError',
       reason: 'service-account-conflict',
     });
+    expect(liveWithLabel(sims.kube, APPLY_SET_LABEL, 'tenants').size).toBe(0);
+  });
+
+  it('stops with not-owned on a namespace it did not create, before any Google write', async () => {
+    const kube = objectApiFor(sims.kube.url);
+    await kube.create({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'team-x', labels: { owner: 'someone-else' } },
+    });
+    const gcpWrites = sims.gcp.counters.writes;
+    await expect(run([tutorialTenant('team-x')])).rejects.toMatchObject({
+      name: 'PermanentError',
+      reason: 'not-owned',
+    });
+    // No Google account, binding or grant for a tenant whose namespace is someone else's.
+    expect(sims.gcp.counters.writes).toBe(gcpWrites);
     expect(liveWithLabel(sims.kube, APPLY_SET_LABEL, 'tenants').size).toBe(0);
   });
 
