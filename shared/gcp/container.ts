@@ -87,8 +87,13 @@ export class ContainerAdapter implements ContainerApi {
     });
   }
 
+  // Reads first, then the writes by verb: the steps observe before they act.
   async getCluster(name: string): Promise<GcpResource | undefined> {
     return this.read('cluster', name, () => this.client.getCluster({ name }));
+  }
+
+  async getNodePool(name: string): Promise<GcpResource | undefined> {
+    return this.read('node pool', name, () => this.client.getNodePool({ name }));
   }
 
   async createCluster(
@@ -97,6 +102,18 @@ export class ContainerAdapter implements ContainerApi {
   ): Promise<OperationStatus | typeof ALREADY_EXISTS> {
     return this.create('cluster', `${parent}/clusters/${String(cluster.name)}`, parent, () =>
       this.client.createCluster({ parent, cluster }),
+    );
+  }
+
+  async createNodePool(
+    parent: string,
+    nodePool: object & { name?: string },
+  ): Promise<OperationStatus | typeof ALREADY_EXISTS> {
+    return this.create(
+      'node pool',
+      `${parent}/nodePools/${String(nodePool.name)}`,
+      locationOf(parent),
+      () => this.client.createNodePool({ parent, nodePool }),
     );
   }
 
@@ -129,26 +146,6 @@ export class ContainerAdapter implements ContainerApi {
     );
   }
 
-  async deleteCluster(name: string): Promise<OperationStatus | typeof NOT_FOUND> {
-    return this.remove('cluster', name, () => this.client.deleteCluster({ name }));
-  }
-
-  async getNodePool(name: string): Promise<GcpResource | undefined> {
-    return this.read('node pool', name, () => this.client.getNodePool({ name }));
-  }
-
-  async createNodePool(
-    parent: string,
-    nodePool: object & { name?: string },
-  ): Promise<OperationStatus | typeof ALREADY_EXISTS> {
-    return this.create(
-      'node pool',
-      `${parent}/nodePools/${String(nodePool.name)}`,
-      locationOf(parent),
-      () => this.client.createNodePool({ parent, nodePool }),
-    );
-  }
-
   async updateNodePool(name: string, request: object): Promise<OperationStatus> {
     return this.start('update node pool', name, locationOf(name), () =>
       this.client.updateNodePool({ ...request, name }),
@@ -157,6 +154,10 @@ export class ContainerAdapter implements ContainerApi {
 
   async deleteNodePool(name: string): Promise<OperationStatus | typeof NOT_FOUND> {
     return this.remove('node pool', name, () => this.client.deleteNodePool({ name }));
+  }
+
+  async deleteCluster(name: string): Promise<OperationStatus | typeof NOT_FOUND> {
+    return this.remove('cluster', name, () => this.client.deleteCluster({ name }));
   }
 
   async getOperation(name: string): Promise<OperationStatus> {

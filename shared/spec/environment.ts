@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { NODE_SERVICE_ACCOUNT_ROLES, TUTORIAL_APIS } from './constants.js';
-import { cidr, dnsLabel, dnsName, gcpName, serviceAccountId, specDocument } from './primitives.js';
+import {
+  cidr,
+  dnsLabel,
+  dnsName,
+  gcpName,
+  hostPattern,
+  serviceAccountId,
+  specDocument,
+} from './primitives.js';
 
 /** A master authorized network: who may reach the cluster's control plane endpoint. */
 export const AuthorizedNetworkSchema = z.strictObject({
@@ -175,17 +183,7 @@ export const TenancySchema = z.strictObject({
   /** Pod Security Standard enforced on every tenant namespace. */
   podSecurity: z.enum(['privileged', 'baseline', 'restricted']).default('baseline'),
   /** Egress hosts no tenant may name: exact (`api.example.com`) or `*.domain`. */
-  deniedHosts: z
-    .array(
-      z
-        .string()
-        .max(253)
-        .regex(
-          /^(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/,
-          'must be a host name like example.com or a pattern like *.example.com',
-        ),
-    )
-    .default([]),
+  deniedHosts: z.array(hostPattern).default([]),
 });
 export type Tenancy = z.output<typeof TenancySchema>;
 

@@ -44,6 +44,19 @@ export const cidr = z
     'must be an IPv4 CIDR like 10.0.0.0/24',
   );
 
+/** A host name, or `*.` and a domain: the syntax alone (tenant hosts add their own rules). */
+export const HOST_PATTERN =
+  '^(\\*\\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$';
+
+/** A host or `*.domain` pattern by syntax, e.g. for an environment's list of denied hosts. */
+export const hostPattern = z
+  .string()
+  .max(253)
+  .regex(
+    new RegExp(HOST_PATTERN),
+    'must be a host name like example.com or a pattern like *.example.com',
+  );
+
 /** Port numbers. */
 export const port = z.number().int().min(1, 'must be 1-65535').max(65535, 'must be 1-65535');
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dnsLabel, port, serviceAccountId, specDocument } from './primitives.js';
+import { HOST_PATTERN, dnsLabel, port, serviceAccountId, specDocument } from './primitives.js';
 import { hostNotExternalProblem } from './tenant-policy.js';
 
 /**
@@ -14,8 +14,6 @@ import { hostNotExternalProblem } from './tenant-policy.js';
 export const EgressModeSchema = z.enum(['tls-origination', 'http', 'passthrough']);
 export type EgressMode = z.output<typeof EgressModeSchema>;
 
-const HOST_PATTERN =
-  '^(\\*\\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$';
 const HOST_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /**

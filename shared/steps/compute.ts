@@ -139,9 +139,10 @@ async function removeCompute(
   ctx: StepContext,
   deps: StepDeps,
   items: readonly Pick<ComputeItem, 'collection' | 'scope' | 'desired'>[],
-  owns: (observed: Record<string, unknown>) => boolean,
 ): Promise<StepResult> {
   const { compute } = deps.gcp;
+  // Only what carries this environment's marker is deleted; the rest is kept and reported.
+  const owns = (observed: Record<string, unknown>) => isOwnedBy(ctx.environment, observed);
   const resumed = await resumeOperation(ctx, deps, POLL_SECONDS.compute);
   if (resumed.state === 'running') return resumed.wait;
   const started: { op: OperationStatus; scope: ComputeScope }[] = [];
@@ -240,8 +241,7 @@ export async function ensureNetwork(ctx: StepContext, deps: StepDeps): Promise<S
  * someone else created under the same name, or another environment's, is kept (output `kept`).
  */
 export async function removeNetwork(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
-  const env = ctx.environment;
-  return removeCompute(ctx, deps, networkItems(env), (observed) => isOwnedBy(env, observed));
+  return removeCompute(ctx, deps, networkItems(ctx.environment));
 }
 
 /** Idempotency: the subnet is addressed by its spec name; Private Google Access and secondary ranges are patched when they drift, the primary range is immutable. */
@@ -260,8 +260,7 @@ export async function ensureSubnet(ctx: StepContext, deps: StepDeps): Promise<St
 
 /** Deletes the subnet by its spec name, only when it is marked as this environment's. */
 export async function removeSubnet(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
-  const env = ctx.environment;
-  return removeCompute(ctx, deps, subnetItems(env), (observed) => isOwnedBy(env, observed));
+  return removeCompute(ctx, deps, subnetItems(ctx.environment));
 }
 
 /** Idempotency: the router is addressed by its spec name and created with its NAT; a router without the NAT (or with a drifted one) gets its `nats` patched. */
@@ -273,8 +272,7 @@ export async function ensureNat(ctx: StepContext, deps: StepDeps): Promise<StepR
 
 /** Deletes the Cloud Router (and with it its NAT) by its spec name, only when it is this environment's. */
 export async function removeNat(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
-  const env = ctx.environment;
-  return removeCompute(ctx, deps, routerItems(env), (observed) => isOwnedBy(env, observed));
+  return removeCompute(ctx, deps, routerItems(ctx.environment));
 }
 
 /** Idempotency: the nine rules are addressed by name; drifted ranges, ports, priorities and targets are patched, a changed direction, network or action is immutable drift. */
@@ -286,6 +284,5 @@ export async function ensureFirewalls(ctx: StepContext, deps: StepDeps): Promise
 
 /** Deletes the nine rules by name, only those marked as this environment's. */
 export async function removeFirewalls(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
-  const env = ctx.environment;
-  return removeCompute(ctx, deps, firewallItems(env), (observed) => isOwnedBy(env, observed));
+  return removeCompute(ctx, deps, firewallItems(ctx.environment));
 }

@@ -9,7 +9,6 @@ import {
   type StepImplementation,
   type StepName,
 } from '../core/step-contract.js';
-import { ensureApis, removeApis } from './apis.js';
 import { ensureCluster, ensureGatewayPool, removeCluster, removeGatewayPool } from './cluster.js';
 import {
   ensureFirewalls,
@@ -21,12 +20,13 @@ import {
   removeNetwork,
   removeSubnet,
 } from './compute.js';
+import { ensureMeshReady, removeMeshReady } from './mesh-ready.js';
 import {
+  ensureApis,
   ensureFleetMesh,
-  ensureMeshReady,
+  removeApis,
   removeFleetMesh,
-  removeMeshReady,
-} from './fleet-mesh.js';
+} from './project-prerequisites.js';
 import { ensurePrivateDns, removePrivateDns } from './private-dns.js';
 import { ensureServiceAccounts, removeServiceAccounts } from './service-accounts.js';
 import type { StepDeps } from './support.js';

@@ -29,7 +29,7 @@ export const GATEWAY_WAIT_SECONDS = 10;
 /**
  * Whether the mesh-ready step reports the managed control plane ready. mesh-ready is done only
  * once the membership is ACTIVE with REVISION_READY and then outputs `controlPlaneState:
- * 'ACTIVE'` (shared/steps/fleet-mesh.ts); `revisionReady: true` and `REVISION_READY` are accepted
+ * 'ACTIVE'` (shared/steps/mesh-ready.ts); `revisionReady: true` and `REVISION_READY` are accepted
  * as well. No outputs (mesh-ready not done) means not ready.
  */
 export function isRevisionReady(outputs: StepOutputs | undefined): boolean {

@@ -378,7 +378,7 @@ describe('provisioning the tutorial environment on the local stack', { timeout: 
       expect(await listNames(path, field), path).toEqual([]);
     }
     expect(await members()).toEqual([]);
-    // The fleet's mesh feature is the project's and stays (shared/steps/fleet-mesh.ts), without
+    // The fleet's mesh feature is the project's and stays (shared/steps/project-prerequisites.ts), without
     // the deleted cluster's membership.
     const feature = await gcpGet<{ membershipStates?: Record<string, unknown> }>(
       `/v1/projects/${PROJECT}/locations/global/features/servicemesh`,

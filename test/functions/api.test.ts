@@ -1,44 +1,40 @@
 import { generateKeyPairSync, createSign } from 'node:crypto';
 import { OAuth2Client } from 'google-auth-library';
 import request from 'supertest';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   getTestServer,
   googleIdTokenVerifier,
   overrideContext,
-  setContext,
   type FunctionsContext,
 } from '../../functions/testing.js';
 import { parseTenant } from '../../shared/spec/index.js';
 import { dumpFirestore } from '../support/firestore-dump.js';
-import { pullAll, startFunctionsTestEnv, type FunctionsTestEnv } from '../support/functions-env.js';
+import {
+  environmentRequest,
+  pullAll,
+  useFunctionsTestEnv,
+  type FunctionsTestEnv,
+} from '../support/functions-env.js';
 
 // The emulators run on two cores shared by many suites: contention makes them slow, not wrong.
 vi.setConfig({ testTimeout: 90_000, hookTimeout: 120_000 });
 
-const envDoc = (name = 'tutorial', extra: Record<string, unknown> = {}) => ({
-  apiVersion: 'egress.provisioner.dev/v1alpha1',
-  kind: 'Environment',
-  metadata: { name },
-  spec: { project: 'tutorial-project', region: 'us-central1', zone: 'us-central1-a', ...extra },
-});
+const envDoc = environmentRequest;
 
 let env: FunctionsTestEnv;
 let base: FunctionsContext;
 const server = () => getTestServer('api');
 
-beforeAll(async () => {
-  env = await startFunctionsTestEnv();
-  base = env.ctx;
-});
-afterAll(async () => {
-  await env?.close();
-});
-beforeEach(async () => {
-  setContext(base);
-  await env.emulators.clear(env.projectId);
-  await pullAll(env.pubsub, env.requests);
-});
+useFunctionsTestEnv(
+  (started) => {
+    env = started;
+    base = started.ctx;
+  },
+  async () => {
+    await pullAll(env.pubsub, env.requests);
+  },
+);
 
 describe('POST /v1/environments', () => {
   it('creates one run for 10 concurrent identical requests with one Idempotency-Key', async () => {

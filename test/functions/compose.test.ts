@@ -4,15 +4,13 @@
  * creation starts a Kubernetes simulator, and the default step registry built from the
  * environment variables (EGRESS_GCP_ENDPOINT). A small loop stands in for the workflow.
  */
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GoogleAuth } from 'google-auth-library';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { parse } from 'yaml';
-import { readSeedFile, startGcpSimulator, type GcpSimulator } from '../../local/gcp/index.js';
-import { startKubeSimulator, type KubeSimulator } from '../../local/kube/index.js';
+import type { GcpSimulator } from '../../local/gcp/index.js';
+import type { KubeSimulator } from '../../local/kube/index.js';
 import {
   buildSteps,
   createStepRegistry,
@@ -23,45 +21,30 @@ import {
 import { getTestServer, loadConfig, type FunctionsContext } from '../../functions/testing.js';
 import type { FunctionsConfig } from '../../functions/context.js';
 import { PermanentError } from '../../shared/errors.js';
-import { ENVIRONMENT_STEPS, familyOf } from '../../shared/plan/graph.js';
-import { parseTenant } from '../../shared/spec/index.js';
+import { ENVIRONMENT_STEPS } from '../../shared/plan/graph.js';
 import type { StepContext, StepName } from '../../shared/core/step-contract.js';
-import { startFunctionsTestEnv, type FunctionsTestEnv } from '../support/functions-env.js';
+import {
+  driveStepFunction as driveStep,
+  startProvisionRun,
+  startTutorialStack,
+  tutorialExample as example,
+  type TutorialStack,
+} from '../support/tutorial-stack.js';
 
 // The emulators run on two cores shared by many suites: contention makes them slow, not wrong.
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
-const ROOT = new URL('../../', import.meta.url);
-const example = (name: string): unknown =>
-  parse(readFileSync(new URL(`examples/tutorial/${name}.yaml`, ROOT), 'utf8'));
 const environmentDoc = example('environment') as { spec: { project: string } };
 const PROJECT = environmentDoc.spec.project;
 
-let env: FunctionsTestEnv;
+let stack: TutorialStack | undefined;
 let ctx: FunctionsContext;
 let gcp: GcpSimulator;
 const clusters = new Map<string, KubeSimulator>();
-const savedGcpEndpoint = process.env.EGRESS_GCP_ENDPOINT;
-
-/** Calls one step's function until it answers done; returns how many calls it took. */
-async function driveStep(runId: string, step: StepName): Promise<number> {
-  for (let call = 1; call <= 40; call++) {
-    const response = await request(getTestServer(`step-${familyOf(step)}`))
-      .post('/')
-      .send({ runId, step });
-    // 503 is the workflow's cue to retry; anything else but 200 ends the run.
-    if (response.status === 503) continue;
-    expect(response.status, `${step}: ${JSON.stringify(response.body)}`).toBe(200);
-    if ((response.body as { status: string }).status === 'done') return call;
-  }
-  throw new Error(`step ${step} was not done after 40 calls`);
-}
 
 /** Starts a provision run through the api function, drives every step, then finalizes. */
 async function provision(): Promise<string> {
-  const created = await request(getTestServer('api')).post('/v1/environments').send(environmentDoc);
-  expect(created.status, JSON.stringify(created.body)).toBe(202);
-  const runId = (created.body as { runId: string }).runId;
+  const runId = await startProvisionRun(environmentDoc);
   for (const step of ENVIRONMENT_STEPS) await driveStep(runId, step);
   const finalized = await request(getTestServer('finalize'))
     .post('/')
@@ -73,41 +56,14 @@ async function provision(): Promise<string> {
 const kubeWrites = () => [...clusters.values()].reduce((n, sim) => n + sim.counters.writes, 0);
 
 beforeAll(async () => {
-  gcp = await startGcpSimulator({
-    port: 0,
-    timeScale: 0,
-    // The tutorial's hand-made bucket, which team-x's Workload Identity grant names.
-    seed: await readSeedFile('examples/tutorial/local-seed.yaml'),
-    hooks: {
-      // What the local stack does: each cluster that becomes RUNNING gets its own API server.
-      async onClusterCreated(cluster) {
-        const name = String(cluster.name);
-        const sim = clusters.get(name) ?? (await startKubeSimulator({ port: 0, name }));
-        clusters.set(name, sim);
-        return { endpoint: `127.0.0.1:${sim.port}`, dnsEndpoint: sim.url };
-      },
-      async onClusterDeleted(cluster) {
-        const name = String(cluster.name);
-        await clusters.get(name)?.close();
-        clusters.delete(name);
-      },
-    },
-  });
-  // Read by loadConfig when startFunctionsTestEnv builds the context: the path production takes.
-  process.env.EGRESS_GCP_ENDPOINT = gcp.url;
-  env = await startFunctionsTestEnv();
-  ctx = env.ctx;
-  await env.emulators.clear(env.projectId);
-  await ctx.stores.tenants.put('tutorial', parseTenant(example('team-x')));
-  await ctx.stores.tenants.put('tutorial', parseTenant(example('team-y')));
+  // Each cluster deleted loses its Kubernetes simulator, as in the local stack.
+  stack = await startTutorialStack(clusters, { stopDeletedClusters: true });
+  ({ gcp } = stack);
+  ctx = stack.env.ctx;
 });
 
 afterAll(async () => {
-  if (savedGcpEndpoint === undefined) delete process.env.EGRESS_GCP_ENDPOINT;
-  else process.env.EGRESS_GCP_ENDPOINT = savedGcpEndpoint;
-  await env?.close();
-  await Promise.allSettled([...clusters.values()].map((sim) => sim.close()));
-  await gcp?.close();
+  await stack?.close();
 });
 
 describe('the default step registry against the simulators', () => {

@@ -1,14 +1,12 @@
 import request from 'supertest';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   getTestServer,
   overrideContext,
-  setContext,
   type FunctionsContext,
   type StepRegistry,
 } from '../../functions/testing.js';
-import { environmentDoc } from '../shared/state/store-contract.js';
-import { startFunctionsTestEnv, type FunctionsTestEnv } from '../support/functions-env.js';
+import { startTutorialRun, useFunctionsTestEnv } from '../support/functions-env.js';
 
 // The emulators run on two cores shared by many suites: contention makes them slow, not wrong.
 vi.setConfig({ testTimeout: 90_000, hookTimeout: 120_000 });
@@ -21,7 +19,6 @@ const HOLDER_BY_NUMBER =
 const STRAY =
   'projects/demo-fn/locations/us-central1/workflows/provision-environment/executions/e-2';
 
-let env: FunctionsTestEnv;
 let base: FunctionsContext;
 let ensured = 0;
 
@@ -48,32 +45,20 @@ const refusal = (runId: string, execution: string, holder: string) => ({
 });
 
 async function startRun(holder?: string) {
-  const result = await base.stores.runs.startRun({
-    kind: 'provision',
-    environmentId: 'tutorial',
-    spec: environmentDoc(),
-    trigger: { type: 'http' },
-    requestHash: 'x',
-    leaseSeconds: 600,
-  });
-  if (result.outcome !== 'created') throw new Error(`run not created: ${result.outcome}`);
-  if (holder) await base.stores.runs.claimExecution(result.run.id, holder);
-  return result.run.id;
+  const runId = await startTutorialRun(base);
+  if (holder) await base.stores.runs.claimExecution(runId, holder);
+  return runId;
 }
 
-beforeAll(async () => {
-  env = await startFunctionsTestEnv();
-  base = env.ctx;
-});
-afterAll(async () => {
-  await env?.close();
-});
-beforeEach(async () => {
-  setContext(base);
-  overrideContext({ steps: registry });
-  ensured = 0;
-  await env.emulators.clear(env.projectId);
-});
+useFunctionsTestEnv(
+  (started) => {
+    base = started.ctx;
+  },
+  () => {
+    overrideContext({ steps: registry });
+    ensured = 0;
+  },
+);
 
 describe('step functions: only the execution that holds the run drives it', () => {
   it('refuse a foreign execution 409 without touching the run; accept the holder and a call without execution', async () => {

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startFunctionsTestEnv, type FunctionsTestEnv } from '../support/functions-env.js';
-import { startFramework, type FrameworkProcess } from '../support/functions-framework.js';
+import {
+  environmentRequest,
+  startFunctionsTestEnv,
+  type FunctionsTestEnv,
+} from '../support/functions-env.js';
+import {
+  productionProcessEnv,
+  startFramework,
+  type FrameworkProcess,
+} from '../support/functions-framework.js';
 
 // The emulators run on two cores shared by many suites: contention makes them slow, not wrong.
 vi.setConfig({ testTimeout: 90_000, hookTimeout: 120_000 });
@@ -8,25 +16,15 @@ vi.setConfig({ testTimeout: 90_000, hookTimeout: 120_000 });
 let env: FunctionsTestEnv;
 let api: FrameworkProcess;
 
-const envDoc = {
-  apiVersion: 'egress.provisioner.dev/v1alpha1',
-  kind: 'Environment',
-  metadata: { name: 'tutorial' },
-  spec: { project: 'tutorial-project', region: 'us-central1', zone: 'us-central1-a' },
-};
+const envDoc = environmentRequest();
 
 beforeAll(async () => {
   env = await startFunctionsTestEnv();
-  api = await startFramework('api', {
-    GOOGLE_CLOUD_PROJECT: env.projectId,
-    FIRESTORE_EMULATOR_HOST: env.emulators.firestoreHost,
-    PUBSUB_EMULATOR_HOST: env.emulators.pubsubHost,
-    EGRESS_AUTH: 'disabled-local',
-    EGRESS_SERVED_PROJECTS: 'tutorial-project',
-    METADATA_SERVER_DETECTION: 'none',
-    // As on Cloud Functions: the framework's own 400 for unparsable JSON then carries no stack.
-    NODE_ENV: 'production',
-  });
+  // As on Cloud Functions: the framework's own 400 for unparsable JSON then carries no stack.
+  api = await startFramework(
+    'api',
+    productionProcessEnv(env, { EGRESS_SERVED_PROJECTS: 'tutorial-project' }),
+  );
 });
 afterAll(async () => {
   await api?.stop();

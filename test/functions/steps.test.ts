@@ -1,21 +1,19 @@
 import request from 'supertest';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { PermanentError, RetryableError } from '../../shared/errors.js';
 import type { StepContext } from '../../shared/core/step-contract.js';
 import {
   getTestServer,
   overrideContext,
-  setContext,
   type FunctionsContext,
   type StepRegistry,
 } from '../../functions/testing.js';
 import { environmentDoc, tenantDoc } from '../shared/state/store-contract.js';
-import { startFunctionsTestEnv, type FunctionsTestEnv } from '../support/functions-env.js';
+import { startTutorialRun, useFunctionsTestEnv } from '../support/functions-env.js';
 
 // The emulators run on two cores shared by many suites: contention makes them slow, not wrong.
 vi.setConfig({ testTimeout: 90_000, hookTimeout: 120_000 });
 
-let env: FunctionsTestEnv;
 let base: FunctionsContext;
 const calls: StepContext[] = [];
 
@@ -74,34 +72,19 @@ const registry: StepRegistry = {
   },
 };
 
-async function startRun(kind: 'provision' | 'teardown' = 'provision') {
-  const result = await base.stores.runs.startRun({
-    kind,
-    environmentId: 'tutorial',
-    spec: environmentDoc(),
-    trigger: { type: 'http' },
-    requestHash: 'x',
-    leaseSeconds: 600,
-  });
-  if (result.outcome !== 'created') throw new Error(`run not created: ${result.outcome}`);
-  return result.run.id;
-}
+const startRun = (kind: 'provision' | 'teardown' = 'provision') => startTutorialRun(base, kind);
 
 const call = (fn: string, body: object) => request(getTestServer(fn)).post('/').send(body);
 
-beforeAll(async () => {
-  env = await startFunctionsTestEnv();
-  base = env.ctx;
-});
-afterAll(async () => {
-  await env?.close();
-});
-beforeEach(async () => {
-  setContext(base);
-  overrideContext({ steps: registry });
-  calls.length = 0;
-  await env.emulators.clear(env.projectId);
-});
+useFunctionsTestEnv(
+  (started) => {
+    base = started.ctx;
+  },
+  () => {
+    overrideContext({ steps: registry });
+    calls.length = 0;
+  },
+);
 
 describe('step functions', () => {
   it('answers pending, then resumes with the recorded operation and the upstream outputs', async () => {

@@ -8,28 +8,33 @@
  * reports for the environment's own cluster. Finding 8 (the workflows account's permissions) is
  * held by test/deploy/coverage.test.ts ("least privilege of the workflows' own calls").
  */
-import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { parse } from 'yaml';
-import { readSeedFile, startGcpSimulator, type GcpSimulator } from '../../local/gcp/index.js';
-import { startKubeSimulator, type KubeSimulator } from '../../local/kube/index.js';
+import type { GcpSimulator } from '../../local/gcp/index.js';
+import type { KubeSimulator } from '../../local/kube/index.js';
 import { getTestServer, type FunctionsContext } from '../../functions/testing.js';
-import { ENVIRONMENT_STEPS, familyOf } from '../../shared/plan/graph.js';
-import { parseTenant } from '../../shared/spec/index.js';
-import type { StepName } from '../../shared/core/step-contract.js';
-import { startFunctionsTestEnv, type FunctionsTestEnv } from '../support/functions-env.js';
-import { startFramework, type FrameworkProcess } from '../support/functions-framework.js';
+import { ENVIRONMENT_STEPS } from '../../shared/plan/graph.js';
+import type { FunctionsTestEnv } from '../support/functions-env.js';
+import {
+  productionProcessEnv,
+  startFramework,
+  type FrameworkProcess,
+} from '../support/functions-framework.js';
+import {
+  driveStepFunction as driveStep,
+  startProvisionRun,
+  startTutorialStack,
+  tutorialExample,
+  type TutorialStack,
+} from '../support/tutorial-stack.js';
 
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
-const ROOT = new URL('../../', import.meta.url);
-const example = (name: string): unknown =>
-  parse(readFileSync(new URL(`examples/tutorial/${name}.yaml`, ROOT), 'utf8'));
-const environmentDoc = example('environment') as object;
+const environmentDoc = tutorialExample('environment') as object;
 
+let stack: TutorialStack | undefined;
 let env: FunctionsTestEnv;
 let ctx: FunctionsContext;
 let gcp: GcpSimulator;
@@ -37,25 +42,8 @@ let meshConfig: FrameworkProcess | undefined;
 let attacker: Server;
 const seen: { url: string; authorization: string }[] = [];
 const clusters = new Map<string, KubeSimulator>();
-const savedGcpEndpoint = process.env.EGRESS_GCP_ENDPOINT;
 
-async function driveStep(runId: string, step: StepName): Promise<void> {
-  for (let call = 1; call <= 40; call++) {
-    const response = await request(getTestServer(`step-${familyOf(step)}`))
-      .post('/')
-      .send({ runId, step });
-    if (response.status === 503) continue;
-    expect(response.status, `${step}: ${JSON.stringify(response.body)}`).toBe(200);
-    if ((response.body as { status: string }).status === 'done') return;
-  }
-  throw new Error(`step ${step} was not done after 40 calls`);
-}
-
-async function startRun(): Promise<string> {
-  const created = await request(getTestServer('api')).post('/v1/environments').send(environmentDoc);
-  expect(created.status, JSON.stringify(created.body)).toBe(202);
-  return (created.body as { runId: string }).runId;
-}
+const startRun = () => startProvisionRun(environmentDoc);
 
 beforeAll(async () => {
   attacker = createServer((req, res) => {
@@ -63,47 +51,22 @@ beforeAll(async () => {
     res.writeHead(404, { 'content-type': 'application/json' }).end('{}');
   });
   await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
-  gcp = await startGcpSimulator({
-    port: 0,
-    timeScale: 0,
-    seed: await readSeedFile('examples/tutorial/local-seed.yaml'),
-    hooks: {
-      async onClusterCreated(cluster) {
-        const name = String(cluster.name);
-        const sim = clusters.get(name) ?? (await startKubeSimulator({ port: 0, name }));
-        clusters.set(name, sim);
-        return { endpoint: `127.0.0.1:${sim.port}`, dnsEndpoint: sim.url };
-      },
-    },
-  });
-  process.env.EGRESS_GCP_ENDPOINT = gcp.url;
-  env = await startFunctionsTestEnv();
+  stack = await startTutorialStack(clusters);
+  ({ gcp, env } = stack);
   ctx = env.ctx;
-  await env.emulators.clear(env.projectId);
-  await ctx.stores.tenants.put('tutorial', parseTenant(example('team-x')));
-  await ctx.stores.tenants.put('tutorial', parseTenant(example('team-y')));
   // The environment exists, provisioned in process: the attack is on a later run.
   const first = await startRun();
   for (const step of ENVIRONMENT_STEPS) await driveStep(first, step);
   await request(getTestServer('finalize')).post('/').send({ runId: first, outcome: 'succeeded' });
-  meshConfig = await startFramework('step-mesh-config', {
-    GOOGLE_CLOUD_PROJECT: env.projectId,
-    FIRESTORE_EMULATOR_HOST: env.emulators.firestoreHost,
-    PUBSUB_EMULATOR_HOST: env.emulators.pubsubHost,
-    EGRESS_AUTH: 'disabled-local',
-    EGRESS_GCP_ENDPOINT: gcp.url,
-    METADATA_SERVER_DETECTION: 'none',
-    NODE_ENV: 'production',
-  });
+  meshConfig = await startFramework(
+    'step-mesh-config',
+    productionProcessEnv(env, { EGRESS_GCP_ENDPOINT: gcp.url }),
+  );
 });
 
 afterAll(async () => {
   await meshConfig?.stop();
-  if (savedGcpEndpoint === undefined) delete process.env.EGRESS_GCP_ENDPOINT;
-  else process.env.EGRESS_GCP_ENDPOINT = savedGcpEndpoint;
-  await env?.close();
-  await Promise.allSettled([...clusters.values()].map((sim) => sim.close()));
-  await gcp?.close();
+  await stack?.close();
   await new Promise<void>((resolve) => attacker?.close(() => resolve()));
 });
 

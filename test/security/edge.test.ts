@@ -7,8 +7,17 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dumpFirestore } from '../support/firestore-dump.js';
-import { pullAll, startFunctionsTestEnv, type FunctionsTestEnv } from '../support/functions-env.js';
-import { startFramework, type FrameworkProcess } from '../support/functions-framework.js';
+import {
+  environmentRequest,
+  pullAll,
+  startFunctionsTestEnv,
+  type FunctionsTestEnv,
+} from '../support/functions-env.js';
+import {
+  emulatorProcessEnv,
+  startFramework,
+  type FrameworkProcess,
+} from '../support/functions-framework.js';
 
 vi.setConfig({ testTimeout: 90_000, hookTimeout: 120_000 });
 
@@ -16,26 +25,19 @@ let env: FunctionsTestEnv;
 let api: FrameworkProcess;
 const LATE_TOPIC = 'environment-requests-late';
 
-const envDoc = (name = 'tutorial', spec: Record<string, unknown> = {}) => ({
-  apiVersion: 'egress.provisioner.dev/v1alpha1',
-  kind: 'Environment',
-  metadata: { name },
-  spec: { project: 'tutorial-project', region: 'us-central1', zone: 'us-central1-a', ...spec },
-});
+const envDoc = environmentRequest;
 
 beforeAll(async () => {
   env = await startFunctionsTestEnv();
-  api = await startFramework('api', {
-    GOOGLE_CLOUD_PROJECT: env.projectId,
-    FIRESTORE_EMULATOR_HOST: env.emulators.firestoreHost,
-    PUBSUB_EMULATOR_HOST: env.emulators.pubsubHost,
-    EGRESS_AUTH: 'disabled-local',
-    EGRESS_SERVED_PROJECTS: 'tutorial-project',
-    EGRESS_MAX_BODY_BYTES: '4096',
-    // Publishing fails until the test creates this topic: a publisher that fails once.
-    EGRESS_ENVIRONMENT_REQUESTS_TOPIC: LATE_TOPIC,
-    METADATA_SERVER_DETECTION: 'none',
-  });
+  api = await startFramework(
+    'api',
+    emulatorProcessEnv(env, {
+      EGRESS_SERVED_PROJECTS: 'tutorial-project',
+      EGRESS_MAX_BODY_BYTES: '4096',
+      // Publishing fails until the test creates this topic: a publisher that fails once.
+      EGRESS_ENVIRONMENT_REQUESTS_TOPIC: LATE_TOPIC,
+    }),
+  );
 });
 afterAll(async () => {
   await api?.stop();

@@ -9,7 +9,13 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startGcpSimulator, type GcpSimulator } from '../../local/gcp/index.js';
 import { dumpFirestore } from '../support/firestore-dump.js';
 import { startFunctionsTestEnv, type FunctionsTestEnv } from '../support/functions-env.js';
-import { startFramework, type FrameworkProcess } from '../support/functions-framework.js';
+import type { FrameworkProcess } from '../support/functions-framework.js';
+import {
+  expectOnlyMessageRecorded,
+  postEnvironment as post,
+  pushTenant,
+  startAdmission,
+} from '../support/security-harness.js';
 
 // The emulators run on two cores shared by many suites: contention makes them slow, not wrong.
 vi.setConfig({ testTimeout: 90_000, hookTimeout: 120_000 });
@@ -51,7 +57,6 @@ let env: FunctionsTestEnv;
 let api: FrameworkProcess;
 let events: FrameworkProcess;
 let gcp: GcpSimulator;
-let counter = 0;
 
 beforeAll(async () => {
   env = await startFunctionsTestEnv();
@@ -59,18 +64,7 @@ beforeAll(async () => {
     port: 0,
     seed: { buckets: [{ name: `${PROJECT}-bucket`, project: PROJECT }] },
   });
-  const processEnv = {
-    GOOGLE_CLOUD_PROJECT: env.projectId,
-    FIRESTORE_EMULATOR_HOST: env.emulators.firestoreHost,
-    PUBSUB_EMULATOR_HOST: env.emulators.pubsubHost,
-    EGRESS_AUTH: 'disabled-local',
-    METADATA_SERVER_DETECTION: 'none',
-    NODE_ENV: 'production',
-  };
-  [api, events] = await Promise.all([
-    startFramework('api', processEnv),
-    startFramework('tenant-events', processEnv, 'cloudevent'),
-  ]);
+  ({ api, events } = await startAdmission(env));
   // The environment every tenant attack targets, with the tutorial's grant policy.
   const created = await postEnvironment(environmentDoc());
   expect(created.status, JSON.stringify(created.body)).toBe(202);
@@ -88,38 +82,10 @@ interface ErrorResponse {
   errors?: Array<{ reason: string; field?: string }>;
 }
 
-async function postEnvironment(doc: unknown): Promise<{ status: number; body: ErrorResponse }> {
-  const res = await fetch(`${api.url}/v1/environments`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(doc),
-  });
-  return { status: res.status, body: (await res.json()) as ErrorResponse };
-}
+const postEnvironment = (doc: unknown) => post<ErrorResponse>(api, doc);
 
 /** Delivers a Tenant document as Pub/Sub's push does; returns the message id and HTTP status. */
-async function publishTenant(doc: unknown): Promise<{ messageId: string; status: number }> {
-  counter += 1;
-  const messageId = `grants-${counter}-${Date.now()}`;
-  const publishTime = new Date().toISOString();
-  const res = await fetch(`${events.url}/projects/${env.projectId}/topics/tenant-requests`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      message: {
-        data: Buffer.from(JSON.stringify(doc)).toString('base64'),
-        attributes: { environment: 'tutorial' },
-        messageId,
-        message_id: messageId,
-        publishTime,
-        publish_time: publishTime,
-      },
-      subscription: `projects/${env.projectId}/subscriptions/tenant-events-push`,
-    }),
-  });
-  await res.text();
-  return { messageId, status: res.status };
-}
+const publishTenant = (doc: unknown) => pushTenant(events, env.projectId, doc, 'grants');
 
 /** Firestore and the GCP simulator now. */
 async function snapshot() {
@@ -140,15 +106,7 @@ async function expectTenantRefused(doc: unknown, field: string, rule: string): P
     error: { kind: 'invalid-request', reason: rule, field },
   });
   const after = await snapshot();
-  const added = Object.keys(after.firestore).filter((path) => !(path in before.firestore));
-  expect(
-    added.every((path) => path.includes(messageId)),
-    added.join(', '),
-  ).toBe(true);
-  for (const [path, value] of Object.entries(before.firestore)) {
-    expect(after.firestore[path], path).toEqual(value);
-  }
-  expect(await env.ctx.stores.tenants.list('tutorial')).toEqual([]);
+  await expectOnlyMessageRecorded(env, before.firestore, after.firestore, messageId);
   expect(after.gcp).toEqual(before.gcp);
 }
 

@@ -16,8 +16,14 @@ import { clusterParent } from '../../shared/plan/gcp/names.js';
 import { EnvironmentSchema, type Environment } from '../../shared/spec/index.js';
 import type { GcpStepName, StepImplementation } from '../../shared/steps/index.js';
 import { dumpFirestore } from '../support/firestore-dump.js';
+import { STEP_RESOURCE_COLLECTIONS, resourceKeys } from '../support/gcp-state.js';
 import { startFunctionsTestEnv, type FunctionsTestEnv } from '../support/functions-env.js';
-import { startFramework, type FrameworkProcess } from '../support/functions-framework.js';
+import {
+  productionProcessEnv,
+  startFramework,
+  type FrameworkProcess,
+} from '../support/functions-framework.js';
+import { postEnvironment } from '../support/security-harness.js';
 import { driveStep, runAll, startStack, tutorialEnvironment } from '../shared/steps/helpers.js';
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 180_000 });
@@ -116,16 +122,8 @@ describe('steps refuse what another environment owns (GCP simulator)', () => {
     expect(snapshot(sim).writes).toBe(before.writes);
     const down = await runAll(steps(), victim, 'teardown', 'run-owner-down');
     expect(down.report.status).toBe('succeeded');
-    for (const collection of [
-      'compute.networks',
-      'compute.subnetworks',
-      'compute.routers',
-      'compute.firewalls',
-      'dns.managedZones',
-      'iam.serviceAccounts',
-      'container.clusters',
-    ]) {
-      expect(Object.keys(sim.state().resources[collection] ?? {}), collection).toEqual([]);
+    for (const collection of ['compute.networks', ...STEP_RESOURCE_COLLECTIONS]) {
+      expect(resourceKeys(sim, collection), collection).toEqual([]);
     }
   });
 });
@@ -230,26 +228,14 @@ describe('admission refuses colliding resource names (functions-framework, emula
     spec: { project, region: 'us-central1', zone: 'us-central1-a', ...spec },
   });
 
-  async function post(body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-    const res = await fetch(`${api.url}/v1/environments`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  }
+  const post = (body: unknown) => postEnvironment(api, body);
 
   beforeAll(async () => {
     env = await startFunctionsTestEnv();
-    api = await startFramework('api', {
-      GOOGLE_CLOUD_PROJECT: env.projectId,
-      FIRESTORE_EMULATOR_HOST: env.emulators.firestoreHost,
-      PUBSUB_EMULATOR_HOST: env.emulators.pubsubHost,
-      EGRESS_AUTH: 'disabled-local',
-      METADATA_SERVER_DETECTION: 'none',
-      NODE_ENV: 'production',
-      EGRESS_SERVED_PROJECTS: project,
-    });
+    api = await startFramework(
+      'api',
+      productionProcessEnv(env, { EGRESS_SERVED_PROJECTS: project }),
+    );
     const first = await post(doc('first'));
     expect(first.status, JSON.stringify(first.body)).toBe(202);
     EnvironmentSchema.parse(doc('second'));

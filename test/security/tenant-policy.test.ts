@@ -19,7 +19,13 @@ import {
 } from '../../shared/spec/index.js';
 import { dumpFirestore } from '../support/firestore-dump.js';
 import { startFunctionsTestEnv, type FunctionsTestEnv } from '../support/functions-env.js';
-import { startFramework, type FrameworkProcess } from '../support/functions-framework.js';
+import type { FrameworkProcess } from '../support/functions-framework.js';
+import {
+  expectOnlyMessageRecorded,
+  postEnvironment,
+  pushTenant,
+  startAdmission,
+} from '../support/security-harness.js';
 import { objectApiFor } from '../shared/kube/helpers.js';
 
 // The emulators run on two cores shared by many suites: contention makes them slow, not wrong.
@@ -49,29 +55,12 @@ describe('admission of hostile tenant messages (functions-framework, emulators)'
   let env: FunctionsTestEnv;
   let api: FrameworkProcess;
   let events: FrameworkProcess;
-  let counter = 0;
 
   beforeAll(async () => {
     env = await startFunctionsTestEnv();
-    const processEnv = {
-      GOOGLE_CLOUD_PROJECT: env.projectId,
-      FIRESTORE_EMULATOR_HOST: env.emulators.firestoreHost,
-      PUBSUB_EMULATOR_HOST: env.emulators.pubsubHost,
-      EGRESS_AUTH: 'disabled-local',
-      METADATA_SERVER_DETECTION: 'none',
-      NODE_ENV: 'production',
-      EGRESS_SERVED_PROJECTS: 'tutorial-project',
-    };
-    [api, events] = await Promise.all([
-      startFramework('api', processEnv),
-      startFramework('tenant-events', processEnv, 'cloudevent'),
-    ]);
-    const res = await fetch(`${api.url}/v1/environments`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(environmentDoc),
-    });
-    expect(res.status, await res.text()).toBe(202);
+    ({ api, events } = await startAdmission(env, { EGRESS_SERVED_PROJECTS: 'tutorial-project' }));
+    const created = await postEnvironment(api, environmentDoc);
+    expect(created.status, JSON.stringify(created.body)).toBe(202);
   });
   afterAll(async () => {
     await Promise.all([api?.stop(), events?.stop()]);
@@ -79,28 +68,7 @@ describe('admission of hostile tenant messages (functions-framework, emulators)'
   });
 
   /** Delivers a Tenant document as Pub/Sub's push does. */
-  async function publishTenant(doc: unknown): Promise<{ messageId: string; status: number }> {
-    counter += 1;
-    const messageId = `tenant-policy-${counter}-${Date.now()}`;
-    const publishTime = new Date().toISOString();
-    const res = await fetch(`${events.url}/projects/${env.projectId}/topics/tenant-requests`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        message: {
-          data: Buffer.from(JSON.stringify(doc)).toString('base64'),
-          attributes: { environment: 'tutorial' },
-          messageId,
-          message_id: messageId,
-          publishTime,
-          publish_time: publishTime,
-        },
-        subscription: `projects/${env.projectId}/subscriptions/tenant-events-push`,
-      }),
-    });
-    await res.text();
-    return { messageId, status: res.status };
-  }
+  const publishTenant = (doc: unknown) => pushTenant(events, env.projectId, doc, 'tenant-policy');
 
   async function expectTenantRefused(doc: unknown, field: string, rule: string): Promise<void> {
     const before = await dumpFirestore(env.db);
@@ -114,14 +82,7 @@ describe('admission of hostile tenant messages (functions-framework, emulators)'
         expect.objectContaining({ kind: 'invalid-request', reason: rule, field }),
       ]),
     );
-    const after = await dumpFirestore(env.db);
-    const added = Object.keys(after).filter((path) => !(path in before));
-    expect(
-      added.every((path) => path.includes(messageId)),
-      added.join(', '),
-    ).toBe(true);
-    for (const [path, value] of Object.entries(before)) expect(after[path], path).toEqual(value);
-    expect(await env.ctx.stores.tenants.list('tutorial')).toEqual([]);
+    await expectOnlyMessageRecorded(env, before, await dumpFirestore(env.db), messageId);
   }
 
   describe('finding 6: egress hosts inside the VPC or the cluster', () => {

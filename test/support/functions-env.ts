@@ -1,7 +1,9 @@
 import { PubSub, type Subscription } from '@google-cloud/pubsub';
 import { deleteApp, getApps } from 'firebase-admin/app';
 import type { Firestore } from 'firebase-admin/firestore';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { getContext, setContext, type FunctionsContext } from '../../functions/testing.js';
+import { environmentDoc } from '../shared/state/store-contract.js';
 import { startFakeExecutionsApi, type RecordedExecutionCall } from './fake-executions.js';
 import { startTestEmulators, type TestEmulators } from './emulators.js';
 
@@ -59,6 +61,83 @@ export async function startFunctionsTestEnv(): Promise<FunctionsTestEnv> {
         await emulators.stop();
       }
     },
+  };
+}
+
+/**
+ * One FunctionsTestEnv for a test file: started before all its tests (handed to `started`),
+ * closed after them. Before each test the env's own context is set again, `eachTest` runs (to
+ * override parts of it, reset counters), then the project's Firestore is cleared.
+ */
+export function useFunctionsTestEnv(
+  started: (env: FunctionsTestEnv) => void,
+  eachTest?: () => void | Promise<void>,
+): void {
+  let env: FunctionsTestEnv | undefined;
+  beforeAll(async () => {
+    env = await startFunctionsTestEnv();
+    started(env);
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+  beforeEach(async () => {
+    setContext(env!.ctx);
+    await eachTest?.();
+    await env!.emulators.clear(env!.projectId);
+  });
+}
+
+/** The body of a POST /v1/environments: environment `name` of tutorial-project, with `spec`. */
+export const environmentRequest = (name = 'tutorial', spec: Record<string, unknown> = {}) => ({
+  apiVersion: 'egress.provisioner.dev/v1alpha1',
+  kind: 'Environment',
+  metadata: { name },
+  spec: { project: 'tutorial-project', region: 'us-central1', zone: 'us-central1-a', ...spec },
+});
+
+/**
+ * Starts a run of environment tutorial (the store contract's document) in the stores directly,
+ * with no idempotency key: its id. Throws when the store does not create one.
+ */
+export async function startTutorialRun(
+  ctx: FunctionsContext,
+  kind: 'provision' | 'teardown' = 'provision',
+): Promise<string> {
+  const result = await ctx.stores.runs.startRun({
+    kind,
+    environmentId: 'tutorial',
+    spec: environmentDoc(),
+    trigger: { type: 'http' },
+    requestHash: 'x',
+    leaseSeconds: 600,
+  });
+  if (result.outcome !== 'created') throw new Error(`run not created: ${result.outcome}`);
+  return result.run.id;
+}
+
+/**
+ * The body Pub/Sub's push subscription `tenant-events-push` POSTs for one message: `document`
+ * as JSON (a string is sent as it is), with its attributes and id.
+ */
+export function pubsubPushBody(
+  projectId: string,
+  document: unknown,
+  attributes: Record<string, string>,
+  messageId: string,
+) {
+  const text = typeof document === 'string' ? document : JSON.stringify(document);
+  const publishTime = new Date().toISOString();
+  return {
+    message: {
+      data: Buffer.from(text).toString('base64'),
+      attributes,
+      messageId,
+      message_id: messageId,
+      publishTime,
+      publish_time: publishTime,
+    },
+    subscription: `projects/${projectId}/subscriptions/tenant-events-push`,
   };
 }
 

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { findFreePort } from '../../local/emulators.js';
+import type { FunctionsTestEnv } from './functions-env.js';
 
 /** A functions-framework process serving one target of functions/index.ts. */
 export interface FrameworkProcess {
@@ -61,4 +62,33 @@ export async function startFramework(
   }
   await stop();
   throw new Error(`functions-framework not ready after 30 s:\n${log}`);
+}
+
+/**
+ * The variables of a functions-framework process wired to a test env's emulators and project,
+ * authentication disabled, no metadata server; `extra` adds to them or overrides them.
+ */
+export function emulatorProcessEnv(
+  env: FunctionsTestEnv,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    GOOGLE_CLOUD_PROJECT: env.projectId,
+    FIRESTORE_EMULATOR_HOST: env.emulators.firestoreHost,
+    PUBSUB_EMULATOR_HOST: env.emulators.pubsubHost,
+    EGRESS_AUTH: 'disabled-local',
+    METADATA_SERVER_DETECTION: 'none',
+    ...extra,
+  };
+}
+
+/**
+ * emulatorProcessEnv with NODE_ENV=production, as on Cloud Functions: the framework's own
+ * errors (a 400 for unparsable JSON) then carry no stack.
+ */
+export function productionProcessEnv(
+  env: FunctionsTestEnv,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return emulatorProcessEnv(env, { NODE_ENV: 'production', ...extra });
 }

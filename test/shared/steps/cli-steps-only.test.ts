@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runStepsOnlyUp } from '../../../cli/commands/up.js';
 import { createGcpAdapters } from '../../../cli/compose.js';
 import { startGcpSimulator, type GcpSimulator } from '../../../local/gcp/index.js';
+import { STEP_RESOURCE_COLLECTIONS, resourceKeys as keys } from '../../support/gcp-state.js';
 import { tutorialEnvironment } from './helpers.js';
 
 /**
@@ -28,10 +29,6 @@ function egressctl(
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
-}
-
-function keys(sim: GcpSimulator, collection: string): string[] {
-  return Object.keys(sim.state().resources[collection] ?? {});
 }
 
 describe('egressctl down ENV --steps-only', { timeout: 120_000 }, () => {
@@ -81,15 +78,7 @@ describe('egressctl down ENV --steps-only', { timeout: 120_000 }, () => {
     expect(keys(sim, 'compute.networks')).toEqual([
       `projects/${project}/global/networks/pre-existing`,
     ]);
-    for (const collection of [
-      'compute.subnetworks',
-      'compute.routers',
-      'compute.firewalls',
-      'dns.managedZones',
-      'iam.serviceAccounts',
-      'container.clusters',
-      'gkehub.memberships',
-    ]) {
+    for (const collection of [...STEP_RESOURCE_COLLECTIONS, 'gkehub.memberships']) {
       expect(keys(sim, collection), collection).toEqual([]);
     }
   });

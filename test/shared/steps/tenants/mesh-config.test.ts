@@ -110,7 +110,7 @@ describe('step mesh-config against the Kubernetes simulator', () => {
 
     const done = await ensureMeshConfig(
       stepContext('mesh-config', sims.kube, {
-        // What shared/steps/fleet-mesh.ts outputs once REVISION_READY.
+        // What shared/steps/mesh-ready.ts outputs once REVISION_READY.
         upstream: { 'mesh-ready': { membership: 'm', controlPlaneState: 'ACTIVE' } },
       }),
       deps,

@@ -30,7 +30,7 @@ describe('mesh-config decisions', () => {
     expect(isRevisionReady({ revisionReady: false })).toBe(false);
     expect(isRevisionReady({ controlPlaneState: 'REVISION_READY' })).toBe(true);
     expect(isRevisionReady({ controlPlaneState: 'PROVISIONING' })).toBe(false);
-    // What shared/steps/fleet-mesh.ts's ensureMeshReady outputs once REVISION_READY.
+    // What shared/steps/mesh-ready.ts's ensureMeshReady outputs once REVISION_READY.
     expect(
       isRevisionReady({
         membership: 'projects/p/locations/global/memberships/c',

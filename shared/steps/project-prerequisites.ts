@@ -1,11 +1,15 @@
-import { PermanentError } from '../errors.js';
+/**
+ * The project-wide prerequisites of an environment: the Google APIs it uses and the fleet's
+ * managed service mesh. Both belong to the project, which other environments and workloads may
+ * share, so teardown keeps them.
+ */
 import { compareResource } from '../plan/gcp/diff.js';
 import {
   SERVICE_MESH_FEATURE,
   desiredServiceMeshFeature,
   serviceMeshFeaturePath,
 } from '../plan/gcp/gkehub.js';
-import { clusterPath } from '../plan/gcp/names.js';
+import { missingServiceBatches } from '../plan/gcp/serviceusage.js';
 import type { StepContext, StepResult } from '../core/step-contract.js';
 import {
   POLL_SECONDS,
@@ -16,6 +20,39 @@ import {
   type StepDeps,
   waitFor,
 } from './support.js';
+
+/** Idempotency: enables only the spec's services that are not enabled yet, so a repeated call reads the enabled list and writes nothing. */
+export async function ensureApis(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
+  const { project } = ctx.environment.spec;
+  const resumed = await resumeOperation(ctx, deps, POLL_SECONDS.serviceUsage);
+  if (resumed.state === 'running') return resumed.wait;
+  const enabled = await deps.gcp.serviceUsage.listEnabled(project);
+  const batches = missingServiceBatches(ctx.environment, enabled);
+  if (batches.length === 0) {
+    return done({ enabled: [...new Set(ctx.environment.spec.apis)].sort() });
+  }
+  if (resumed.state === 'failed') throw operationFailed(`projects/${project}`, resumed.message);
+  for (const batch of batches) {
+    const op = await deps.gcp.serviceUsage.batchEnable(project, batch.serviceIds);
+    const waiting = awaitStarted(
+      'serviceusage',
+      op,
+      `projects/${project}`,
+      POLL_SECONDS.serviceUsage,
+      `enabling ${batch.serviceIds.join(', ')}`,
+    );
+    if (waiting) return waiting;
+  }
+  return done({ enabled: [...new Set(ctx.environment.spec.apis)].sort() });
+}
+
+/**
+ * Leaves the services enabled: disabling an API would break whatever else in the project uses
+ * it, and the environment cannot know whether it was the first to enable it.
+ */
+export async function removeApis(_ctx: StepContext, _deps: StepDeps): Promise<StepResult> {
+  return done({ kept: 'services stay enabled' });
+}
 
 /** Idempotency: the servicemesh feature is one per fleet; a repeated call observes it and patches only a drifted fleet default. */
 export async function ensureFleetMesh(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
@@ -53,48 +90,4 @@ export async function ensureFleetMesh(ctx: StepContext, deps: StepDeps): Promise
  */
 export async function removeFleetMesh(ctx: StepContext, _deps: StepDeps): Promise<StepResult> {
   return done({ kept: serviceMeshFeaturePath(ctx.environment) });
-}
-
-/** The membership-state key suffix of the environment's cluster. */
-function membershipSuffix(ctx: StepContext): string {
-  return `/memberships/${ctx.environment.spec.cluster.name}`;
-}
-
-interface MeshMembershipState {
-  servicemesh?: {
-    controlPlaneManagement?: { state?: string; details?: { code?: string; details?: string }[] };
-  };
-}
-
-/** Idempotency: reads only; done once the cluster's managed control plane is ACTIVE with REVISION_READY, pending before. */
-export async function ensureMeshReady(ctx: StepContext, deps: StepDeps): Promise<StepResult> {
-  const env = ctx.environment;
-  const feature = await deps.gcp.gkeHub.getFeature(env.spec.project, SERVICE_MESH_FEATURE);
-  if (!feature) {
-    throw new PermanentError(
-      'missing-dependency',
-      `${serviceMeshFeaturePath(env)} does not exist; the fleet-mesh step creates it`,
-      { resource: serviceMeshFeaturePath(env) },
-    );
-  }
-  const states = (feature.membershipStates ?? {}) as Record<string, MeshMembershipState>;
-  const entry = Object.entries(states).find(([key]) => key.endsWith(membershipSuffix(ctx)));
-  if (!entry) {
-    return waitFor(POLL_SECONDS.mesh, `no mesh state for ${clusterPath(env)} yet`);
-  }
-  const [membership, state] = entry;
-  const management = state.servicemesh?.controlPlaneManagement;
-  const ready = management?.details?.some((detail) => detail.code === 'REVISION_READY') ?? false;
-  if (management?.state === 'ACTIVE' && ready) {
-    return done({ membership, controlPlaneState: 'ACTIVE' });
-  }
-  return waitFor(
-    POLL_SECONDS.mesh,
-    `control plane ${management?.state ?? 'UNKNOWN'}: ${management?.details?.map((d) => d.code).join(', ') ?? 'no details'}`,
-  );
-}
-
-/** Nothing to remove: the step only waits. */
-export async function removeMeshReady(_ctx: StepContext, _deps: StepDeps): Promise<StepResult> {
-  return done({});
 }
