@@ -12,7 +12,13 @@ import {
   jsonHandler,
   specErrorsResponse,
 } from './lib/http.js';
-import { immutableFieldChange, projectNotServed } from './lib/environment-admission.js';
+import {
+  LOCAL_CALLER,
+  immutableFieldChange,
+  notEnvironmentAdmin,
+  principalOf,
+  projectNotServed,
+} from './lib/environment-admission.js';
 import { resourceNameCollision } from './lib/resource-collisions.js';
 import { isRunId } from './lib/run-id.js';
 import { specSetProblems } from './lib/spec-set-problems.js';
@@ -36,9 +42,13 @@ function notFound(what: string): HttpError {
   });
 }
 
-async function authenticate(req: Request, ctx: FunctionsContext): Promise<void> {
+/**
+ * Authenticates the caller; answers its principal (`user:EMAIL`, `serviceAccount:EMAIL`, from
+ * the verified ID token's email), or {@link LOCAL_CALLER} when authentication is disabled.
+ */
+async function authenticate(req: Request, ctx: FunctionsContext): Promise<string> {
   const auth = ctx.config.auth;
-  if (auth.mode === 'disabled-local') return;
+  if (auth.mode === 'disabled-local') return LOCAL_CALLER;
   const header = req.get('authorization') ?? '';
   const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
   const challenge = { 'WWW-Authenticate': 'Bearer' };
@@ -89,6 +99,15 @@ async function authenticate(req: Request, ctx: FunctionsContext): Promise<void> 
       message: `${check.email ?? 'the caller'} may not use this API`,
     });
   }
+  if (!check.email) {
+    throw new HttpError(403, {
+      kind: 'forbidden',
+      reason: 'no-caller-identity',
+      message: 'the ID token carries no verified email; request one with the email claim',
+      field: 'Authorization',
+    });
+  }
+  return principalOf(check.email);
 }
 
 function environmentId(raw: string): string {
@@ -253,7 +272,12 @@ async function answerRun(
   }
 }
 
-async function createEnvironment(ctx: FunctionsContext, req: Request, res: Response) {
+async function createEnvironment(
+  ctx: FunctionsContext,
+  req: Request,
+  res: Response,
+  caller: string,
+) {
   const key = idempotencyKey(req);
   const spec = parseEnvironment(documentBody(req, ctx.config.maxBodyBytes));
   const id = spec.metadata.name;
@@ -279,13 +303,22 @@ async function createEnvironment(ctx: FunctionsContext, req: Request, res: Respo
     requestHash: hashOf({ kind: 'provision', spec }),
     leaseSeconds: ctx.config.leaseSeconds,
     executionStart: { token, ttlSeconds: PUBLISH_CLAIM_SECONDS },
-    // In the transaction (after a same-key replay): identity fields are immutable.
-    precondition: (stored) => immutableFieldChange(stored, spec),
+    caller,
+    // In the transaction (after a same-key replay): only an admin of the stored environment
+    // may change it, and identity fields are immutable.
+    precondition: (stored) =>
+      notEnvironmentAdmin(stored, caller) ?? immutableFieldChange(stored, spec),
   });
   await answerRun(ctx, res, id, 'provision', result, token);
 }
 
-async function deleteEnvironment(ctx: FunctionsContext, req: Request, res: Response, id: string) {
+async function deleteEnvironment(
+  ctx: FunctionsContext,
+  req: Request,
+  res: Response,
+  id: string,
+  caller: string,
+) {
   const key = idempotencyKey(req);
   const token = randomUUID();
   const result = await ctx.stores.runs.startRun({
@@ -297,6 +330,8 @@ async function deleteEnvironment(ctx: FunctionsContext, req: Request, res: Respo
     requestHash: hashOf({ kind: 'teardown', environmentId: id }),
     leaseSeconds: ctx.config.leaseSeconds,
     executionStart: { token, ttlSeconds: PUBLISH_CLAIM_SECONDS },
+    // In the transaction: only an admin of the stored environment may delete it.
+    precondition: (stored) => notEnvironmentAdmin(stored, caller),
   });
   await answerRun(ctx, res, id, 'teardown', result, token);
 }
@@ -370,13 +405,13 @@ function methodNotAllowed(allowed: string[]): HttpError {
 export const api = jsonHandler(
   async (req: Request, res: Response) => {
     const ctx = getContext();
-    await authenticate(req, ctx);
+    const caller = await authenticate(req, ctx);
     const path = req.path.replace(/\/+$/, '');
     const method = req.method.toUpperCase();
     let match: RegExpExecArray | null;
     if (path === '/v1/environments') {
       if (method !== 'POST') throw methodNotAllowed(['POST']);
-      return createEnvironment(ctx, req, res);
+      return createEnvironment(ctx, req, res, caller);
     }
     if ((match = /^\/v1\/environments\/([^/:]+):plan$/.exec(path))) {
       if (method !== 'POST') throw methodNotAllowed(['POST']);
@@ -389,7 +424,7 @@ export const api = jsonHandler(
     if ((match = /^\/v1\/environments\/([^/:]+)$/.exec(path))) {
       const id = environmentId(match[1]!);
       if (method === 'GET') return getEnvironment(ctx, res, id);
-      if (method === 'DELETE') return deleteEnvironment(ctx, req, res, id);
+      if (method === 'DELETE') return deleteEnvironment(ctx, req, res, id, caller);
       throw methodNotAllowed(['GET', 'DELETE']);
     }
     if ((match = /^\/v1\/runs\/([^/]+)$/.exec(path))) {

@@ -55,7 +55,9 @@ export function googleIdTokenVerifier(
       if (!audience) return { ok: false, message: 'EGRESS_AUTH_AUDIENCE is not configured' };
       try {
         const ticket = await client.verifyIdToken({ idToken, audience });
-        const email = ticket.getPayload()?.email;
+        const payload = ticket.getPayload();
+        // An email Google says is unverified proves no identity.
+        const email = payload?.email_verified === false ? undefined : payload?.email;
         return email ? { ok: true, email } : { ok: true };
       } catch (error) {
         return { ok: false, message: `ID token rejected: ${(error as Error).message}` };

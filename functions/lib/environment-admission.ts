@@ -1,5 +1,49 @@
 import type { ErrorBody } from '../../shared/errors.js';
 import type { Environment } from '../../shared/spec/index.js';
+import type { EnvironmentRecord } from '../../shared/state/types.js';
+
+/**
+ * The caller of the API when authentication is `disabled-local`: the local stack has no
+ * identities, so every local request is this one principal (docs/security.md).
+ */
+export const LOCAL_CALLER = 'user:local@egress-provisioner.local';
+
+/**
+ * The principal of a verified ID token's email: `serviceAccount:EMAIL` for a Google service
+ * account (`*.gserviceaccount.com`), `user:EMAIL` otherwise.
+ */
+export function principalOf(email: string): string {
+  const address = email.toLowerCase();
+  return address.endsWith('.gserviceaccount.com') ? `serviceAccount:${address}` : `user:${address}`;
+}
+
+/** The admins of a stored environment: its creator and the principals its spec names. */
+export function environmentAdmins(stored: Pick<EnvironmentRecord, 'spec' | 'createdBy'>): string[] {
+  const admins = [
+    ...(stored.createdBy ? [stored.createdBy] : []),
+    ...(stored.spec.spec.admins ?? []),
+  ];
+  return [...new Set(admins)];
+}
+
+/**
+ * 403 `not-environment-admin` unless the caller administers the environment AS STORED (an
+ * incoming spec cannot make its sender an admin). Nothing to check when none is stored or the
+ * stored one is DELETED: the caller creates it anew.
+ */
+export function notEnvironmentAdmin(
+  stored: Pick<EnvironmentRecord, 'id' | 'spec' | 'createdBy' | 'status'> | undefined,
+  caller: string,
+): ErrorBody | undefined {
+  if (!stored || stored.status === 'DELETED') return undefined;
+  const admins = environmentAdmins(stored).map((admin) => admin.toLowerCase());
+  if (admins.includes(caller.toLowerCase())) return undefined;
+  return {
+    kind: 'forbidden',
+    reason: 'not-environment-admin',
+    message: `${caller} is not an admin of environment ${stored.id} (its creator and spec.admins are); ask one of them to add you to spec.admins`,
+  };
+}
 
 /**
  * The fields that name an environment's Google resources. Changing one on an existing

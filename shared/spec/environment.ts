@@ -6,6 +6,7 @@ import {
   dnsName,
   gcpName,
   hostPattern,
+  principal,
   serviceAccountId,
   specDocument,
 } from './primitives.js';
@@ -214,6 +215,11 @@ export const EnvironmentSpecSchema = z.strictObject({
     .prefault({}),
   mesh: MeshSchema.prefault({}),
   tenancy: TenancySchema.prefault({}),
+  /**
+   * Principals (`user:EMAIL`, `serviceAccount:EMAIL`) who may change or delete the environment,
+   * besides its creator. Only an admin of the stored environment may change this list.
+   */
+  admins: z.array(principal).default([]),
 });
 export type EnvironmentSpec = z.output<typeof EnvironmentSpecSchema>;
 

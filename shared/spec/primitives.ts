@@ -57,6 +57,18 @@ export const hostPattern = z
     'must be a host name like example.com or a pattern like *.example.com',
   );
 
+/**
+ * An IAM-style principal the service knows a caller as: `user:EMAIL` or `serviceAccount:EMAIL`
+ * (the email of the caller's verified Google ID token; docs/security.md).
+ */
+export const principal = z
+  .string()
+  .max(330)
+  .regex(
+    /^(user|serviceAccount):[^\s@:]+@[^\s@:]+\.[^\s@:]+$/,
+    'must be user:EMAIL or serviceAccount:EMAIL',
+  );
+
 /** Port numbers. */
 export const port = z.number().int().min(1, 'must be 1-65535').max(65535, 'must be 1-65535');
 

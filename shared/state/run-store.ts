@@ -106,9 +106,11 @@ export class DocumentRunStore implements RunStore {
         return { outcome: 'busy', lease: env.lease };
       }
       const iso = now.toISOString();
+      const creator = !env || env.status === 'DELETED' ? request.caller : env.createdBy;
       const environment: EnvironmentRecord = {
         id: request.environmentId,
         outputs: env?.outputs ?? {},
+        ...(creator ? { createdBy: creator } : {}),
         createdAt: env?.createdAt ?? iso,
         spec,
         specHash: specHash(spec),

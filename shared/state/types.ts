@@ -46,6 +46,12 @@ export interface EnvironmentRecord {
    * reconciles tenants once more before it releases the lease, so a burst coalesces.
    */
   dirty: boolean;
+  /**
+   * The principal (`user:EMAIL`, `serviceAccount:EMAIL`) whose request created the environment
+   * (or created it anew after it was DELETED): an admin with `spec.admins`. Absent on records
+   * written before it was recorded.
+   */
+  createdBy?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -180,6 +186,11 @@ export interface StartRunRequest {
   requestHash: string;
   /** Lease time to live, renewed by each step call. */
   leaseSeconds: number;
+  /**
+   * The caller's principal: recorded as `createdBy` when the run creates the environment (none
+   * stored, or stored DELETED); ignored otherwise.
+   */
+  caller?: string;
   /**
    * Checked in the transaction against the environment as stored (absent: none yet): an error
    * refuses the run (outcome `refused`) and nothing is written.
