@@ -5,9 +5,9 @@
  * the ratios the report prints.
  */
 import { realDurationsSeconds, type OperationKind } from '../local/gcp/latency.js';
-import { criticalPath, ENVIRONMENT_GRAPH, type StepGraph } from '../shared/plan/graph.js';
-import type { StepName } from '../shared/core/step-contract.js';
-import type { ProgressEvent } from '../shared/steps/runner.js';
+import { criticalPath, ENVIRONMENT_GRAPH, type StepGraph } from '#shared/plan/graph.js';
+import type { StepName } from '#shared/core/step-contract.js';
+import type { ProgressEvent } from '#shared/steps/runner.js';
 
 /** The fields of a simulator operation the model needs (a subset of `StoredOperation`). */
 export interface ObservedOperation {

@@ -8,15 +8,15 @@ import { performance } from 'node:perf_hooks';
 import { parse } from 'yaml';
 import { createGcpAdapters } from '../cli/compose.js';
 import { startGcpSimulator, type FaultScript } from '../local/gcp/index.js';
-import { parseEnvironment, type Environment } from '../shared/spec/index.js';
-import { environmentSteps } from '../shared/steps/index.js';
+import { parseEnvironment, type Environment } from '#shared/spec/index.js';
+import { environmentSteps } from '#shared/steps/index.js';
 import {
   MemoryStepRecords,
   runSteps,
   type ProgressEvent,
   type RunReport,
-} from '../shared/steps/runner.js';
-import type { StepName } from '../shared/core/step-contract.js';
+} from '#shared/steps/runner.js';
+import type { StepName } from '#shared/core/step-contract.js';
 import {
   countOperationPolls,
   dnsChangeOperations,

@@ -3,7 +3,7 @@
  * per-step table of one representative run. Plain fixed-width text, so it reads in a terminal and
  * pastes into bench/README.md as it is.
  */
-import { ENVIRONMENT_GRAPH } from '../shared/plan/graph.js';
+import { ENVIRONMENT_GRAPH } from '#shared/plan/graph.js';
 import { median, ratios } from './model.js';
 import type { RunMeasurement } from './provision.js';
 

@@ -1,5 +1,5 @@
+import { skipWithout } from '../support/binaries.js';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -334,7 +334,7 @@ describe('what the HCL parser lets the check tell apart', () => {
 });
 
 describe('terraform fmt', () => {
-  it.skipIf(!existsSync(TERRAFORM))(
+  it.skipIf(skipWithout(TERRAFORM))(
     `terraform fmt -check -recursive infra passes (skipped when ${TERRAFORM} is missing)`,
     async () => {
       const run = promisify(execFile);

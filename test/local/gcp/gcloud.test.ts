@@ -1,3 +1,4 @@
+import { skipGcloudSuites } from '../../support/binaries.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -133,8 +134,8 @@ const firewallRules: string[][] = [
   ],
 ];
 
-// The slowest suite (gcloud starts in 1-5 s per command on a loaded machine): EGRESS_SKIP_GCLOUD=1 skips it.
-describe.skipIf(process.env.EGRESS_SKIP_GCLOUD === '1')(
+// The slowest suite (gcloud starts in 1-5 s per command on a loaded machine): EGRESS_SKIP_GCLOUD=1 skips it outside CI.
+describe.skipIf(skipGcloudSuites)(
   'gcloud against the GCP simulator (the tutorial, in order)',
   { timeout: 600_000 },
   () => {

@@ -1,5 +1,6 @@
+import { skipWithout } from '../../support/binaries.js';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -62,7 +63,7 @@ function writeManifest(name: string, objects: unknown[]): string {
   return path;
 }
 
-describe.skipIf(!existsSync(kubectlPath))('kubectl against the simulator', () => {
+describe.skipIf(skipWithout(kubectlPath))('kubectl against the simulator', () => {
   it('gets, creates and labels namespaces, and selects by label', async () => {
     const list = await kubectl('get', 'namespaces');
     expect(list.stderr).toBe('');

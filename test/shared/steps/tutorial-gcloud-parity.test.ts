@@ -1,3 +1,4 @@
+import { skipGcloudSuites } from '../../support/binaries.js';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
@@ -393,8 +394,8 @@ const DELIBERATE_DIFFERENCES: DeliberateDifference[] = [
 
 // ---------------------------------------------------------------------------------------------
 
-// gcloud is the slow part (about 10 s in one process): EGRESS_SKIP_GCLOUD=1 skips the suite.
-describe.skipIf(process.env.EGRESS_SKIP_GCLOUD === '1')(
+// gcloud is the slow part (about 10 s in one process): EGRESS_SKIP_GCLOUD=1 skips the suite outside CI.
+describe.skipIf(skipGcloudSuites)(
   "the steps' state equals the state the tutorial's gcloud commands leave",
   { timeout: 300_000 },
   () => {
