@@ -21,7 +21,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import type { ErrorBody } from '../../shared/errors.js';
+import { HttpError } from './http.js';
 
 /** What the edge needs to know; read per request so a test's context applies. */
 export interface EdgeSettings {
@@ -32,19 +32,8 @@ export interface EdgeSettings {
 const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json$/;
 const TEXT_TYPES = new Set(['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain']);
 
-/** An answer the edge gives itself. */
-export class EdgeRefusal extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: ErrorBody,
-    readonly closeConnection = false,
-  ) {
-    super(body.message);
-  }
-}
-
-function refusal(status: number, reason: string, message: string, field?: string): EdgeRefusal {
-  return new EdgeRefusal(status, {
+function refusal(status: number, reason: string, message: string, field?: string): HttpError {
+  return new HttpError(status, {
     kind: status === 503 ? 'retryable' : 'invalid-request',
     reason,
     message,
@@ -52,8 +41,8 @@ function refusal(status: number, reason: string, message: string, field?: string
   });
 }
 
-function tooLarge(size: string, maxBytes: number): EdgeRefusal {
-  return new EdgeRefusal(
+function tooLarge(size: string, maxBytes: number): HttpError {
+  return new HttpError(
     413,
     {
       kind: 'invalid-request',
@@ -61,12 +50,13 @@ function tooLarge(size: string, maxBytes: number): EdgeRefusal {
       message: `the request body has ${size} bytes; the limit is ${maxBytes}`,
       field: 'body',
     },
-    true,
+    // A body left unread must not be taken for the next request on this connection.
+    { Connection: 'close' },
   );
 }
 
 /** Writes a JSON error, bypassing Express (the request may not have reached it). */
-export function writeJsonError(res: ServerResponse, refused: EdgeRefusal): void {
+export function writeJsonError(res: ServerResponse, refused: HttpError): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -77,8 +67,7 @@ export function writeJsonError(res: ServerResponse, refused: EdgeRefusal): void 
   res.setHeader('Content-Length', Buffer.byteLength(payload));
   res.setHeader('Cache-Control', 'no-store');
   if (refused.status === 503) res.setHeader('Retry-After', '5');
-  // A body left unread must not be taken for the next request on this connection.
-  if (refused.closeConnection) res.setHeader('Connection', 'close');
+  for (const [name, value] of Object.entries(refused.headers)) res.setHeader(name, value);
   res.end(payload);
 }
 
@@ -151,7 +140,7 @@ export function parseBody(type: string, raw: Buffer): unknown {
 
 /**
  * Checks the request and reads its body (setting `body` and `rawBody` as body-parser would);
- * throws {@link EdgeRefusal} for what the functions refuse.
+ * throws {@link HttpError} for what the functions refuse.
  */
 export async function admitRequest(req: IncomingMessage, settings: EdgeSettings): Promise<void> {
   checkPath(req.url);
@@ -163,7 +152,7 @@ export async function admitRequest(req: IncomingMessage, settings: EdgeSettings)
   if (!chunked && (length === undefined || length === 0)) return;
   const type = mediaType(req.headers['content-type']);
   if (!type || !(JSON_TYPE.test(type) || TEXT_TYPES.has(type))) {
-    throw new EdgeRefusal(
+    throw new HttpError(
       415,
       {
         kind: 'invalid-request',
@@ -171,7 +160,8 @@ export async function admitRequest(req: IncomingMessage, settings: EdgeSettings)
         message: `Content-Type ${type ?? '(none)'} is not accepted: send application/json, application/yaml or text/plain`,
         field: 'Content-Type',
       },
-      true,
+      // The body is left unread: it must not be taken for the next request on this connection.
+      { Connection: 'close' },
     );
   }
   const raw = await readBounded(req, settings.maxBodyBytes);
@@ -235,7 +225,7 @@ export function installEdge(settings: () => EdgeSettings): void {
       try {
         await admitRequest(req, limits);
       } catch (error) {
-        if (error instanceof EdgeRefusal) {
+        if (error instanceof HttpError) {
           writeJsonError(res, error);
           return;
         }

@@ -142,7 +142,10 @@ export async function applyObjectSet(options: ApplyObjectSetOptions): Promise<Ap
 
   const owned = new Map<string, LiveObject>();
   const selector = applySetSelector(set);
-  await forEachLimited(options.kinds ?? MANAGED_KINDS, limit, async (kind) => {
+  const kinds = options.kinds ?? MANAGED_KINDS;
+  // A check reads only what it judges (the set's namespaces), not every kind the apply prunes.
+  const listed = options.checkOnly ? kinds.filter((k) => k.kind === 'Namespace') : kinds;
+  await forEachLimited(listed, limit, async (kind) => {
     for (const obj of await client.list(kind, selector)) owned.set(objectKey(obj), obj);
   });
 
