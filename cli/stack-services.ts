@@ -1,6 +1,4 @@
 import type { SimSeed } from '../local/gcp/seed.js';
-import { TENANT_REQUESTS_TOPIC, type StackInfo } from '../local/stack/state-files.js';
-import { specHash, type Tenant } from '../shared/spec/index.js';
 import { CliError } from './errors.js';
 
 /**
@@ -39,33 +37,4 @@ export async function seedRunningSimulator(
   if (!res.ok)
     throw new CliError(body.error?.message ?? `seeding the GCP simulator: HTTP ${res.status}`);
   if (body.created?.length) write(`seeded the GCP simulator: ${body.created.join(', ')}\n`);
-}
-
-/** Publishes tenant specs to the stack's tenant-requests topic; returns the message ids. */
-export async function publishTenants(stack: StackInfo, tenants: Tenant[]): Promise<string[]> {
-  if (tenants.length === 0) return [];
-  if (!stack.endpoints.pubsubHost)
-    throw new CliError('the local stack runs no Pub/Sub emulator (see --only)');
-  const { PubSub } = await import('@google-cloud/pubsub');
-  const pubsub = new PubSub({
-    projectId: stack.projectId,
-    apiEndpoint: stack.endpoints.pubsubHost,
-    emulatorMode: true,
-  });
-  try {
-    return await Promise.all(
-      tenants.map((tenant) =>
-        pubsub.topic(TENANT_REQUESTS_TOPIC).publishMessage({
-          json: tenant,
-          attributes: {
-            environment: tenant.spec.environment,
-            // The same document published twice is the same request: one run, not two.
-            idempotencyKey: `tenant-${tenant.metadata.name}-${specHash(tenant).slice(0, 32)}`,
-          },
-        }),
-      ),
-    );
-  } finally {
-    await pubsub.close();
-  }
 }

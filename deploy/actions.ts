@@ -3,7 +3,12 @@
  * preparation, and the reconcile of the repository's specs. Pure, so tests read the exact
  * command lines that `egressctl deploy` runs (and prints in --dry-run).
  */
-import type { DeploymentPlan, PlannedFunction, PlannedWorkflow } from './manifest.js';
+import type {
+  DeploymentPlan,
+  PlannedFunction,
+  PlannedSchedulerJob,
+  PlannedWorkflow,
+} from './manifest.js';
 
 /** One thing `egressctl deploy` does, in order; the first failure stops the run. */
 export type DeployAction =
@@ -18,11 +23,25 @@ export type DeployAction =
       /** What to do when it fails, e.g. "run terraform apply in infra/ first". */
       hint?: string;
     }
+  | {
+      /**
+       * Create-or-update for a resource whose gcloud `create` fails when it exists: runs
+       * `probe` (a describe); on success `update`, when it reports NOT_FOUND `create`, and any
+       * other failure (e.g. PERMISSION_DENIED) stops the deploy.
+       */
+      kind: 'gcloud-upsert';
+      description: string;
+      probe: string[];
+      create: string[];
+      update: string[];
+    }
   | { kind: 'prepare-source'; description: string; sourceDir: string }
   | {
-      kind: 'post-environment';
+      /** A request to the service's own API as the deployer (an Environment or a Tenant). */
+      kind: 'api-request';
+      method: 'POST' | 'PUT';
       description: string;
-      /** `<apiUrl>/v1/environments`. */
+      /** `<apiUrl>/v1/environments`, `<apiUrl>/v1/environments/{env}/tenants/{name}`. */
       url: string;
       /** The ID token's audience (the API's URL). */
       audience: string;
@@ -119,6 +138,46 @@ export function workflowDeployArgs(plan: DeploymentPlan, wf: PlannedWorkflow): s
     '--call-log-level=log-errors-only',
     '--quiet',
   ];
+}
+
+/**
+ * The flags `gcloud scheduler jobs create http` and `update http` share for one job: a POST
+ * without body to the function's URL with an ID token of the job's account, audience that URL.
+ */
+function schedulerJobFlags(plan: DeploymentPlan, job: PlannedSchedulerJob): string[] {
+  return [
+    `--project=${plan.project}`,
+    `--location=${plan.region}`,
+    `--schedule=${job.schedule}`,
+    `--time-zone=${job.timeZone}`,
+    `--uri=${job.uri}`,
+    `--http-method=${job.httpMethod}`,
+    `--oidc-service-account-email=${job.oidcServiceAccount}`,
+    `--oidc-token-audience=${job.audience}`,
+    `--attempt-deadline=${job.attemptDeadlineSeconds}s`,
+    `--description=${job.description}`,
+    '--quiet',
+  ];
+}
+
+/** Create-or-update of one Scheduler job (gcloud has no single idempotent command for it). */
+export function schedulerJobAction(plan: DeploymentPlan, job: PlannedSchedulerJob): DeployAction {
+  const flags = schedulerJobFlags(plan, job);
+  return {
+    kind: 'gcloud-upsert',
+    description: `schedule ${job.target} (${job.schedule}, ${job.timeZone}) as job ${job.name}, ID token of ${job.oidcServiceAccount}`,
+    probe: [
+      'scheduler',
+      'jobs',
+      'describe',
+      job.name,
+      `--project=${plan.project}`,
+      `--location=${plan.region}`,
+      '--format=value(name)',
+    ],
+    create: ['scheduler', 'jobs', 'create', 'http', job.name, ...flags],
+    update: ['scheduler', 'jobs', 'update', 'http', job.name, ...flags],
+  };
 }
 
 const TERRAFORM_HINT = 'Terraform owns it: run `terraform apply` in infra/ first (docs/deploy.md)';
@@ -226,48 +285,46 @@ function deployWorkflows(plan: DeploymentPlan): DeployAction[] {
   }));
 }
 
+/** After the functions: a job calling a function that is not deployed yet would only fail. */
+function deploySchedulerJobs(plan: DeploymentPlan): DeployAction[] {
+  return plan.schedulerJobs.map((job) => schedulerJobAction(plan, job));
+}
+
 function reconcileSpecs(
   plan: DeploymentPlan,
   documents: readonly ReconcileDocument[],
   buildId: string | undefined,
 ): DeployAction[] {
-  const tenantTopic = plan.functions.find((f) => f.trigger)?.trigger?.topic ?? 'tenant-requests';
   const environments = documents.filter((d) => d.kind === 'Environment');
   const tenants = documents.filter((d) => d.kind === 'Tenant');
   return [
     ...environments.map((doc): DeployAction => ({
-      kind: 'post-environment',
+      kind: 'api-request',
+      method: 'POST',
       description: `reconcile Environment ${doc.name} (${doc.source})`,
       url: `${plan.apiUrl}/v1/environments`,
       audience: plan.apiUrl,
       idempotencyKey: reconcileKey(doc.hash, buildId),
       body: doc.raw,
     })),
-    ...tenants.map((doc): DeployAction => {
-      const key = reconcileKey(doc.hash, buildId);
-      const attributes = `--attribute=environment=${doc.environment ?? ''},idempotencyKey=${key}`;
-      return {
-        kind: 'gcloud',
-        description: `reconcile Tenant ${doc.name} of ${doc.environment} (${doc.source})`,
-        args: [
-          'pubsub',
-          'topics',
-          'publish',
-          tenantTopic,
-          `--project=${plan.project}`,
-          `--message=${JSON.stringify(doc.raw)}`,
-          attributes,
-        ],
-        display: `pubsub topics publish ${tenantTopic} --project=${plan.project} --message=<Tenant ${doc.name} from ${doc.source}> ${attributes}`,
-      };
-    }),
+    // As the build account: an admin of the environments it created, else a tenant manager.
+    ...tenants.map((doc): DeployAction => ({
+      kind: 'api-request',
+      method: 'PUT',
+      description: `reconcile Tenant ${doc.name} of ${doc.environment} (${doc.source})`,
+      url: `${plan.apiUrl}/v1/environments/${encodeURIComponent(doc.environment ?? '')}/tenants/${encodeURIComponent(doc.name)}`,
+      audience: plan.apiUrl,
+      idempotencyKey: reconcileKey(doc.hash, buildId),
+      body: doc.raw,
+    })),
   ];
 }
 
 /**
  * Every action of a deploy, in order: check the Terraform-owned topics, subscriptions and
  * triggers; prepare the source; deploy each function and grant its invokers; deploy each
- * workflow; reconcile the specs (POST each Environment to the API, publish each Tenant).
+ * workflow; create or update each Scheduler job; reconcile the specs (POST each Environment to
+ * the API, PUT each Tenant).
  */
 export function deployActions(
   plan: DeploymentPlan,
@@ -275,7 +332,9 @@ export function deployActions(
 ): DeployAction[] {
   return [
     ...infrastructureChecks(plan),
-    ...(options.reconcileOnly ? [] : [...deployFunctions(plan), ...deployWorkflows(plan)]),
+    ...(options.reconcileOnly
+      ? []
+      : [...deployFunctions(plan), ...deployWorkflows(plan), ...deploySchedulerJobs(plan)]),
     ...reconcileSpecs(plan, options.documents ?? [], options.buildId),
   ];
 }
@@ -290,9 +349,13 @@ export function describeCommand(action: DeployAction): string {
   switch (action.kind) {
     case 'gcloud':
       return `gcloud ${action.display ?? action.args.map(shellQuote).join(' ')}`;
+    case 'gcloud-upsert': {
+      const line = (args: readonly string[]) => `gcloud ${args.map(shellQuote).join(' ')}`;
+      return `if ${line(action.probe)} >/dev/null; then ${line(action.update)}; else ${line(action.create)}; fi`;
+    }
     case 'prepare-source':
       return `# ${action.description}`;
-    case 'post-environment':
-      return `POST ${action.url} (Idempotency-Key: ${action.idempotencyKey}; ID token for ${action.audience})`;
+    case 'api-request':
+      return `${action.method} ${action.url} (Idempotency-Key: ${action.idempotencyKey}; ID token for ${action.audience})`;
   }
 }

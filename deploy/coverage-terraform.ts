@@ -189,6 +189,78 @@ export function checkTerraform(input: CoverageInput, problems: string[]): void {
       problems.push(`Eventarc trigger ${t.name} does not run as the ${t.serviceAccount} account`);
     }
   }
+  checkSchedulerJobsDeclared(input, blocks, tfAccount, problems);
+}
+
+/** An attribute's text with `local.x` (whole) or `${local.x}` (in a template) replaced. */
+function resolveLocals(blocks: readonly HclBlock[], text: string | undefined): string {
+  const local = (name: string) =>
+    attributeText(
+      allBlocks(blocks).find((b) => b.type === 'locals' && b.attributes[name]) ?? {
+        attributes: {},
+      },
+      name,
+    ) ?? '';
+  const whole = /^local\.([a-z_]+)$/.exec((text ?? '').trim());
+  const expanded = whole ? local(whole[1]!) : (text ?? '');
+  return expanded.replace(/\$\{local\.([a-z_]+)\}/g, (_, name: string) => local(name));
+}
+
+/**
+ * Each Scheduler job of the manifest is declared in infra/ with the same name, schedule and time
+ * zone, POSTs to its function's run.app URL with an OIDC token of the same account, audience that
+ * URL; and the Cloud Scheduler API is among the service APIs infra/ enables.
+ */
+function checkSchedulerJobsDeclared(
+  input: CoverageInput,
+  blocks: readonly HclBlock[],
+  tfAccount: ReadonlyMap<string, string>,
+  problems: string[],
+): void {
+  const jobs = resources(blocks, 'google_cloud_scheduler_job');
+  for (const job of input.plan.schedulerJobs) {
+    const where = `Scheduler job ${job.name}`;
+    const block = [...jobs.values()].find((b) => stringAttribute(b, 'name') === job.name);
+    if (!block) {
+      problems.push(`${where} is not declared in infra/`);
+      continue;
+    }
+    if (stringAttribute(block, 'schedule') !== job.schedule)
+      problems.push(`${where} in infra/ does not run on the schedule ${job.schedule}`);
+    if (stringAttribute(block, 'time_zone') !== job.timeZone)
+      problems.push(`${where} in infra/ does not use the time zone ${job.timeZone}`);
+    if (stringAttribute(block, 'attempt_deadline') !== `${job.attemptDeadlineSeconds}s`)
+      problems.push(`${where} in infra/ lacks attempt_deadline ${job.attemptDeadlineSeconds}s`);
+    const http = block.blocks.find((b) => b.type === 'http_target');
+    const oidc = http?.blocks.find((b) => b.type === 'oidc_token');
+    const uri = resolveLocals(blocks, http ? attributeText(http, 'uri') : undefined);
+    const runApp = (url: string) =>
+      url.startsWith(`https://${job.target}-`) && url.endsWith('.run.app');
+    if (!http || !runApp(uri))
+      problems.push(`${where} in infra/ does not call ${job.target} at its run.app URL`);
+    if (!http || stringAttribute(http, 'http_method') !== job.httpMethod)
+      problems.push(`${where} in infra/ does not use http_method ${job.httpMethod}`);
+    const key = input.plan.serviceAccounts.find((a) => a.email === job.oidcServiceAccount)?.key;
+    const tf = key ? tfAccount.get(key) : undefined;
+    const account = oidc
+      ? referenced(attributeText(oidc, 'service_account_email'), 'google_service_account')
+      : undefined;
+    if (!oidc || !tf || account !== tf)
+      problems.push(
+        `${where} in infra/ has no oidc_token of ${job.oidcServiceAccount.replace(/@.*$/, '')}`,
+      );
+    else if (resolveLocals(blocks, attributeText(oidc, 'audience')) !== uri)
+      problems.push(`${where} in infra/: the oidc_token audience is not the function's URL`);
+  }
+  if (input.plan.schedulerJobs.length > 0) {
+    const apis = allBlocks(blocks).find((b) => b.type === 'locals' && b.attributes.service_apis);
+    if (
+      !(apis ? (attributeText(apis, 'service_apis') ?? '') : '').includes(
+        '"cloudscheduler.googleapis.com"',
+      )
+    )
+      problems.push('infra/ does not enable cloudscheduler.googleapis.com (local.service_apis)');
+  }
 }
 
 /**

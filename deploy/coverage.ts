@@ -1,7 +1,8 @@
 /**
  * The coverage check: everything functions/index.ts exports and every workflow file is in the
  * manifest, deployed by the deploy actions that cloudbuild.yaml runs, and declared in infra/
- * (service accounts, roles, topics, subscriptions, triggers); no basic role anywhere.
+ * (service accounts, roles, topics, subscriptions, triggers, Scheduler jobs); each Scheduler job
+ * calls a deployed function as one of its invokers; no basic role anywhere.
  * Pure: the caller reads the files; tests feed it altered inputs to prove it fails.
  */
 import type { DeployAction } from './actions.js';
@@ -291,6 +292,89 @@ function checkWorkflowCalls(input: CoverageInput, problems: string[]): void {
   }
 }
 
+/**
+ * Cloud Scheduler jobs: each calls a function the manifest deploys, over HTTP, at its run.app URL
+ * (the ID token's audience too: internal-only ingress admits Cloud Scheduler only there), with
+ * the ID token of an account among that function's invokers (run.invoker) and of nothing else,
+ * waits as long as the function may run, and is created or updated by the deploy actions with
+ * exactly those values.
+ */
+function checkSchedulerJobs(input: CoverageInput, problems: string[]): void {
+  const { plan } = input;
+  const upserts = input.actions.flatMap((a) => (a.kind === 'gcloud-upsert' ? [a] : []));
+  for (const job of plan.schedulerJobs) {
+    const where = `Scheduler job ${job.name}`;
+    const fn = plan.functions.find((f) => f.name === job.target);
+    if (!fn) {
+      problems.push(`${where} calls ${job.target}, which deploy/manifest.ts does not deploy`);
+    } else {
+      if (fn.signature !== 'http')
+        problems.push(`${where} calls ${fn.name}, which is not an HTTP function`);
+      if (job.uri !== fn.url || job.audience !== fn.url)
+        problems.push(`${where} does not call ${fn.name} at its run.app URL ${fn.url}`);
+      if (!fn.invokers.includes(job.oidcServiceAccount))
+        problems.push(
+          `${where}: its account ${job.oidcServiceAccount} is not an invoker (run.invoker) of ${fn.name}`,
+        );
+      if (job.attemptDeadlineSeconds < fn.timeoutSeconds)
+        problems.push(
+          `${where}: attempt deadline ${job.attemptDeadlineSeconds}s is shorter than the ${fn.timeoutSeconds}s ${fn.name} may run`,
+        );
+    }
+    const sa = plan.serviceAccounts.find((a) => a.email === job.oidcServiceAccount);
+    if (!sa) {
+      problems.push(
+        `${where}: its account ${job.oidcServiceAccount} is not a service account of the manifest`,
+      );
+    } else {
+      const roles = sa.grants.map((g) => g.role);
+      if (roles.length > 0)
+        problems.push(
+          `${where}: its account ${sa.accountId} must hold no role (its ID token reaches ${job.target}), but holds ${roles.join(', ')}`,
+        );
+    }
+    const flags = [
+      `--schedule=${job.schedule}`,
+      `--time-zone=${job.timeZone}`,
+      `--uri=${job.uri}`,
+      `--http-method=${job.httpMethod}`,
+      `--oidc-service-account-email=${job.oidcServiceAccount}`,
+      `--oidc-token-audience=${job.audience}`,
+      `--attempt-deadline=${job.attemptDeadlineSeconds}s`,
+    ];
+    const action = upserts.find(
+      (a) => a.create.slice(0, 5).join(' ') === `scheduler jobs create http ${job.name}`,
+    );
+    if (!action) {
+      problems.push(`${where} is never created by egressctl deploy`);
+      continue;
+    }
+    if (action.update.slice(0, 5).join(' ') !== `scheduler jobs update http ${job.name}`)
+      problems.push(`${where}: egressctl deploy does not update it when it exists`);
+    for (const [verb, args] of [
+      ['create', action.create],
+      ['update', action.update],
+    ] as const) {
+      for (const flag of flags) {
+        if (!args.includes(flag))
+          problems.push(`gcloud scheduler jobs ${verb} http ${job.name} lacks ${flag}`);
+      }
+    }
+  }
+  // The reverse: a job's account is the invoker of nothing its jobs do not call.
+  for (const email of new Set(plan.schedulerJobs.map((j) => j.oidcServiceAccount))) {
+    for (const f of plan.functions) {
+      const called = plan.schedulerJobs.some(
+        (j) => j.target === f.name && j.oidcServiceAccount === email,
+      );
+      if (f.invokers.includes(email) && !called)
+        problems.push(
+          `function ${f.name}: ${email} is its invoker but no Scheduler job of it calls it`,
+        );
+    }
+  }
+}
+
 /** Basic roles anywhere: the manifest's grants, the Terraform files, cloudbuild.yaml. */
 function checkPrimitiveRoles(input: CoverageInput, problems: string[]): void {
   const primitive = new RegExp(
@@ -329,6 +413,7 @@ export function checkCoverage(input: CoverageInput): CoverageReport {
   checkDeadLetterWiring(input, problems);
   checkPermissions(input, problems);
   checkWorkflowCalls(input, problems);
+  checkSchedulerJobs(input, problems);
   checkPrimitiveRoles(input, problems);
   return { problems, notes };
 }

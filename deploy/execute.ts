@@ -83,8 +83,8 @@ export async function prepareFunctionSource(root: string, sourceDir: string): Pr
   await cp(join(root, 'package-lock.json'), join(target, 'package-lock.json'));
 }
 
-async function postEnvironment(
-  action: Extract<DeployAction, { kind: 'post-environment' }>,
+async function apiRequest(
+  action: Extract<DeployAction, { kind: 'api-request' }>,
   options: ExecuteOptions,
 ): Promise<void> {
   // The token is never printed: only the command that made it.
@@ -99,7 +99,7 @@ async function postEnvironment(
   let response: Response;
   try {
     response = await options.fetch(action.url, {
-      method: 'POST',
+      method: action.method,
       headers: {
         Authorization: `Bearer ${token.stdout.trim()}`,
         'Content-Type': 'application/json',
@@ -108,14 +108,39 @@ async function postEnvironment(
       body: JSON.stringify(action.body),
     });
   } catch (error) {
-    throw new DeployFailure(action, `POST ${action.url}: ${(error as Error).message}`);
+    throw new DeployFailure(action, `${action.method} ${action.url}: ${(error as Error).message}`);
   }
   const text = await response.text();
-  // 202: a new run; 200: the run this key already started.
+  // 202: a new run; 200: the run this key already started (or a tenant applied as sent).
   if (response.status !== 200 && response.status !== 202) {
     throw new DeployFailure(action, `HTTP ${response.status}: ${text}`);
   }
   options.log(`  → ${response.status} ${text}`);
+}
+
+/** gcloud's message for a describe of a resource that does not exist. */
+const NOT_FOUND = /NOT_FOUND|not found/i;
+
+/**
+ * Describes the resource, then updates it when it exists and creates it when Google says it
+ * does not; a describe that fails otherwise (permission, API disabled) stops the deploy rather
+ * than guess.
+ */
+async function upsert(
+  action: Extract<DeployAction, { kind: 'gcloud-upsert' }>,
+  options: ExecuteOptions,
+): Promise<void> {
+  const probe = await options.gcloud(action.probe);
+  const output = `${probe.stdout}${probe.stderr}`;
+  if (probe.code !== 0 && !NOT_FOUND.test(output)) throw new DeployFailure(action, output);
+  const args = probe.code === 0 ? action.update : action.create;
+  const result = await options.gcloud(args);
+  if (result.code !== 0) {
+    throw new DeployFailure(
+      action,
+      `gcloud ${args.slice(0, 4).join(' ')}: ${result.stdout}${result.stderr}`,
+    );
+  }
 }
 
 /**
@@ -143,8 +168,11 @@ export async function executeActions(
         }
         break;
       }
-      case 'post-environment':
-        await postEnvironment(action, options);
+      case 'gcloud-upsert':
+        await upsert(action, options);
+        break;
+      case 'api-request':
+        await apiRequest(action, options);
         break;
     }
   }

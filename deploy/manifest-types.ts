@@ -5,7 +5,7 @@
 
 /** Keys of the service's own service accounts. */
 export type ServiceAccountKey =
-  'api' | 'finalize' | 'steps' | 'workflows' | 'tenant-events' | 'events' | 'build';
+  'api' | 'finalize' | 'steps' | 'workflows' | 'tenant-events' | 'events' | 'build' | 'scheduler';
 
 /** Where a role is granted. */
 export type GrantScope =
@@ -84,6 +84,26 @@ export interface EventarcTriggerSpec {
   serviceAccount: ServiceAccountKey;
 }
 
+/**
+ * A Cloud Scheduler job that POSTs (no body) to one HTTP function of the manifest on a schedule,
+ * with an OIDC ID token of one of the service's accounts: the function stays
+ * `--no-allow-unauthenticated`, and that account must be among its invokers (run.invoker).
+ */
+export interface SchedulerJobSpec {
+  /** The job's name in Cloud Scheduler (deployed as is). */
+  name: string;
+  /** unix-cron, read in {@link timeZone}. */
+  schedule: string;
+  timeZone: string;
+  /** Entry point of the HTTP function it calls. */
+  target: string;
+  /** The account whose ID token it sends (audience: the function's URL). */
+  oidcServiceAccount: ServiceAccountKey;
+  /** How long Scheduler waits for the response: the target's timeout. */
+  attemptDeadlineSeconds: number;
+  description: string;
+}
+
 /** The Google service agent of Pub/Sub: it moves undeliverable messages to the dead-letter topics. */
 export interface ServiceAgentGrant {
   agent: 'pubsub';
@@ -149,6 +169,23 @@ export interface PlannedWorkflow {
   env: Record<string, string>;
 }
 
+/** A Scheduler job as deployed: the function's URL and the account's email resolved. */
+export interface PlannedSchedulerJob {
+  name: string;
+  schedule: string;
+  timeZone: string;
+  /** The deployed name of the target function (`egress-<entry point>`). */
+  target: string;
+  /** The target's run.app URL, also the ID token's audience. */
+  uri: string;
+  audience: string;
+  httpMethod: 'POST';
+  /** Email of the account whose ID token it sends. */
+  oidcServiceAccount: string;
+  attemptDeadlineSeconds: number;
+  description: string;
+}
+
 /** A planned service account with its email. */
 export interface PlannedServiceAccount extends ServiceAccountSpec {
   email: string;
@@ -166,6 +203,7 @@ export interface DeploymentPlan {
   workflows: PlannedWorkflow[];
   topics: TopicSpec[];
   eventarcTriggers: EventarcTriggerSpec[];
+  schedulerJobs: PlannedSchedulerJob[];
   serviceAccounts: PlannedServiceAccount[];
   serviceAgentGrants: ServiceAgentGrant[];
   specDir?: string;

@@ -1,8 +1,8 @@
 /**
  * The deployment manifest: the single source of truth for what the service deploys into its own
- * project — functions, workflows, topics, triggers, service accounts and their roles.
- * `egressctl deploy` turns it into gcloud commands, cloudbuild.yaml runs that command, and
- * test/deploy/coverage.test.ts holds infra/ (Terraform) and functions/index.ts to it. The
+ * project — functions, workflows, topics, triggers, Scheduler jobs, service accounts and their
+ * roles. `egressctl deploy` turns it into gcloud commands, cloudbuild.yaml runs that command,
+ * and test/deploy/coverage.test.ts holds infra/ (Terraform) and functions/index.ts to it. The
  * vocabulary is in manifest-types.ts, the accounts and their roles in service-accounts.ts.
  *
  * Pure data and pure functions: no I/O, no `process`, so a test can build any plan it needs.
@@ -14,9 +14,11 @@ import type {
   FunctionSpec,
   PlanContext,
   PlannedFunction,
+  PlannedSchedulerJob,
   PlannedWorkflow,
   PlanInput,
   ServiceAccountKey,
+  SchedulerJobSpec,
   ServiceAgentGrant,
   TopicSpec,
   WorkflowSpec,
@@ -115,6 +117,22 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     maxInstances: 10,
     invokers: ['workflows'],
   },
+  {
+    entryPoint: 'sweep-runs',
+    signature: 'http',
+    // Like finalize, it only ends runs and releases leases in Firestore.
+    serviceAccount: 'finalize',
+    // Called by the Cloud Scheduler job egress-sweep-runs (SCHEDULER_JOBS). Cloud Scheduler of
+    // the same project calling the run.app URL counts as internal traffic, so nothing outside
+    // the project reaches it; IAM (run.invoker) guards it too, and a call can do no more than
+    // run an idempotent sweep early.
+    ingress: 'internal-only',
+    memory: '256Mi',
+    timeoutSeconds: 300,
+    maxInstances: 1,
+    // Only the job's own account, which holds nothing else.
+    invokers: ['scheduler'],
+  },
   // One function per step family of the step catalogue (shared/plan/graph.ts).
   ...STEP_FAMILY_NAMES.map((family): FunctionSpec => ({
     entryPoint: `step-${family}`,
@@ -140,6 +158,23 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     invokers: ['events'],
     trigger: { topic: 'tenant-requests', subscription: 'tenant-requests-to-tenant-events' },
     env: () => ({ EGRESS_RECONCILE_WORKFLOW: 'reconcile-tenants' }),
+  },
+];
+
+/**
+ * Cloud Scheduler jobs: each POSTs to one HTTP function with an ID token of an account among
+ * that function's invokers (test/deploy/coverage.test.ts holds the three together).
+ */
+export const SCHEDULER_JOBS: readonly SchedulerJobSpec[] = [
+  {
+    name: 'egress-sweep-runs',
+    // Runs left pending by a crashed start wait at most this long (plus the sweep's own grace).
+    schedule: '*/5 * * * *',
+    timeZone: 'Etc/UTC',
+    target: 'sweep-runs',
+    oidcServiceAccount: 'scheduler',
+    attemptDeadlineSeconds: 300,
+    description: 'Fails runs abandoned pending by a crashed start and frees their environment.',
   },
 ];
 
@@ -221,9 +256,9 @@ function checkInput(input: PlanInput): void {
 
 /**
  * The deployment plan for one project and region: every function (name, entry point, signature,
- * trigger, runtime, service account, ingress, limits, environment), workflow, topic, trigger and
- * service account with its roles. Pure: same input, same plan. Throws an Error naming the field
- * when project, region or project number are malformed.
+ * trigger, runtime, service account, ingress, limits, environment), workflow, topic, trigger,
+ * Scheduler job and service account with its roles. Pure: same input, same plan. Throws an
+ * Error naming the field when project, region or project number are malformed.
  */
 export function deploymentPlan(input: PlanInput): DeploymentPlan {
   checkInput(input);
@@ -284,6 +319,21 @@ export function deploymentPlan(input: PlanInput): DeploymentPlan {
       env: { ...common(spec), ...(spec.env?.(ctx) ?? {}) },
     };
   });
+  const schedulerJobs = SCHEDULER_JOBS.map((job): PlannedSchedulerJob => {
+    const uri = functionUrl(deployedFunctionName(job.target), ctx);
+    return {
+      name: job.name,
+      schedule: job.schedule,
+      timeZone: job.timeZone,
+      target: deployedFunctionName(job.target),
+      uri,
+      audience: uri,
+      httpMethod: 'POST',
+      oidcServiceAccount: email(job.oidcServiceAccount),
+      attemptDeadlineSeconds: job.attemptDeadlineSeconds,
+      description: job.description,
+    };
+  });
   const workflows = WORKFLOWS.map((w): PlannedWorkflow => ({
     name: w.name,
     source: `workflows/${w.name}.yaml`,
@@ -305,6 +355,7 @@ export function deploymentPlan(input: PlanInput): DeploymentPlan {
     workflows,
     topics: TOPICS.map((t) => ({ ...t })),
     eventarcTriggers: EVENTARC_TRIGGERS.map((t) => ({ ...t })),
+    schedulerJobs,
     serviceAccounts: accounts,
     serviceAgentGrants: [...SERVICE_AGENT_GRANTS],
     ...(input.specDir !== undefined ? { specDir: input.specDir } : {}),

@@ -174,9 +174,9 @@ export function serviceAccounts(
           why: 'checks that the Eventarc triggers Terraform owns exist',
         },
         {
-          role: 'roles/pubsub.publisher',
-          scope: { kind: 'topic', topic: 'tenant-requests' },
-          why: 'reconcile after deploy: publishes each Tenant spec of the repository',
+          role: 'roles/cloudscheduler.admin',
+          scope: project,
+          why: 'gcloud scheduler jobs describe/create/update of the Scheduler jobs (no narrower predefined role creates and updates jobs)',
         },
         ...(['api', 'finalize', 'steps', 'workflows', 'tenant-events', 'build'] as const).map(
           (account): RoleGrant => ({
@@ -185,7 +185,21 @@ export function serviceAccounts(
             why: `deploys functions/workflows that run as ${account} (actAs on that account only)`,
           }),
         ),
+        {
+          role: 'roles/iam.serviceAccountUser',
+          scope: { kind: 'service-account', account: 'scheduler' },
+          why: 'creates and updates Scheduler jobs whose OIDC tokens are minted for scheduler: Cloud Scheduler requires actAs on that account of whoever sets it on a job',
+        },
       ],
+    },
+    {
+      key: 'scheduler',
+      accountId: 'egress-scheduler',
+      displayName: 'egress-provisioner Cloud Scheduler jobs',
+      // No project role: its only permission is run.invoker on the functions its jobs call
+      // (sweep-runs), granted per function by `egressctl deploy`. Cloud Scheduler's own service
+      // agent mints its ID tokens with roles/cloudscheduler.serviceAgent, which Google grants.
+      grants: [],
     },
   ];
 }

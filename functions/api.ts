@@ -1,24 +1,32 @@
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { randomUUID } from 'node:crypto';
-import { dnsLabel, parseEnvironment } from '../shared/spec/index.js';
+import { parseEnvironment } from '../shared/spec/index.js';
 import { ENVIRONMENT_STEPS } from '../shared/plan/graph.js';
 import { hashOf } from '../shared/state/hash.js';
 import type { RunKind, RunRecord, StartRunResult } from '../shared/state/types.js';
 import { getContext, type FunctionsContext } from './context.js';
+import { authenticate } from './lib/authenticate.js';
+import { HttpError, documentBody, jsonHandler, specErrorsResponse } from './lib/http.js';
 import {
-  HttpError,
-  documentBody,
-  invalidRequest,
-  jsonHandler,
-  specErrorsResponse,
-} from './lib/http.js';
+  callerScopedKey,
+  environmentId,
+  idempotencyKey,
+  notFound,
+  tenantName,
+} from './lib/request-fields.js';
 import {
-  LOCAL_CALLER,
+  deleteTenant,
+  getTenant,
+  listTenants,
+  putTenant,
+  readableEnvironment,
+} from './lib/tenant-requests.js';
+import {
   immutableFieldChange,
   notEnvironmentAdmin,
-  principalOf,
   projectNotServed,
 } from './lib/environment-admission.js';
+import { notEnvironmentReader } from './lib/environment-access.js';
 import { resourceNameCollision } from './lib/resource-collisions.js';
 import { isRunId } from './lib/run-id.js';
 import { specSetProblems } from './lib/spec-set-problems.js';
@@ -32,115 +40,13 @@ export interface EnvironmentRequestMessage {
   kind: RunKind;
 }
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-
-function notFound(what: string): HttpError {
-  return new HttpError(404, {
-    kind: 'not-found',
-    reason: 'not-found',
-    message: `${what} not found`,
-  });
-}
-
-/**
- * Authenticates the caller; answers its principal (`user:EMAIL`, `serviceAccount:EMAIL`, from
- * the verified ID token's email), or {@link LOCAL_CALLER} when authentication is disabled.
- */
-async function authenticate(req: Request, ctx: FunctionsContext): Promise<string> {
-  const auth = ctx.config.auth;
-  if (auth.mode === 'disabled-local') return LOCAL_CALLER;
-  const header = req.get('authorization') ?? '';
-  const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-  const challenge = { 'WWW-Authenticate': 'Bearer' };
-  if (!token) {
-    throw new HttpError(
-      401,
-      {
-        kind: 'unauthenticated',
-        reason: 'missing-token',
-        message: 'an "Authorization: Bearer <Google-signed ID token>" header is required',
-        field: 'Authorization',
-      },
-      challenge,
-    );
-  }
-  if (!auth.audience) {
-    // A deployment error, not the caller's: 503 with its reason (never 500), logged in full.
-    console.error(
-      JSON.stringify({ severity: 'ERROR', message: 'api: EGRESS_AUTH_AUDIENCE is not configured' }),
-    );
-    throw new HttpError(
-      503,
-      {
-        kind: 'retryable',
-        reason: 'auth-misconfigured',
-        message: 'the service cannot authenticate callers now (auth-misconfigured); retry later',
-      },
-      { 'Retry-After': '60' },
-    );
-  }
-  const check = await ctx.verifier.verify(token);
-  if (!check.ok) {
-    throw new HttpError(
-      401,
-      {
-        kind: 'unauthenticated',
-        reason: 'invalid-token',
-        message: check.message,
-        field: 'Authorization',
-      },
-      challenge,
-    );
-  }
-  if (auth.allowedEmails.length > 0 && !(check.email && auth.allowedEmails.includes(check.email))) {
-    throw new HttpError(403, {
-      kind: 'forbidden',
-      reason: 'forbidden',
-      message: `${check.email ?? 'the caller'} may not use this API`,
-    });
-  }
-  if (!check.email) {
-    throw new HttpError(403, {
-      kind: 'forbidden',
-      reason: 'no-caller-identity',
-      message: 'the ID token carries no verified email; request one with the email claim',
-      field: 'Authorization',
-    });
-  }
-  return principalOf(check.email);
-}
-
-function environmentId(raw: string): string {
-  const id = decodeURIComponent(raw);
-  if (!dnsLabel.safeParse(id).success) {
-    throw invalidRequest(
-      'invalid-environment-id',
-      'the environment id must be a DNS-1123 label: 1-63 lowercase letters, digits or hyphens',
-      'environmentId',
-    );
-  }
-  return id;
-}
-
-function idempotencyKey(req: Request): string | undefined {
-  const key = req.get('idempotency-key');
-  if (key === undefined) return undefined;
-  if (!IDEMPOTENCY_KEY.test(key)) {
-    throw invalidRequest(
-      'invalid-idempotency-key',
-      'Idempotency-Key must be 1-255 visible ASCII characters',
-      'Idempotency-Key',
-    );
-  }
-  return key;
-}
-
 /**
  * How long the creator of a run (or a retry re-driving it) has to publish its request before a
- * same-key retry may take the start over: longer than a publish takes, short enough that a
- * client's retry after a crash repairs the run soon.
+ * same-key retry, or the next start on the environment, may take the start over: longer than the
+ * api function's timeout (60 s, deploy/manifest.ts), so a start still in flight is never taken
+ * for a crashed one.
  */
-export const PUBLISH_CLAIM_SECONDS = 30;
+export const PUBLISH_CLAIM_SECONDS = 120;
 
 function accepted(res: Response, id: string, kind: RunKind, runId: string, status: string): void {
   res.setHeader('Location', `/v1/runs/${runId}`);
@@ -298,8 +204,8 @@ async function createEnvironment(
     environmentId: id,
     spec,
     environmentStatus: 'PROVISIONING',
-    trigger: { type: 'http', ...(key ? { idempotencyKey: key } : {}) },
-    ...(key ? { idempotencyKey: key } : {}),
+    trigger: { type: 'http', caller, ...(key ? { idempotencyKey: key } : {}) },
+    ...(key ? { idempotencyKey: callerScopedKey(caller, key) } : {}),
     requestHash: hashOf({ kind: 'provision', spec }),
     leaseSeconds: ctx.config.leaseSeconds,
     executionStart: { token, ttlSeconds: PUBLISH_CLAIM_SECONDS },
@@ -325,8 +231,8 @@ async function deleteEnvironment(
     kind: 'teardown',
     environmentId: id,
     environmentStatus: 'DELETING',
-    trigger: { type: 'http', ...(key ? { idempotencyKey: key } : {}) },
-    ...(key ? { idempotencyKey: key } : {}),
+    trigger: { type: 'http', caller, ...(key ? { idempotencyKey: key } : {}) },
+    ...(key ? { idempotencyKey: callerScopedKey(caller, key) } : {}),
     requestHash: hashOf({ kind: 'teardown', environmentId: id }),
     leaseSeconds: ctx.config.leaseSeconds,
     executionStart: { token, ttlSeconds: PUBLISH_CLAIM_SECONDS },
@@ -336,7 +242,13 @@ async function deleteEnvironment(
   await answerRun(ctx, res, id, 'teardown', result, token);
 }
 
-async function planEnvironment(ctx: FunctionsContext, req: Request, res: Response, id: string) {
+async function planEnvironment(
+  ctx: FunctionsContext,
+  req: Request,
+  res: Response,
+  id: string,
+  caller: string,
+) {
   const spec = parseEnvironment(documentBody(req, ctx.config.maxBodyBytes));
   const mismatch = targetMismatch({
     reason: 'name-mismatch',
@@ -347,6 +259,9 @@ async function planEnvironment(ctx: FunctionsContext, req: Request, res: Respons
   });
   if (mismatch) throw new HttpError(400, mismatch);
   const stored = await ctx.stores.environments.get(id);
+  // The diff shows the stored spec: only its readers see it (a new environment: anyone).
+  const denied = stored && notEnvironmentReader(stored, caller);
+  if (denied) throw new HttpError(403, denied);
   res.status(200).json({
     environmentId: id,
     exists: stored !== undefined,
@@ -354,16 +269,8 @@ async function planEnvironment(ctx: FunctionsContext, req: Request, res: Respons
   });
 }
 
-async function getEnvironment(ctx: FunctionsContext, res: Response, id: string) {
-  const env = await ctx.stores.environments.get(id);
-  if (!env) throw notFound(`environment ${id}`);
-  res.status(200).json(env);
-}
-
-async function listTenants(ctx: FunctionsContext, res: Response, id: string) {
-  const env = await ctx.stores.environments.get(id);
-  if (!env) throw notFound(`environment ${id}`);
-  res.status(200).json({ environmentId: id, tenants: await ctx.stores.tenants.list(id) });
+async function getEnvironment(ctx: FunctionsContext, res: Response, id: string, caller: string) {
+  res.status(200).json(await readableEnvironment(ctx, id, caller));
 }
 
 function seconds(from?: string, to?: string): number | undefined {
@@ -371,11 +278,13 @@ function seconds(from?: string, to?: string): number | undefined {
   return (Date.parse(to) - Date.parse(from)) / 1000;
 }
 
-async function getRun(ctx: FunctionsContext, res: Response, rawId: string) {
+async function getRun(ctx: FunctionsContext, res: Response, rawId: string, caller: string) {
   const id = decodeURIComponent(rawId);
   if (!isRunId(id)) throw notFound(`run ${id}`);
   const run = await ctx.stores.runs.get(id);
   if (!run) throw notFound(`run ${id}`);
+  // A run is read by the readers of its environment (an environment deleted since: nobody).
+  await readableEnvironment(ctx, run.environment, caller);
   const order = (step: string) => ENVIRONMENT_STEPS.indexOf(step as never);
   const steps = (await ctx.stores.runs.listSteps(id))
     .sort((a, b) => order(a.step) - order(b.step))
@@ -415,21 +324,32 @@ export const api = jsonHandler(
     }
     if ((match = /^\/v1\/environments\/([^/:]+):plan$/.exec(path))) {
       if (method !== 'POST') throw methodNotAllowed(['POST']);
-      return planEnvironment(ctx, req, res, environmentId(match[1]!));
+      return planEnvironment(ctx, req, res, environmentId(match[1]!), caller);
     }
     if ((match = /^\/v1\/environments\/([^/:]+)\/tenants$/.exec(path))) {
       if (method !== 'GET') throw methodNotAllowed(['GET']);
-      return listTenants(ctx, res, environmentId(match[1]!));
+      return listTenants(ctx, res, { environmentId: environmentId(match[1]!), caller });
+    }
+    if ((match = /^\/v1\/environments\/([^/:]+)\/tenants\/([^/:]+)$/.exec(path))) {
+      const target = {
+        environmentId: environmentId(match[1]!),
+        tenantName: tenantName(match[2]!),
+        caller,
+      };
+      if (method === 'GET') return getTenant(ctx, res, target);
+      if (method === 'PUT') return putTenant(ctx, req, res, target);
+      if (method === 'DELETE') return deleteTenant(ctx, req, res, target);
+      throw methodNotAllowed(['GET', 'PUT', 'DELETE']);
     }
     if ((match = /^\/v1\/environments\/([^/:]+)$/.exec(path))) {
       const id = environmentId(match[1]!);
-      if (method === 'GET') return getEnvironment(ctx, res, id);
+      if (method === 'GET') return getEnvironment(ctx, res, id, caller);
       if (method === 'DELETE') return deleteEnvironment(ctx, req, res, id, caller);
       throw methodNotAllowed(['GET', 'DELETE']);
     }
     if ((match = /^\/v1\/runs\/([^/]+)$/.exec(path))) {
       if (method !== 'GET') throw methodNotAllowed(['GET']);
-      return getRun(ctx, res, match[1]!);
+      return getRun(ctx, res, match[1]!, caller);
     }
     throw new HttpError(404, {
       kind: 'not-found',

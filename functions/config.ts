@@ -36,6 +36,11 @@ export interface FunctionsConfig {
    * any); in production the steps use the service's own access token instead.
    */
   kubeToken?: string;
+  /**
+   * EGRESS_ABANDONED_RUN_SECONDS: how long a never-started run sits idle before `sweep-runs`
+   * fails it `abandoned`; the store's default (300) when absent.
+   */
+  abandonedRunSeconds?: number;
 }
 
 /** A loopback http(s) URL, or a clear error naming the variable: steps never leave the machine locally. */
@@ -77,7 +82,7 @@ function positiveInt(value: string | undefined, fallback: number, name: string):
  * EGRESS_LEASE_SECONDS (900), EGRESS_MAX_BODY_BYTES (262144), EGRESS_SERVED_PROJECTS (comma
  * list of the projects environments may name; empty: none), EGRESS_GCP_ENDPOINT (the local GCP
  * simulator the steps call, loopback only; Google when unset), EGRESS_KUBE_TOKEN (bearer token
- * for local clusters; optional). The emulators are found through FIRESTORE_EMULATOR_HOST and
+ * for local clusters; optional), EGRESS_ABANDONED_RUN_SECONDS (sweep-runs; optional). The emulators are found through FIRESTORE_EMULATOR_HOST and
  * PUBSUB_EMULATOR_HOST, read by the clients themselves.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): FunctionsConfig {
@@ -111,5 +116,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FunctionsConfi
       ? { gcpEndpoint: loopbackUrl(env.EGRESS_GCP_ENDPOINT, 'EGRESS_GCP_ENDPOINT') }
       : {}),
     ...(env.EGRESS_KUBE_TOKEN ? { kubeToken: env.EGRESS_KUBE_TOKEN } : {}),
+    ...(env.EGRESS_ABANDONED_RUN_SECONDS
+      ? {
+          abandonedRunSeconds: positiveInt(
+            env.EGRESS_ABANDONED_RUN_SECONDS,
+            300,
+            'EGRESS_ABANDONED_RUN_SECONDS',
+          ),
+        }
+      : {}),
   };
 }

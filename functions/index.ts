@@ -10,6 +10,7 @@ import { getContext } from './context.js';
 import { finalize } from './finalize.js';
 import { installEdge } from './lib/edge.js';
 import { stepHandler } from './lib/step-handler.js';
+import { sweepRuns } from './sweep-runs.js';
 import { tenantEvents } from './tenant-events.js';
 
 /** The deployed name of the step function serving a family. */
@@ -23,8 +24,9 @@ export const STEP_FUNCTIONS = Object.fromEntries(
 ) as Record<StepFunctionName, HttpFunction>;
 
 /** HTTP functions by deployed name. */
-export const HTTP_FUNCTIONS: Readonly<Record<'api' | 'finalize' | StepFunctionName, HttpFunction>> =
-  { api, finalize, ...STEP_FUNCTIONS };
+export const HTTP_FUNCTIONS: Readonly<
+  Record<'api' | 'finalize' | 'sweep-runs' | StepFunctionName, HttpFunction>
+> = { api, finalize, 'sweep-runs': sweepRuns, ...STEP_FUNCTIONS };
 
 /** CloudEvent functions by deployed name. */
 export const CLOUD_EVENT_FUNCTIONS = { 'tenant-events': tenantEvents } as const;

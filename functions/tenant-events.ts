@@ -1,36 +1,18 @@
 import type { CloudEvent } from '@google-cloud/functions-framework';
-import { randomUUID } from 'node:crypto';
 import YAML from 'yaml';
-import { RetryableError, type ErrorBody } from '../shared/errors.js';
-import {
-  dnsLabel,
-  parseTenant,
-  SpecValidationError,
-  type SpecError,
-} from '../shared/spec/index.js';
+import type { ErrorBody } from '../shared/errors.js';
+import { dnsLabel } from '../shared/spec/index.js';
 import { runIdFor } from '../shared/state/hash.js';
 import type { MessageRecord } from '../shared/state/types.js';
-import { specHash } from '../shared/spec/index.js';
 import { getContext, type FunctionsContext } from './context.js';
 import type { MessagePublishedData } from './lib/message-published-data.js';
-import { specSetProblems } from './lib/spec-set-problems.js';
-import { targetMismatch } from './lib/target-mismatch.js';
+import { MAX_TENANT_BYTES, tenantAdmission, tooManyEgressRules } from './lib/tenant-admission.js';
+import { startTenantsRun } from './lib/tenants-run.js';
+
+export { EXECUTION_START_TTL_SECONDS } from './lib/tenants-run.js';
 
 /** The topic this function is subscribed to (`tenant-requests`), recorded with each message. */
 export const TENANT_EVENTS_TOPIC = 'tenant-requests';
-
-/** The largest Tenant document a message may carry (decoded bytes). */
-export const MAX_TENANT_BYTES = 64 * 1024;
-/** The most egress rules one tenant may list (each compiles to gateway objects). */
-export const MAX_EGRESS_RULES = 500;
-/** The most tenants one environment takes. */
-export const MAX_TENANTS = 500;
-
-/** What the reconcile-tenants workflow receives. */
-export interface ReconcileTenantsArgument {
-  runId: string;
-  environmentId: string;
-}
 
 /** A document the function refuses: acknowledged (never redelivered) and recorded. */
 class Rejection extends Error {
@@ -43,15 +25,6 @@ function reject(reason: string, message: string, field?: string): Rejection {
   return new Rejection([
     { kind: 'invalid-request', reason, message, ...(field !== undefined ? { field } : {}) },
   ]);
-}
-
-function rejectionBody(error: SpecError): ErrorBody {
-  return {
-    kind: 'invalid-request',
-    reason: error.rule,
-    message: error.path ? `${error.path}: ${error.message}` : error.message,
-    field: error.path || 'message.data',
-  };
 }
 
 function decode(data: string | undefined): unknown {
@@ -92,164 +65,66 @@ async function accept(
       'attributes.environment',
     );
   }
-  const env = await ctx.stores.environments.get(environmentId);
-  if (!env || env.status === 'DELETING' || env.status === 'DELETED') {
-    throw reject(
-      'environment-not-found',
-      `environment ${environmentId} does not exist or is being deleted`,
-      'attributes.environment',
-    );
-  }
-  let tenant;
-  try {
-    const document = decode(data.message.data);
-    const rules = (document as { spec?: { egress?: unknown } } | null)?.spec?.egress;
-    if (Array.isArray(rules) && rules.length > MAX_EGRESS_RULES) {
-      throw reject(
-        'too-many-egress-rules',
-        `spec.egress has ${rules.length} rules; a tenant may have at most ${MAX_EGRESS_RULES}`,
-        'spec.egress',
-      );
-    }
-    tenant = parseTenant(document, env.spec);
-  } catch (error) {
-    if (!(error instanceof SpecValidationError)) throw error;
-    throw new Rejection(error.errors.map(rejectionBody));
-  }
-  const mismatch = targetMismatch({
-    reason: 'environment-mismatch',
-    field: 'spec.environment',
-    named: tenant.spec.environment,
-    expected: environmentId,
-    expectedBy: 'the message is for',
-  });
-  if (mismatch) throw new Rejection([mismatch]);
-  const others = await ctx.stores.tenants.list(environmentId);
-  if (others.filter((t) => t.id !== tenant.metadata.name).length >= MAX_TENANTS) {
-    throw reject(
-      'too-many-tenants',
-      `environment ${environmentId} has ${MAX_TENANTS} tenants, the most it takes`,
-      'attributes.environment',
-    );
-  }
-  const problems = specSetProblems(
-    env.spec,
-    others.map((record) => record.spec),
-    tenant,
-  );
-  if (problems.length > 0) throw new Rejection(problems.map(rejectionBody));
+  const document = decode(data.message.data);
+  const tooMany = tooManyEgressRules(document);
+  if (tooMany) throw new Rejection([tooMany]);
   const key = tenantRunKey(messageId, attributes.idempotencyKey);
-  // A reused key is refused before anything is stored.
   const keyed = await ctx.stores.runs.get(runIdFor(key));
-  if (keyed && keyed.requestHash !== specHash(tenant)) {
-    throw reject(
-      'idempotency-key-reused',
-      `idempotencyKey was used for another document (run ${keyed.id})`,
-      'attributes.idempotencyKey',
-    );
-  }
+  const name = (document as { metadata?: { name?: unknown } } | null)?.metadata?.name;
   const publishTime = data.message.publishTime;
-  const stored = await ctx.stores.tenants.put(environmentId, tenant, {
-    ...(publishTime && !Number.isNaN(Date.parse(publishTime)) ? { sourceTime: publishTime } : {}),
-  });
-  if (stored.stale) {
+  const admitted = await ctx.stores.tenants.admit(
+    environmentId,
+    // An invalid name is refused by the admission, before this id is used.
+    typeof name === 'string' && dnsLabel.safeParse(name).success ? name : '-',
+    tenantAdmission({
+      environmentId,
+      environmentField: 'attributes.environment',
+      change: { put: document, documentField: 'message.data' },
+      ...(keyed
+        ? {
+            keyedRun: {
+              id: keyed.id,
+              requestHash: keyed.requestHash,
+              field: 'attributes.idempotencyKey',
+            },
+          }
+        : {}),
+    }),
+    publishTime && !Number.isNaN(Date.parse(publishTime)) ? { sourceTime: publishTime } : {},
+  );
+  if (admitted.outcome === 'refused') throw new Rejection(admitted.errors);
+  const tenant = admitted.record;
+  if (admitted.outcome === 'stale') {
     throw reject(
       'stale-message',
-      `the message was published at ${publishTime}, before the stored spec of tenant ${tenant.metadata.name} (${stored.record.sourceTime}); it does not replace it`,
+      `the message was published at ${publishTime}, before the stored spec of tenant ${tenant.id} (${tenant.sourceTime}); it does not replace it`,
       'message.publishTime',
     );
   }
-  const started = await ctx.stores.runs.startRun({
-    kind: 'tenants',
+  const started = await startTenantsRun(ctx, {
     environmentId,
     trigger: { type: 'pubsub', messageId, idempotencyKey: key },
     idempotencyKey: key,
-    requestHash: specHash(tenant),
-    leaseSeconds: ctx.config.leaseSeconds,
-    onBusy: 'mark-dirty',
+    requestHash: tenant.specHash,
   });
-  const base = { environment: environmentId, tenant: tenant.metadata.name };
+  const base = { environment: environmentId, tenant: tenant.id };
   switch (started.outcome) {
     case 'coalesced':
-      return { ...base, outcome: 'coalesced', runId: started.lease.holder };
+      return { ...base, outcome: 'coalesced', runId: started.runId };
+    case 'accepted':
+      return { ...base, outcome: 'accepted', runId: started.runId };
     case 'key-reused':
       throw reject(
         'idempotency-key-reused',
-        `idempotencyKey was used for another document (run ${started.run.id})`,
+        `idempotencyKey was used for another document (run ${started.runId})`,
         'attributes.idempotencyKey',
       );
-    case 'not-found':
+    case 'environment-not-found':
       throw reject(
         'environment-not-found',
         `environment ${environmentId} does not exist`,
         'attributes.environment',
       );
-    case 'busy':
-    case 'refused':
-      throw new Error(`unreachable: a tenants run answers no ${started.outcome}`);
-    case 'created':
-    case 'existing':
-      await ensureExecutionStarted(ctx, started.run.id, environmentId);
-      return { ...base, outcome: 'accepted', runId: started.run.id };
-  }
-}
-
-/**
- * Longer than the function's timeout (60 s, deploy/manifest.ts), so a start still in flight is
- * never taken for a crashed one; a crashed start is retried by a redelivery after it.
- */
-export const EXECUTION_START_TTL_SECONDS = 120;
-
-/**
- * Starts the run's reconcile-tenants execution unless one is recorded (level-based: a redelivery
- * after a failed or crashed start starts it). Two concurrent deliveries of one message both see
- * the run without an execution: the transactional start claim lets one of them start it; the
- * other throws retryable, so its delivery comes back later and then finds the execution (or a
- * crashed start's claim expired, and starts it).
- */
-async function ensureExecutionStarted(
-  ctx: FunctionsContext,
-  runId: string,
-  environmentId: string,
-): Promise<void> {
-  const token = randomUUID();
-  const claim = await ctx.stores.runs.claimExecutionStart(
-    runId,
-    token,
-    EXECUTION_START_TTL_SECONDS,
-  );
-  if (!claim.start) {
-    if ('inProgressUntil' in claim) {
-      throw new RetryableError(
-        'execution-start-in-progress',
-        `another delivery is starting the execution of run ${runId} (its claim lasts until ${claim.inProgressUntil})`,
-      );
-    }
-    // An execution is recorded, or the run ended (or vanished): nothing to start.
-    return;
-  }
-  const argument: ReconcileTenantsArgument = { runId, environmentId };
-  let name: string;
-  try {
-    name = await ctx.executions.start(ctx.config.reconcileWorkflow, argument);
-  } catch (error) {
-    // Not started: let the redelivery start it at once instead of after the claim's TTL.
-    await ctx.stores.runs.releaseExecutionStart(runId, token);
-    throw error;
-  }
-  const recorded = await ctx.stores.runs.setExecution(runId, name);
-  if (!recorded.recorded) {
-    // Our claim expired while the start hung and another start won: the execution we started
-    // finds the run held by that one and returns as a duplicate without a step.
-    console.warn(
-      JSON.stringify({
-        severity: 'WARNING',
-        message: 'tenant-events: started a duplicate execution after a slow start; it will stop',
-        runId,
-        started: name,
-        holder: recorded.executionName,
-      }),
-    );
   }
 }
 

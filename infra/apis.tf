@@ -7,6 +7,7 @@ locals {
     "artifactregistry.googleapis.com",
     "workflows.googleapis.com",
     "workflowexecutions.googleapis.com",
+    "cloudscheduler.googleapis.com",
     "eventarc.googleapis.com",
     "pubsub.googleapis.com",
     "firestore.googleapis.com",

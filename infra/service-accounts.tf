@@ -42,6 +42,11 @@ resource "google_service_account" "build" {
   display_name = "egress-provisioner Cloud Build (tests and deploys)"
 }
 
+resource "google_service_account" "scheduler" {
+  account_id   = "egress-scheduler"
+  display_name = "egress-provisioner Cloud Scheduler jobs"
+}
+
 # ---- api ----------------------------------------------------------------------------------
 
 # Reads and writes environments and runs in Firestore (no narrower Firestore role exists).
@@ -301,11 +306,12 @@ resource "google_project_iam_member" "build_eventarc_viewer" {
   member  = "serviceAccount:${google_service_account.build.email}"
 }
 
-# Reconcile after deploy: publishes each Tenant spec of the repository, to this topic only.
-resource "google_pubsub_topic_iam_member" "build_publishes_tenant_requests" {
-  topic  = google_pubsub_topic.tenant_requests.id
-  role   = "roles/pubsub.publisher"
-  member = "serviceAccount:${google_service_account.build.email}"
+# gcloud scheduler jobs describe/create/update of the Scheduler jobs (scheduler.tf); no narrower
+# predefined role creates and updates jobs.
+resource "google_project_iam_member" "build_cloudscheduler_admin" {
+  project = var.project
+  role    = "roles/cloudscheduler.admin"
+  member  = "serviceAccount:${google_service_account.build.email}"
 }
 
 # Deploys functions and workflows that run as these accounts (actAs on each account only; the
@@ -323,3 +329,18 @@ resource "google_service_account_iam_member" "build_acts_as" {
   role               = "roles/iam.serviceAccountUser"
   member             = "serviceAccount:${google_service_account.build.email}"
 }
+
+# Creates and updates Scheduler jobs whose OIDC tokens are minted for the scheduler account:
+# Cloud Scheduler requires actAs on that account of whoever sets it on a job.
+resource "google_service_account_iam_member" "build_acts_as_scheduler" {
+  service_account_id = google_service_account.scheduler.name
+  role               = "roles/iam.serviceAccountUser"
+  member             = "serviceAccount:${google_service_account.build.email}"
+}
+
+# ---- scheduler (Cloud Scheduler jobs' OIDC identity) --------------------------------------
+
+# No role at all: its one permission is run.invoker on the functions its jobs call (sweep-runs),
+# granted per function by `egressctl deploy`. Cloud Scheduler's service agent mints the ID tokens
+# with roles/cloudscheduler.serviceAgent, which Google grants it when the API is enabled (never
+# revoke it: authenticated jobs then get 403).

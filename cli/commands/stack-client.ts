@@ -1,9 +1,8 @@
 import { Option, type Command } from 'commander';
-import type { Environment } from '../../shared/spec/index.js';
+import type { Environment, Tenant } from '../../shared/spec/index.js';
 import type { TenantRecord, EnvironmentRecord } from '../../shared/state/types.js';
 import {
   DEFAULT_TIME_SCALE,
-  TENANT_REQUESTS_TOPIC,
   runningStack,
   stackPaths,
   type StackInfo,
@@ -31,7 +30,7 @@ import { chooseEnvironment, loadAndValidateSpecs, loadLocalSeed } from '../load-
 import { parseTimeScale } from '../options.js';
 import type { RunView } from '../progress.js';
 import { startStackForCli, stopOnSignal } from '../stack.js';
-import { publishTenants, seedRunningSimulator, simulatedResources } from '../stack-services.js';
+import { seedRunningSimulator, simulatedResources } from '../stack-services.js';
 
 interface UpOptions extends TargetOptions, FollowOptions {
   file: string[];
@@ -116,13 +115,7 @@ async function runUp(options: UpOptions): Promise<void> {
     } else {
       throw new ApiCallError(posted.status, posted.body, 'POST /v1/environments');
     }
-    if (stack) {
-      const ids = await publishTenants(stack, tenants);
-      if (ids.length)
-        write(
-          `published ${tenants.map((t) => t.metadata.name).join(', ')} to ${TENANT_REQUESTS_TOPIC} (messages ${ids.join(', ')})\n`,
-        );
-    }
+    if (!(await putTenants(apiUrl, tenants, write))) process.exitCode = ExitCode.invalid;
     const view = await followRun(apiUrl, runId, progressOnStdout(options, stack));
     write(`\n${await summary(apiUrl, view, environment, stack, options, began)}`);
     if (view.run.status === 'FAILED') process.exitCode = ExitCode.invalid;
@@ -138,6 +131,37 @@ async function runUp(options: UpOptions): Promise<void> {
   }
   // Client libraries keep sockets and timers alive for a while after close(): the run is over.
   process.exit(process.exitCode ?? ExitCode.ok);
+}
+
+/**
+ * PUTs each tenant through the API (`PUT /v1/environments/{env}/tenants/{name}`), as the caller:
+ * the API admits it (or answers why not) and applies it with the environment's run. Prints one
+ * line per tenant; false when any was refused.
+ */
+async function putTenants(
+  apiUrl: string,
+  tenants: readonly Tenant[],
+  write: (text: string) => void,
+): Promise<boolean> {
+  let allAccepted = true;
+  const answers: string[] = [];
+  for (const tenant of tenants) {
+    const path = `/v1/environments/${tenant.spec.environment}/tenants/${tenant.metadata.name}`;
+    const answer = await apiCall<{ runId?: string; coalesced?: boolean } & ApiErrorBody>(
+      apiUrl,
+      'PUT',
+      path,
+      tenant,
+    );
+    if (answer.status === 200) answers.push(`${tenant.metadata.name} unchanged`);
+    else if (answer.status === 202) answers.push(`${tenant.metadata.name} accepted`);
+    else {
+      allAccepted = false;
+      write(`${new ApiCallError(answer.status, answer.body, `PUT ${path}`).message}\n`);
+    }
+  }
+  if (answers.length > 0) write(`tenants: ${answers.join(', ')}\n`);
+  return allAccepted;
 }
 
 async function summary(

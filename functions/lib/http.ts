@@ -29,21 +29,32 @@ export function invalidRequest(reason: string, message: string, field?: string):
   });
 }
 
-/** Spec problems as one 400: the first names the field, `errors` lists them all. */
-export function specErrorsResponse(errors: readonly SpecError[]): HttpError {
-  const bodies: ErrorBody[] = errors.map((e) => ({
+/**
+ * A spec problem as an error body naming its field; a problem with the document as a whole names
+ * where the document came from (`body`, `message.data`).
+ */
+export function specErrorBody(error: SpecError, documentField: string): ErrorBody {
+  return {
     kind: 'invalid-request',
-    reason: e.rule,
-    message: e.path ? `${e.path}: ${e.message}` : e.message,
-    // A problem with the document as a whole is a problem with the request body.
-    field: e.path || 'body',
-  }));
+    reason: error.rule,
+    message: error.path ? `${error.path}: ${error.message}` : error.message,
+    field: error.path || documentField,
+  };
+}
+
+/** Error bodies as one HTTP error: the first decides status and fields, `errors` lists them all. */
+export function errorBodiesResponse(bodies: readonly ErrorBody[], status = 400): HttpError {
   const first = bodies[0] ?? {
     kind: 'invalid-request' as const,
     reason: 'invalid-spec',
     message: 'invalid spec',
   };
-  return new HttpError(400, { ...first, ...(bodies.length > 1 ? { errors: bodies } : {}) });
+  return new HttpError(status, { ...first, ...(bodies.length > 1 ? { errors: [...bodies] } : {}) });
+}
+
+/** Spec problems as one 400: the first names the field, `errors` lists them all. */
+export function specErrorsResponse(errors: readonly SpecError[]): HttpError {
+  return errorBodiesResponse(errors.map((e) => specErrorBody(e, 'body')));
 }
 
 /**

@@ -11,7 +11,9 @@
  *
  * Usage: node --import tsx local/stack/functions-host.ts --source=functions/index.ts
  * Environment: PORT; EGRESS_STACK_PARENT_PID (exit when that process is gone, so a killed
- * launcher leaves nothing behind); the functions' own variables (functions/context.ts).
+ * launcher leaves nothing behind); EGRESS_SWEEP_INTERVAL_SECONDS (how often it POSTs its own
+ * `/sweep-runs`, as Cloud Scheduler would; default 60, 0 never); the functions' own variables
+ * (functions/context.ts).
  */
 import { createServer, type Server } from 'node:http';
 import { resolve } from 'node:path';
@@ -77,7 +79,22 @@ router.listen(port, '127.0.0.1', () => {
   process.stdout.write(`functions host: ${names.join(', ')} on http://127.0.0.1:${port}\n`);
 });
 
+// Cloud Scheduler's part locally: POST /sweep-runs every EGRESS_SWEEP_INTERVAL_SECONDS (0: never).
+const sweepSeconds = Number(process.env.EGRESS_SWEEP_INTERVAL_SECONDS ?? '60');
+const sweeper =
+  servers.has('sweep-runs') && Number.isFinite(sweepSeconds) && sweepSeconds > 0
+    ? setInterval(() => {
+        fetch(`http://127.0.0.1:${port}/sweep-runs`, { method: 'POST' })
+          .then((res) => res.text())
+          .catch((error: unknown) =>
+            process.stderr.write(`sweep-runs: ${(error as Error).message}\n`),
+          );
+      }, sweepSeconds * 1000)
+    : undefined;
+sweeper?.unref();
+
 const shutdown = () => {
+  if (sweeper) clearInterval(sweeper);
   router.close(() => process.exit(0));
   router.closeAllConnections();
   setTimeout(() => process.exit(0), 2_000).unref();

@@ -77,6 +77,7 @@ export const RESERVED_SERVICE_ACCOUNT_IDS = [
   'egress-tenant-events',
   'egress-events',
   'egress-build',
+  'egress-scheduler',
 ] as const;
 
 /** Google's default service accounts by id: `PROJECT_NUMBER-compute` (Compute Engine). */

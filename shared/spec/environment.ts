@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TenantManagerSchema } from './access.js';
 import { NODE_SERVICE_ACCOUNT_ROLES, TUTORIAL_APIS } from './constants.js';
 import {
   cidr,
@@ -220,6 +221,14 @@ export const EnvironmentSpecSchema = z.strictObject({
    * besides its creator. Only an admin of the stored environment may change this list.
    */
   admins: z.array(principal).default([]),
+  /**
+   * Principals who may create, change, offboard and read the tenants their patterns cover,
+   * through the API (`PUT`/`DELETE /v1/environments/{env}/tenants/{name}`). Admins manage every
+   * tenant.
+   */
+  tenantManagers: z.array(TenantManagerSchema).default([]),
+  /** Principals who may read the environment, its tenants and its runs (admins may too). */
+  viewers: z.array(principal).default([]),
 });
 export type EnvironmentSpec = z.output<typeof EnvironmentSpecSchema>;
 

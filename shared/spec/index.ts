@@ -5,6 +5,7 @@
 export * from './constants.js';
 export * from './primitives.js';
 export * from './environment.js';
+export * from './access.js';
 export * from './tenant.js';
 export { type SpecError, SpecValidationError, formatSpecError, formatPath } from './spec-error.js';
 export {

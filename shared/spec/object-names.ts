@@ -39,16 +39,19 @@ const SCHEME_WORDS: ReadonlySet<string> = new Set([
 
 /** A host name as an object-name fragment: `example.com` → `example-com` (the tutorial's). */
 export function hostSlug(host: string): string {
-  return host.replace(/^\*\./, 'wildcard.').replace(/\./g, '-');
+  return (host.startsWith('*.') ? `wildcard.${host.slice(2)}` : host).replaceAll('.', '-');
 }
 
 /** Whether `hostSlug(host)` can be read back into `host` unambiguously inside any scheme name. */
 function isExactHost(host: string): boolean {
-  return (
-    !host.startsWith('*.') &&
-    !host.includes('-') &&
-    host.split('.').every((label) => !SCHEME_WORDS.has(label))
-  );
+  if (host.startsWith('*.') || host.includes('-')) return false;
+  let start = 0;
+  for (;;) {
+    const dot = host.indexOf('.', start);
+    if (SCHEME_WORDS.has(host.slice(start, dot < 0 ? undefined : dot))) return false;
+    if (dot < 0) return true;
+    start = dot + 1;
+  }
 }
 
 function shortHash(parts: readonly string[]): string {
@@ -56,11 +59,18 @@ function shortHash(parts: readonly string[]): string {
 }
 
 /**
- * `readable` when `exact` and short enough; else a prefix of it, `--` and the hash of `key`.
+ * `readable` when `exact` and short enough; else a prefix of it, `--` and the hash of the key
+ * `[scheme, tenant?, host]` (built only then: most names are readable).
  */
-function derivedName(readable: string, exact: boolean, key: readonly string[]): string {
+function derivedName(
+  readable: string,
+  exact: boolean,
+  scheme: string,
+  host: string,
+  tenant?: string,
+): string {
   if (exact && readable.length <= MAX_LABEL_NAME && !readable.includes('--')) return readable;
-  const suffix = `--${shortHash(key)}`;
+  const suffix = `--${shortHash(tenant === undefined ? [scheme, host] : [scheme, tenant, host])}`;
   const prefix = readable
     .slice(0, MAX_LABEL_NAME - suffix.length)
     .replace(/-+$/, '')
@@ -70,20 +80,22 @@ function derivedName(readable: string, exact: boolean, key: readonly string[]): 
 
 /** ServiceEntry of a host: `example-com-ext`. */
 export function hostServiceEntryName(host: string): string {
-  return derivedName(`${hostSlug(host)}-ext`, isExactHost(host), ['service-entry', host]);
+  return derivedName(`${hostSlug(host)}-ext`, isExactHost(host), 'service-entry', host);
 }
 
 /** VirtualService of a host: `example-com-through-egress-gateway`. */
 export function hostVirtualServiceName(host: string): string {
-  return derivedName(`${hostSlug(host)}-through-egress-gateway`, isExactHost(host), [
+  return derivedName(
+    `${hostSlug(host)}-through-egress-gateway`,
+    isExactHost(host),
     'virtual-service',
     host,
-  ]);
+  );
 }
 
 /** DestinationRule that originates TLS to a host: `example-com-originate-tls`. */
 export function originationRuleName(host: string): string {
-  return derivedName(`${hostSlug(host)}-originate-tls`, isExactHost(host), ['origination', host]);
+  return derivedName(`${hostSlug(host)}-originate-tls`, isExactHost(host), 'origination', host);
 }
 
 /** The origination subset of that rule: the tutorial's `example-com-originate-TLS`. */
@@ -94,7 +106,7 @@ export function originationSubsetName(host: string): string {
 
 /** Service, Gateway and DestinationRule of a host's wrapped passthrough: `egress-mtls-example-com`. */
 export function mutualObjectName(host: string): string {
-  return derivedName(`egress-mtls-${hostSlug(host)}`, isExactHost(host), ['mutual', host]);
+  return derivedName(`egress-mtls-${hostSlug(host)}`, isExactHost(host), 'mutual', host);
 }
 
 /** A tenant's AuthorizationPolicy for a host on the gateway: `egress-team-x-to-example-com`. */
@@ -102,7 +114,9 @@ export function tenantHostPolicyName(tenant: string, host: string): string {
   return derivedName(
     `egress-${tenant}-to-${hostSlug(host)}`,
     isExactHost(host) && !tenant.includes('--'),
-    ['tenant-host', tenant, host],
+    'tenant-host',
+    host,
+    tenant,
   );
 }
 
@@ -111,17 +125,29 @@ export function tenantPassthroughPolicyName(tenant: string, host: string): strin
   return derivedName(
     `egress-${tenant}-to-${hostSlug(host)}-passthrough`,
     isExactHost(host) && !tenant.includes('--'),
-    ['tenant-passthrough', tenant, host],
+    'tenant-passthrough',
+    host,
+    tenant,
   );
 }
 
 /** Every name derived from one host (shared by the tenants granted it), by object kind. */
 export function hostObjectNames(host: string): Array<{ kind: string; name: string }> {
-  const mutual = mutualObjectName(host);
+  // The same names as the functions above, the host's slug and exactness computed once: the
+  // name check runs this for every host of an environment (thousands of rules).
+  const slug = hostSlug(host);
+  const exact = isExactHost(host);
+  const mutual = derivedName(`egress-mtls-${slug}`, exact, 'mutual', host);
   return [
-    { kind: 'ServiceEntry', name: hostServiceEntryName(host) },
-    { kind: 'VirtualService', name: hostVirtualServiceName(host) },
-    { kind: 'DestinationRule', name: originationRuleName(host) },
+    { kind: 'ServiceEntry', name: derivedName(`${slug}-ext`, exact, 'service-entry', host) },
+    {
+      kind: 'VirtualService',
+      name: derivedName(`${slug}-through-egress-gateway`, exact, 'virtual-service', host),
+    },
+    {
+      kind: 'DestinationRule',
+      name: derivedName(`${slug}-originate-tls`, exact, 'origination', host),
+    },
     { kind: 'DestinationRule', name: mutual },
     { kind: 'Service', name: mutual },
     { kind: 'Gateway', name: mutual },
@@ -133,8 +159,22 @@ export function tenantHostObjectNames(
   tenant: string,
   host: string,
 ): Array<{ kind: string; name: string }> {
+  const slug = hostSlug(host);
+  const exact = isExactHost(host) && !tenant.includes('--');
   return [
-    { kind: 'AuthorizationPolicy', name: tenantHostPolicyName(tenant, host) },
-    { kind: 'AuthorizationPolicy', name: tenantPassthroughPolicyName(tenant, host) },
+    {
+      kind: 'AuthorizationPolicy',
+      name: derivedName(`egress-${tenant}-to-${slug}`, exact, 'tenant-host', host, tenant),
+    },
+    {
+      kind: 'AuthorizationPolicy',
+      name: derivedName(
+        `egress-${tenant}-to-${slug}-passthrough`,
+        exact,
+        'tenant-passthrough',
+        host,
+        tenant,
+      ),
+    },
   ];
 }

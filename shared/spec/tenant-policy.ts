@@ -3,6 +3,7 @@
  * Kubernetes, Google or the mesh manage, egress hosts that are not on the internet, and the
  * environment's own host deny list. Pure; the spec's validation and the compiler both use it.
  */
+import IANA_TOP_LEVEL_DOMAINS from 'tlds/index.json' with { type: 'json' };
 
 /** Namespaces a tenant may never claim, by exact name. */
 export const RESERVED_NAMESPACE_NAMES: readonly string[] = [
@@ -10,6 +11,9 @@ export const RESERVED_NAMESPACE_NAMES: readonly string[] = [
   'gatekeeper-system',
   'cnrm-system',
 ];
+
+/** Namespace prefixes of the mesh (an egress gateway namespace may use them). */
+export const MESH_NAMESPACE_PREFIXES: readonly string[] = ['istio-', 'asm-'];
 
 /** Namespace prefixes that Kubernetes, GKE, Google's managed services or the mesh use. */
 export const RESERVED_NAMESPACE_PREFIXES: readonly string[] = [
@@ -32,6 +36,48 @@ export function isReservedNamespace(namespace: string, gatewayNamespace?: string
     RESERVED_NAMESPACE_PREFIXES.some((prefix) => namespace.startsWith(prefix)) ||
     namespace === gatewayNamespace
   );
+}
+
+/**
+ * Special-use top-level names that are not delegated in the root zone but that resolvers, mDNS
+ * or private networks treat as top-level domains: RFC 6761 (`test`, `example`, `invalid`,
+ * `localhost`), RFC 6762 (`local`), RFC 7686 (`onion`), RFC 8375 and RFC 6762's appendix
+ * (`home`, `corp`, `lan`) and ICANN's private-use `internal`.
+ */
+export const SPECIAL_USE_TOP_LEVEL_DOMAINS: readonly string[] = [
+  'local',
+  'internal',
+  'localhost',
+  'test',
+  'example',
+  'invalid',
+  'onion',
+  'home',
+  'corp',
+  'lan',
+];
+
+/** IANA's top-level domains (the `tlds` package), internationalised ones in their `xn--` form. */
+function asciiTopLevelDomains(list: readonly string[]): Set<string> {
+  const names = new Set<string>(SPECIAL_USE_TOP_LEVEL_DOMAINS);
+  for (const tld of list) {
+    const lower = tld.toLowerCase();
+    names.add(/^[a-z0-9-]+$/.test(lower) ? lower : new URL(`http://${lower}/`).hostname);
+  }
+  return names;
+}
+
+const TOP_LEVEL_DOMAINS: ReadonlySet<string> = asciiTopLevelDomains(IANA_TOP_LEVEL_DOMAINS);
+
+/**
+ * True when `namespace` is a top-level domain (IANA's list or a special-use name). Pods resolve
+ * names through the search path `<ns>.svc.cluster.local svc.cluster.local cluster.local` with
+ * ndots:5, so `google.com` is first tried as `google.com.svc.cluster.local`: the Service `google`
+ * of namespace `com`. Whoever owns namespace `com` would capture every pod's traffic to
+ * `*.com` hosts whose first label is one of its Services.
+ */
+export function isTopLevelDomainNamespace(namespace: string): boolean {
+  return TOP_LEVEL_DOMAINS.has(namespace.toLowerCase());
 }
 
 /**

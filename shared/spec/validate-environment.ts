@@ -14,6 +14,11 @@ import {
 import type { Environment } from './environment.js';
 import { reservedServiceAccountReason } from './grant-policy.js';
 import { formatPath, type SpecError } from './spec-error.js';
+import {
+  isReservedNamespace,
+  isTopLevelDomainNamespace,
+  MESH_NAMESPACE_PREFIXES,
+} from './tenant-policy.js';
 import { claim, duplicates, specError, type Path } from './validation-support.js';
 
 /** GKE's default of 110 pods per node reserves a /24 of the pods range for every node. */
@@ -32,8 +37,45 @@ export function validateEnvironment(env: Environment): SpecError[] {
     ...checkApis(env),
     ...checkServiceAccountsAndPools(env),
     ...checkDnsZones(env),
+    ...checkGatewayNamespace(env),
   ];
 }
+
+/**
+ * The egress gateway gets a namespace of its own: not one Kubernetes, Google or the mesh's
+ * control plane manages (an `istio-`/`asm-` name other than istio-system/asm-system is the
+ * mesh's convention, `istio-egress` by default), and not a top-level domain (the pods' DNS
+ * search path would resolve `*.<namespace>` hosts to its Services).
+ */
+function checkGatewayNamespace(env: Environment): SpecError[] {
+  const namespace = env.spec.mesh.egressGateway.namespace;
+  const path = ['spec', 'mesh', 'egressGateway', 'namespace'];
+  const meshConvention =
+    MESH_NAMESPACE_PREFIXES.some((prefix) => namespace.startsWith(prefix)) &&
+    !MESH_SYSTEM_NAMESPACES.includes(namespace);
+  if (isReservedNamespace(namespace) && !meshConvention) {
+    return [
+      specError(
+        path,
+        'namespace-reserved',
+        `namespace "${namespace}" is managed by Kubernetes, Google or the mesh's control plane; give the egress gateway a namespace of its own (e.g. istio-egress)`,
+      ),
+    ];
+  }
+  if (isTopLevelDomainNamespace(namespace)) {
+    return [
+      specError(
+        path,
+        'namespace-is-tld',
+        `namespace "${namespace}" is a top-level domain: pods would resolve ".${namespace}" hosts to its Services; choose another (e.g. istio-egress)`,
+      ),
+    ];
+  }
+  return [];
+}
+
+/** The mesh control plane's own namespaces: never the egress gateway's. */
+const MESH_SYSTEM_NAMESPACES: readonly string[] = ['istio-system', 'asm-system'];
 
 function checkLocation(env: Environment): SpecError[] {
   const { region, zone } = env.spec;

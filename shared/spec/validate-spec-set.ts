@@ -194,27 +194,35 @@ function checkTenantGroup(
  * door instead of failing every later apply of the environment.
  */
 function checkObjectNames(tenants: Iterable<Sourced<Tenant>>, errors: SourcedErrors): void {
-  const owners = new Map<string, { tenant: string; host: string }>();
+  // One Map per kind, keyed by name: no kind/name string to build and hash per claim, and one
+  // owner object per (tenant, host) shared by its names, so thousands of rules stay cheap.
+  const owners = new Map<string, Map<string, { tenant: string; host: string }>>();
+  const claimAll = (
+    names: ReadonlyArray<{ kind: string; name: string }>,
+    owner: { tenant: string; host: string },
+  ): string | undefined => {
+    for (const { kind, name } of names) {
+      let byName = owners.get(kind);
+      if (byName === undefined) {
+        byName = new Map();
+        owners.set(kind, byName);
+      }
+      const first = claim(byName, name, owner);
+      if (first && (first.host !== owner.host || first.tenant !== owner.tenant)) {
+        return `${kind}/${name} is already derived from ${first.tenant === '' ? '' : `tenant "${first.tenant}", `}host "${first.host}"; rename the tenant or the host`;
+      }
+    }
+    return undefined;
+  };
   for (const tenant of tenants) {
     if (tenant.spec.spec.state === 'absent') continue;
     const name = tenant.spec.metadata.name;
     tenant.spec.spec.egress.forEach((rule, index) => {
-      const derived = [
-        ...hostObjectNames(rule.host).map((n) => ({ ...n, tenant: '' })),
-        ...tenantHostObjectNames(name, rule.host).map((n) => ({ ...n, tenant: name })),
-      ];
-      for (const object of derived) {
-        const key = `${object.kind}/${object.name}`;
-        const owner = claim(owners, key, { tenant: object.tenant, host: rule.host });
-        if (owner && (owner.host !== rule.host || owner.tenant !== object.tenant)) {
-          errors.add(
-            tenant.source,
-            ['spec', 'egress', index, 'host'],
-            'name-collision',
-            `${key} is already derived from ${owner.tenant === '' ? '' : `tenant "${owner.tenant}", `}host "${owner.host}"; rename the tenant or the host`,
-          );
-          return;
-        }
+      const collision =
+        claimAll(hostObjectNames(rule.host), { tenant: '', host: rule.host }) ??
+        claimAll(tenantHostObjectNames(name, rule.host), { tenant: name, host: rule.host });
+      if (collision !== undefined) {
+        errors.add(tenant.source, ['spec', 'egress', index, 'host'], 'name-collision', collision);
       }
     });
   }

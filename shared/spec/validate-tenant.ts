@@ -11,6 +11,7 @@ import type { EgressRule, Tenant } from './tenant.js';
 import {
   deniedHostPattern,
   isReservedNamespace,
+  isTopLevelDomainNamespace,
   POD_SECURITY_LABEL_PREFIX,
 } from './tenant-policy.js';
 import { duplicates, specError } from './validation-support.js';
@@ -55,6 +56,14 @@ export function validateTenant(tenant: Tenant, environment?: Environment): SpecE
         namespacePath,
         'namespace-reserved',
         `namespace "${namespace}" is reserved for the platform (Kubernetes, Google and the mesh manage it); give the tenant its own namespace`,
+      ),
+    );
+  } else if (isTopLevelDomainNamespace(namespace)) {
+    errors.push(
+      specError(
+        namespacePath,
+        'namespace-is-tld',
+        `namespace "${namespace}" is a top-level domain: pods resolve "example.${namespace}" through their DNS search path as the Service "example" of namespace "${namespace}", so its owner could capture every tenant's traffic to ".${namespace}" hosts; choose a namespace that is not a top-level domain (e.g. "team-${namespace}")`,
       ),
     );
   }
@@ -146,11 +155,14 @@ function indexLimitedRules(
 ): Pick<EgressRuleIndex, 'limitedByHost' | 'limitedBySuffix'> {
   const limitedByHost = new Map<string, number>();
   const limitedBySuffix = new Map<string, number>();
+  // Suffixes are looked up only for a wildcard passthrough: without one, they are not indexed.
+  const wildcards = rules.some((r) => r.mode === 'passthrough' && r.host.startsWith('*.'));
   rules.forEach((rule, index) => {
     if (rule.mode === 'passthrough' || (rule.paths.length === 0 && rule.methods.length === 0)) {
       return;
     }
     keepFirst(limitedByHost, rule.host, index);
+    if (!wildcards) return;
     // hostCovers("*.S", host): the host's body (a wildcard's without "*") ends with ".S" and is
     // longer than it; every such ".S" is a suffix starting at a dot after the first character.
     const body = rule.host.startsWith('*.') ? rule.host.slice(1) : rule.host;
@@ -168,6 +180,8 @@ function firstLimitedCovered(index: EgressRuleIndex, pattern: string): number {
   const found = candidates.filter((i): i is number => i !== undefined);
   return found.length > 0 ? Math.min(...found) : -1;
 }
+
+const NO_ROUTES: readonly number[] = [];
 
 function checkEgressRules(tenant: Tenant): SpecError[] {
   const errors: SpecError[] = [];
@@ -219,7 +233,7 @@ function checkEgressRules(tenant: Tenant): SpecError[] {
     const duplicate = index.firstByHostMode.get(hostMode);
     const { port } = egressRulePorts(rule);
     const hostPort = `${rule.host}\u0000${port}`;
-    const routes = index.routesByHostPort.get(hostPort) ?? [];
+    const routes = index.routesByHostPort.get(hostPort) ?? NO_ROUTES;
     if (duplicate !== undefined) {
       errors.push(
         specError(
@@ -231,8 +245,10 @@ function checkEgressRules(tenant: Tenant): SpecError[] {
     } else {
       // The first earlier rule on this host and port that routes differently: each way of
       // routing is kept by its first rule, so the smallest such index is the first one.
-      const clashes = routes.filter((i) => !sameTraffic(rules[i]!, rule));
-      const clash = clashes.length > 0 ? Math.min(...clashes) : -1;
+      let clash = -1;
+      for (const i of routes) {
+        if ((clash < 0 || i < clash) && !sameTraffic(rules[i]!, rule)) clash = i;
+      }
       const other = rules[clash];
       if (other) {
         errors.push(

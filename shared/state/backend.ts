@@ -9,6 +9,11 @@ import { PermanentError } from '../errors.js';
 /** Reads and buffered writes of one transaction; every read must come before the first write. */
 export interface DocumentTransaction {
   get<T>(path: string): Promise<T | undefined>;
+  /**
+   * Documents directly in a collection, read in the transaction: a concurrent write to any of
+   * them, or a document added to the collection, makes the transaction retry.
+   */
+  list<T>(collectionPath: string): Promise<T[]>;
   set(path: string, data: object): void;
   delete(path: string): void;
 }

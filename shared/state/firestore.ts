@@ -121,6 +121,10 @@ export class FirestoreDocumentBackend implements DocumentBackend {
         async (transaction) => {
           const tx: DocumentTransaction = {
             get: async <T>(path: string) => dataOf<T>(await transaction.get(this.db.doc(path))),
+            list: async <T>(collectionPath: string) => {
+              const snap = await transaction.get(this.db.collection(collectionPath));
+              return snap.docs.map((doc) => fromFirestore(doc.data()) as T);
+            },
             set: (path, data) => void transaction.set(this.db.doc(path), toFirestore(data)),
             delete: (path) => void transaction.delete(this.db.doc(path)),
           };

@@ -35,14 +35,7 @@ export class MemoryDocumentBackend implements DocumentBackend {
 
   list<T>(collectionPath: string, query: ListQuery = {}): Promise<T[]> {
     return this.serialized(() => {
-      const depth = collectionPath.split('/').length + 1;
-      // Firestore lists by document id when no order is given: sort by path first.
-      let rows = [...this.docs.entries()]
-        .filter(
-          ([path]) => path.startsWith(`${collectionPath}/`) && path.split('/').length === depth,
-        )
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([, doc]) => plain(doc) as Record<string, unknown>);
+      let rows = this.children(collectionPath);
       const where = query.where;
       if (where) rows = rows.filter((row) => row[where.field] === where.equals);
       const orderBy = query.orderBy;
@@ -56,6 +49,15 @@ export class MemoryDocumentBackend implements DocumentBackend {
       }
       return (query.limit === undefined ? rows : rows.slice(0, query.limit)) as T[];
     });
+  }
+
+  /** Documents directly in a collection, in id order (Firestore's order without orderBy). */
+  private children(collectionPath: string): Record<string, unknown>[] {
+    const depth = collectionPath.split('/').length + 1;
+    return [...this.docs.entries()]
+      .filter(([path]) => path.startsWith(`${collectionPath}/`) && path.split('/').length === depth)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, doc]) => plain(doc) as Record<string, unknown>);
   }
 
   create(path: string, data: object): Promise<boolean> {
@@ -84,6 +86,10 @@ export class MemoryDocumentBackend implements DocumentBackend {
         get: async <T>(path: string) => {
           if (writes.size > 0) throw new Error('transaction reads must come before writes');
           return this.read<T>(path);
+        },
+        list: async <T>(collectionPath: string) => {
+          if (writes.size > 0) throw new Error('transaction reads must come before writes');
+          return this.children(collectionPath) as T[];
         },
         set: (path, data) => void writes.set(path, plain(data)),
         delete: (path) => void writes.set(path, null),

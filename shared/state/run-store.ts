@@ -20,7 +20,10 @@ import type {
   StartRunRequest,
   StartRunResult,
   StepRecord,
+  SweepOptions,
+  SweepResult,
 } from './types.js';
+import { DEFAULT_ABANDONED_RUN_SECONDS } from './types.js';
 import {
   envPath,
   expiryAfter,
@@ -65,6 +68,61 @@ function claimFromRecord(run: RunRecord, executionName: string): ExecutionClaimR
     : { claimed: false, holder: run.executionName };
 }
 
+/** A run whose request was never published and whose execution was never started. */
+function neverStarted(run: RunRecord): boolean {
+  return run.status === 'PENDING' && !run.publishedAt && !run.executionName;
+}
+
+/**
+ * Whether the run holding an environment's lease was abandoned by its starter, so a new run may
+ * take the environment over at once (level-based repair, docs/architecture.md "Run state"):
+ * never started, and its start claim (the starter's promise to publish or start it) has expired.
+ * A run with no claim at all (a tenants run between its creation and its claim, a keyed run
+ * whose publish failed, which the client's same-key retry re-drives) is taken over only once
+ * its lease has expired too. A live claim is never taken over.
+ */
+export function abandonedAtStart(run: RunRecord, now: Date, leaseExpired: boolean): boolean {
+  if (!neverStarted(run) || leaseLive(run.executionStart, now)) return false;
+  return run.executionStart !== undefined || leaseExpired;
+}
+
+/** Since when a never-started run has been idle: its claim's expiry, or its last write. */
+function idleSince(run: RunRecord): number {
+  const updated = Date.parse(run.updatedAt);
+  const claim = run.executionStart ? Date.parse(run.executionStart.expiresAt) : Number.NaN;
+  return Number.isNaN(claim) ? updated : Math.max(updated, claim);
+}
+
+/** Whether the sweeper fails `run` at `now` ({@link RunStore.sweepAbandonedRuns}). */
+export function abandonedForSweep(run: RunRecord, now: Date, idleSeconds: number): boolean {
+  return (
+    neverStarted(run) &&
+    !leaseLive(run.executionStart, now) &&
+    now.getTime() - idleSince(run) >= idleSeconds * 1000
+  );
+}
+
+/** `run` failed as abandoned at `now`; `why` ends the message. */
+function failedAbandoned(run: RunRecord, now: Date, why: string): RunRecord {
+  const iso = now.toISOString();
+  const { executionStart: claim, error: _previous, ...rest } = run;
+  const error: ErrorBody = {
+    kind: 'permanent',
+    reason: 'abandoned',
+    message:
+      `run ${run.id} was never started: whoever recorded it stopped before publishing its request or starting its execution` +
+      `${claim ? ` (its start claim expired at ${claim.expiresAt})` : ''}; ${why}`,
+  };
+  return { ...rest, status: 'FAILED', error, finishedAt: iso, updatedAt: iso };
+}
+
+/** The environment's status after its current run failed (as finalize sets it). */
+const STATUS_AFTER_FAILURE: Record<RunRecord['kind'], EnvironmentRecord['status'] | undefined> = {
+  provision: 'FAILED',
+  teardown: 'FAILED',
+  tenants: undefined,
+};
+
 /** The answer to a request whose run already exists: its replay, or a reuse of its key. */
 function replayOf(run: RunRecord, requestHash: string): StartRunResult {
   return run.requestHash === requestHash
@@ -94,7 +152,13 @@ export class DocumentRunStore implements RunStore {
       const refused = request.precondition?.(env);
       if (refused) return { outcome: 'refused', error: refused };
       const now = this.clock.now();
-      if (env && leaseLive(env.lease, now) && env.lease.holder !== runId) {
+      // A holder whose starter crashed before starting it never runs: take the environment over.
+      let abandoned: RunRecord | undefined;
+      if (env?.lease && env.lease.holder !== runId) {
+        const holder = await tx.get<RunRecord>(runPath(env.lease.holder));
+        if (holder && abandonedAtStart(holder, now, !leaseLive(env.lease, now))) abandoned = holder;
+      }
+      if (env && leaseLive(env.lease, now) && env.lease.holder !== runId && !abandoned) {
         if (request.onBusy === 'mark-dirty') {
           tx.set(envPath(request.environmentId), {
             ...env,
@@ -139,9 +203,24 @@ export class DocumentRunStore implements RunStore {
         createdAt: iso,
         updatedAt: iso,
       };
+      if (abandoned) {
+        tx.set(
+          runPath(abandoned.id),
+          failedAbandoned(
+            abandoned,
+            now,
+            `run ${runId} took environment ${request.environmentId} over`,
+          ),
+        );
+      }
       tx.set(envPath(request.environmentId), environment);
       tx.set(runPath(runId), run);
-      return { outcome: 'created', run: plain(run), environment: plain(environment) };
+      return {
+        outcome: 'created',
+        run: plain(run),
+        environment: plain(environment),
+        ...(abandoned ? { abandonedRun: abandoned.id } : {}),
+      };
     });
   }
 
@@ -242,6 +321,45 @@ export class DocumentRunStore implements RunStore {
       const { executionStart: _released, ...rest } = run;
       tx.set(runPath(runId), { ...rest, updatedAt: this.clock.now().toISOString() });
     });
+  }
+
+  async sweepAbandonedRuns(options: SweepOptions = {}): Promise<SweepResult> {
+    const idleSeconds = options.idleSeconds ?? DEFAULT_ABANDONED_RUN_SECONDS;
+    // One equality filter, no order: Firestore's automatic single-field index serves it.
+    const pending = await this.db.list<RunRecord>('runs', {
+      where: { field: 'status', equals: 'PENDING' },
+      limit: options.scan ?? 500,
+    });
+    const candidates = pending
+      .filter((run) => abandonedForSweep(run, this.clock.now(), idleSeconds))
+      .slice(0, options.limit ?? 100);
+    const swept: string[] = [];
+    for (const candidate of candidates) {
+      const failed = await this.db.transaction(async (tx) => {
+        const run = await tx.get<RunRecord>(runPath(candidate.id));
+        const now = this.clock.now();
+        // Checked again: a retry or a redelivery may have started it since the query.
+        if (!run || !abandonedForSweep(run, now, idleSeconds)) return false;
+        const env = await tx.get<EnvironmentRecord>(envPath(run.environment));
+        tx.set(runPath(run.id), failedAbandoned(run, now, 'failed by the sweeper'));
+        if (env) {
+          const holds = env.lease?.holder === run.id;
+          const status = env.currentRun === run.id ? STATUS_AFTER_FAILURE[run.kind] : undefined;
+          if (holds || status) {
+            const { lease, ...rest } = env;
+            tx.set(envPath(env.id), {
+              ...rest,
+              ...(holds || !lease ? {} : { lease }),
+              ...(status ? { status } : {}),
+              updatedAt: now.toISOString(),
+            });
+          }
+        }
+        return true;
+      });
+      if (failed) swept.push(candidate.id);
+    }
+    return { swept, examined: pending.length };
   }
 
   async markPublished(runId: string) {

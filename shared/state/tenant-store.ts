@@ -1,10 +1,18 @@
 import { PermanentError, type ErrorBody } from '../errors.js';
 import { specHash } from '../spec/hash.js';
 import type { Tenant } from '../spec/tenant.js';
-import type { DocumentBackend } from './backend.js';
+import type { DocumentBackend, DocumentTransaction } from './backend.js';
 import { plain } from './hash.js';
-import type { Clock, TenantRecord, TenantStatus, TenantStore } from './types.js';
-import { tenantPath, tenantsPath, withoutUndefined } from './documents.js';
+import type {
+  Clock,
+  EnvironmentRecord,
+  TenantAdmission,
+  TenantAdmissionResult,
+  TenantRecord,
+  TenantStatus,
+  TenantStore,
+} from './types.js';
+import { envPath, tenantPath, tenantsPath, withoutUndefined } from './documents.js';
 
 /** Tenants of an environment (`environments/{env}/tenants/{tenant}`). */
 export class DocumentTenantStore implements TenantStore {
@@ -23,35 +31,73 @@ export class DocumentTenantStore implements TenantStore {
 
   async put(environmentId: string, tenant: Tenant, options: { sourceTime?: string } = {}) {
     const path = tenantPath(environmentId, tenant.metadata.name);
-    const hash = specHash(tenant);
-    const { sourceTime } = options;
     return this.db.transaction(async (tx) => {
       const existing = await tx.get<TenantRecord>(path);
-      // A stale redelivery (older than the stored spec's source) never reverts it.
-      if (
-        existing?.sourceTime !== undefined &&
-        sourceTime !== undefined &&
-        Date.parse(sourceTime) < Date.parse(existing.sourceTime)
-      ) {
-        return { record: existing, changed: false, stale: true };
-      }
-      if (existing && existing.specHash === hash) return { record: existing, changed: false };
-      const now = this.clock.now().toISOString();
-      const record: TenantRecord = {
-        id: tenant.metadata.name,
-        environment: environmentId,
-        spec: tenant,
-        specHash: hash,
-        generation: (existing?.generation ?? 0) + 1,
-        status: 'PENDING',
-        ...(sourceTime !== undefined ? { sourceTime } : {}),
-        ...(existing?.lastAppliedHash ? { lastAppliedHash: existing.lastAppliedHash } : {}),
-        createdAt: existing?.createdAt ?? now,
-        updatedAt: now,
-      };
-      tx.set(path, record);
-      return { record: plain(record), changed: true };
+      return this.write(tx, environmentId, existing, tenant, options.sourceTime);
     });
+  }
+
+  async admit(
+    environmentId: string,
+    tenantId: string,
+    decide: TenantAdmission,
+    options: { sourceTime?: string } = {},
+  ): Promise<TenantAdmissionResult> {
+    tenantPath(environmentId, tenantId); // refuses an id no document may have, before reading
+    return this.db.transaction(async (tx) => {
+      const environment = await tx.get<EnvironmentRecord>(envPath(environmentId));
+      const tenants = await tx.list<TenantRecord>(tenantsPath(environmentId));
+      const decision = decide(environment, tenants);
+      if ('refused' in decision) return { outcome: 'refused' as const, errors: decision.refused };
+      if (decision.tenant.metadata.name !== tenantId) {
+        throw new PermanentError(
+          'tenant-mismatch',
+          `admission of tenant ${tenantId} decided on tenant ${decision.tenant.metadata.name}`,
+        );
+      }
+      const existing = tenants.find((record) => record.id === tenantId);
+      const written = this.write(tx, environmentId, existing, decision.tenant, options.sourceTime);
+      return written.stale
+        ? { outcome: 'stale' as const, record: written.record }
+        : { outcome: 'stored' as const, record: written.record, changed: written.changed };
+    });
+  }
+
+  /**
+   * Writes a tenant's spec in a transaction that read `existing`: a stale source (older than the
+   * stored spec's) never reverts it; an identical spec changes nothing.
+   */
+  private write(
+    tx: DocumentTransaction,
+    environmentId: string,
+    existing: TenantRecord | undefined,
+    tenant: Tenant,
+    sourceTime: string | undefined,
+  ): { record: TenantRecord; changed: boolean; stale?: boolean } {
+    const hash = specHash(tenant);
+    if (
+      existing?.sourceTime !== undefined &&
+      sourceTime !== undefined &&
+      Date.parse(sourceTime) < Date.parse(existing.sourceTime)
+    ) {
+      return { record: existing, changed: false, stale: true };
+    }
+    if (existing && existing.specHash === hash) return { record: existing, changed: false };
+    const now = this.clock.now().toISOString();
+    const record: TenantRecord = {
+      id: tenant.metadata.name,
+      environment: environmentId,
+      spec: tenant,
+      specHash: hash,
+      generation: (existing?.generation ?? 0) + 1,
+      status: 'PENDING',
+      ...(sourceTime !== undefined ? { sourceTime } : {}),
+      ...(existing?.lastAppliedHash ? { lastAppliedHash: existing.lastAppliedHash } : {}),
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+    };
+    tx.set(tenantPath(environmentId, tenant.metadata.name), record);
+    return { record: plain(record), changed: true };
   }
 
   async removeAll(environmentId: string) {

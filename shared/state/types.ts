@@ -95,6 +95,8 @@ export interface RunTrigger {
   buildId?: string;
   /** The client's Idempotency-Key, when it sent one. */
   idempotencyKey?: string;
+  /** The authenticated caller (`user:EMAIL`, `serviceAccount:EMAIL`) of an HTTP request. */
+  caller?: string;
 }
 
 /** `runs/{id}`; its steps live in the subcollection `runs/{id}/steps/{step}`. */
@@ -210,7 +212,17 @@ export interface StartRunRequest {
 
 /** Outcome of {@link RunStore.startRun}. */
 export type StartRunResult =
-  | { outcome: 'created'; run: RunRecord; environment: EnvironmentRecord }
+  | {
+      outcome: 'created';
+      run: RunRecord;
+      environment: EnvironmentRecord;
+      /**
+       * The run that held the environment but was abandoned (its starter crashed before its
+       * request was published or its execution started, and its start claim expired): failed
+       * `abandoned` in the same transaction ({@link abandonedAtStart}).
+       */
+      abandonedRun?: string;
+    }
   /** The idempotency key was seen before with the same request: the earlier run. */
   | { outcome: 'existing'; run: RunRecord }
   /** The idempotency key was seen before with a different request. */
@@ -223,6 +235,32 @@ export type StartRunResult =
   | { outcome: 'not-found' }
   /** The request's precondition refused the environment as stored; nothing was written. */
   | { outcome: 'refused'; error: ErrorBody };
+
+/**
+ * How long a never-started run may sit idle (its start claim expired, or its last write when it
+ * has none) before the sweeper fails it: room for the repairs that come first (a client's
+ * same-key retry, a Pub/Sub redelivery of a tenant event), short enough that nothing stays
+ * PENDING for long. Five minutes.
+ */
+export const DEFAULT_ABANDONED_RUN_SECONDS = 300;
+
+/** Options of {@link RunStore.sweepAbandonedRuns}. */
+export interface SweepOptions {
+  /** Idle time before a never-started run is failed; default {@link DEFAULT_ABANDONED_RUN_SECONDS}. */
+  idleSeconds?: number;
+  /** The most runs failed in one sweep (default 100); the next sweep takes the rest. */
+  limit?: number;
+  /** The most PENDING runs read in one sweep (default 500). */
+  scan?: number;
+}
+
+/** Outcome of {@link RunStore.sweepAbandonedRuns}. */
+export interface SweepResult {
+  /** Ids of the runs failed `abandoned` by this sweep. */
+  swept: string[];
+  /** How many PENDING runs the sweep read. */
+  examined: number;
+}
 
 /** Outcome of a lease acquisition. */
 export type LeaseResult =
@@ -322,6 +360,18 @@ export interface TenantStore {
     tenant: Tenant,
     options?: { sourceTime?: string },
   ): Promise<{ record: TenantRecord; changed: boolean; stale?: boolean }>;
+  /**
+   * Admits a tenant in ONE transaction: reads the environment and all its tenants, lets
+   * `decide` (pure; it may run more than once) refuse or return the tenant to store, and stores
+   * it as {@link put} would. Nothing is written when refused or stale; a concurrent admission
+   * that would change what `decide` saw makes this one retry.
+   */
+  admit(
+    environmentId: string,
+    tenantId: string,
+    decide: TenantAdmission,
+    options?: { sourceTime?: string },
+  ): Promise<TenantAdmissionResult>;
   /** Deletes every tenant record of an environment (its teardown ended): none reattaches. */
   removeAll(environmentId: string): Promise<number>;
   /** Records the outcome of applying a tenant. */
@@ -337,6 +387,23 @@ export interface TenantStore {
     },
   ): Promise<void>;
 }
+
+/**
+ * The admission decision of {@link TenantStore.admit}, against the environment and its tenants
+ * as the transaction read them: the tenant to store, or why not.
+ */
+export type TenantAdmission = (
+  environment: EnvironmentRecord | undefined,
+  tenants: readonly TenantRecord[],
+) => { tenant: Tenant } | { refused: ErrorBody[] };
+
+/** Outcome of {@link TenantStore.admit}. */
+export type TenantAdmissionResult =
+  | { outcome: 'stored'; record: TenantRecord; changed: boolean }
+  /** An older source than the stored spec's: nothing written. */
+  | { outcome: 'stale'; record: TenantRecord }
+  /** `decide` refused: nothing written. */
+  | { outcome: 'refused'; errors: ErrorBody[] };
 
 /** `runs/{id}`, `runs/{id}/steps/{step}` and `messages/{id}`. */
 export interface RunStore {
@@ -378,6 +445,15 @@ export interface RunStore {
   ): Promise<ExecutionStartResult>;
   /** Drops `token`'s start claim after a failed start, so a redelivery may start at once. */
   releaseExecutionStart(runId: string, token: string): Promise<void>;
+  /**
+   * Fails every run nothing will ever start (a starter crashed between recording the run and
+   * publishing its request or starting its execution): PENDING, never published, no execution,
+   * its start claim expired or absent, and idle for `idleSeconds` since its claim expired or its
+   * last write. Each run is failed with reason `abandoned` in its own transaction (checked again
+   * there), which also releases the environment's lease if the run still holds it and, when the
+   * run is the environment's current provision or teardown run, sets the environment FAILED.
+   */
+  sweepAbandonedRuns(options?: SweepOptions): Promise<SweepResult>;
   /** Records that the run's request was published (`publishedAt`); false for an unknown run. */
   markPublished(runId: string): Promise<boolean>;
   /** Terminal status of the run (SUCCEEDED or FAILED). */

@@ -8,6 +8,7 @@ import type {
 import { PermanentError } from '../errors.js';
 import { objectKey } from '../plan/kube-object.js';
 import { desiredMeshObjects, gatewayServiceHost } from '../plan/mesh/index.js';
+import { MANAGED_BY_VALUE, OWNER_LABELS } from '../spec/constants.js';
 import type { Environment } from '../spec/environment.js';
 import {
   bindStep,
@@ -70,6 +71,59 @@ async function clientFor(ctx: StepContext, deps: KubeStepDependencies): Promise<
 }
 
 /**
+ * Why the live egress gateway namespace is not the environment's own, or undefined when it is
+ * (or does not exist yet). The product creates it with the ownership labels
+ * (`app.kubernetes.io/managed-by=egress-provisioner`,
+ * `egress.provisioner.dev/environment=<environment>`) and no tenant label; anything else (created
+ * by someone else, by another environment, or a tenant's namespace) is not adopted. istio-system
+ * and kube-system, which the mesh and Kubernetes create, are only labelled, never checked here.
+ */
+export function gatewayNamespaceOwnerProblem(
+  live: LiveObject | undefined,
+  environment: string,
+): string | undefined {
+  if (!live) return undefined;
+  const labels = live.metadata.labels ?? {};
+  const tenant = labels[OWNER_LABELS.tenant];
+  if (
+    labels[OWNER_LABELS.managedBy] === MANAGED_BY_VALUE &&
+    labels[OWNER_LABELS.environment] === environment &&
+    tenant === undefined
+  ) {
+    return undefined;
+  }
+  if (labels[OWNER_LABELS.managedBy] !== MANAGED_BY_VALUE) {
+    return `not created by egress-provisioner (${OWNER_LABELS.managedBy}=${labels[OWNER_LABELS.managedBy] ?? '(none)'})`;
+  }
+  return tenant !== undefined
+    ? `${OWNER_LABELS.environment}=${labels[OWNER_LABELS.environment] ?? '(none)'}, ${OWNER_LABELS.tenant}=${tenant}: a tenant's namespace`
+    : `${OWNER_LABELS.environment}=${labels[OWNER_LABELS.environment] ?? '(none)'}`;
+}
+
+/**
+ * Refuses (PermanentError('not-owned'), before anything is written) an egress gateway namespace
+ * that exists without the environment's ownership labels: a forced server-side apply would take
+ * it over, put the gateway in it, and teardown would then delete it with whatever it holds.
+ */
+async function refuseForeignGatewayNamespace(
+  client: KubeObjectClient,
+  env: Environment,
+): Promise<void> {
+  const name = env.spec.mesh.egressGateway.namespace;
+  const live = await client.read({ apiVersion: 'v1', kind: 'Namespace', name });
+  const problem = gatewayNamespaceOwnerProblem(live, env.metadata.name);
+  if (problem === undefined) return;
+  throw new PermanentError(
+    'not-owned',
+    `namespace "${name}" already exists and is not the egress gateway namespace of environment "${env.metadata.name}" (${problem}); the product does not adopt it: delete it, label it ${OWNER_LABELS.managedBy}=${MANAGED_BY_VALUE} and ${OWNER_LABELS.environment}=${env.metadata.name} if it is this environment's, or choose another spec.mesh.egressGateway.namespace`,
+    {
+      resource: objectKey({ kind: 'Namespace', metadata: { name } }),
+      field: 'spec.mesh.egressGateway.namespace',
+    },
+  );
+}
+
+/**
  * Step `mesh-config`: applies the mesh objects (namespaces, egress gateway, PeerAuthentication,
  * Gateway, egress DestinationRule, Telemetry, allow-nothing policy) and prunes the ones no
  * longer desired. Until mesh-ready reports REVISION_READY it applies them without the gateway
@@ -93,6 +147,7 @@ export async function ensureMeshConfig(
   const env = ctx.environment;
   const gw = env.spec.mesh.egressGateway;
   const client = await clientFor(ctx, deps);
+  await refuseForeignGatewayNamespace(client, env);
   let revisionReady = isRevisionReady(ctx.upstream['mesh-ready']);
   if (!revisionReady) {
     // REVISION_READY is a latch: once the gateway was deployed, a missing or stale mesh-ready

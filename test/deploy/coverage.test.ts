@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { deployActions } from '../../deploy/actions.js';
 import { checkCoverage, type CoverageInput } from '../../deploy/coverage.js';
 import { parseHcl } from '../../deploy/hcl.js';
 import { adapterMethodsInSource, loadCoverageInput, ROOT } from './inputs.js';
@@ -443,5 +444,142 @@ describe("least privilege of the workflows' own calls (issue 16 finding 8)", () 
     expect(problems).toContain(
       'function egress-api: egress-workflows is its invoker (run.invoker) but no workflow invokes it',
     );
+  });
+});
+
+describe('Cloud Scheduler jobs: the target, its invokers, the deploy actions and infra/', () => {
+  const scheduler = 'egress-scheduler@coverage-project.iam.gserviceaccount.com';
+  /** The input with the job changed, and the deploy actions built from that plan. */
+  const withJob = (
+    edit: Partial<CoverageInput['plan']['schedulerJobs'][number]>,
+  ): CoverageInput => {
+    const plan = {
+      ...input.plan,
+      schedulerJobs: input.plan.schedulerJobs.map((j) => ({ ...j, ...edit })),
+    };
+    return { ...input, plan, actions: deployActions(plan) };
+  };
+
+  it('holds egress-sweep-runs to sweep-runs, egress-scheduler its only invoker, created by the deploy', () => {
+    expect(input.plan.schedulerJobs.map((j) => [j.name, j.target, j.oidcServiceAccount])).toEqual([
+      ['egress-sweep-runs', 'egress-sweep-runs', scheduler],
+    ]);
+    expect(checkCoverage(input).problems).toEqual([]);
+  });
+
+  it('fails when a job calls a function the manifest does not deploy', () => {
+    const plan = {
+      ...input.plan,
+      functions: input.plan.functions.filter((f) => f.entryPoint !== 'sweep-runs'),
+    };
+    expect(checkCoverage({ ...input, plan }).problems).toContain(
+      'Scheduler job egress-sweep-runs calls egress-sweep-runs, which deploy/manifest.ts does not deploy',
+    );
+  });
+
+  it("fails when the job's account is not among the function's invokers, or invokes more", () => {
+    const plan = {
+      ...input.plan,
+      functions: input.plan.functions.map((f) =>
+        f.entryPoint === 'sweep-runs'
+          ? { ...f, invokers: [] }
+          : f.entryPoint === 'finalize'
+            ? { ...f, invokers: [...f.invokers, scheduler] }
+            : f,
+      ),
+    };
+    const actions = deployActions(plan);
+    expect(checkCoverage({ ...input, plan, actions }).problems).toEqual([
+      `Scheduler job egress-sweep-runs: its account ${scheduler} is not an invoker (run.invoker) of egress-sweep-runs`,
+      `function egress-finalize: ${scheduler} is its invoker but no Scheduler job of it calls it`,
+    ]);
+  });
+
+  it('fails when the job uses another URL, a short deadline, or an account that holds roles', () => {
+    expect(
+      checkCoverage(withJob({ uri: 'https://example.com/sweep', attemptDeadlineSeconds: 60 }))
+        .problems,
+    ).toEqual([
+      'Scheduler job egress-sweep-runs in infra/ lacks attempt_deadline 60s',
+      'Scheduler job egress-sweep-runs does not call egress-sweep-runs at its run.app URL https://egress-sweep-runs-123456789.us-central1.run.app',
+      'Scheduler job egress-sweep-runs: attempt deadline 60s is shorter than the 300s egress-sweep-runs may run',
+    ]);
+    const plan = {
+      ...input.plan,
+      serviceAccounts: input.plan.serviceAccounts.map((sa) =>
+        sa.key === 'scheduler'
+          ? {
+              ...sa,
+              grants: [
+                { role: 'roles/datastore.user', scope: { kind: 'project' as const }, why: 'x' },
+              ],
+            }
+          : sa,
+      ),
+    };
+    expect(checkCoverage({ ...input, plan }).problems).toEqual([
+      'infra/ does not grant roles/datastore.user to egress-scheduler (project)',
+      'Scheduler job egress-sweep-runs: its account egress-scheduler must hold no role (its ID token reaches egress-sweep-runs), but holds roles/datastore.user',
+    ]);
+  });
+
+  it('fails when the deploy actions never create the job, or never update it', () => {
+    const actions = input.actions.filter((a) => a.kind !== 'gcloud-upsert');
+    expect(checkCoverage({ ...input, actions }).problems).toEqual([
+      'Scheduler job egress-sweep-runs is never created by egressctl deploy',
+    ]);
+    const createOnly = input.actions.map((a) =>
+      a.kind === 'gcloud-upsert' ? { ...a, update: a.create } : a,
+    );
+    expect(checkCoverage({ ...input, actions: createOnly }).problems).toEqual([
+      'Scheduler job egress-sweep-runs: egressctl deploy does not update it when it exists',
+    ]);
+    const unauthenticated = input.actions.map((a) =>
+      a.kind === 'gcloud-upsert'
+        ? { ...a, create: a.create.filter((f) => !f.startsWith('--oidc-service-account-email=')) }
+        : a,
+    );
+    expect(checkCoverage({ ...input, actions: unauthenticated }).problems).toEqual([
+      `gcloud scheduler jobs create http egress-sweep-runs lacks --oidc-service-account-email=${scheduler}`,
+    ]);
+  });
+
+  it('fails when infra/ lacks the job, gives it another account or audience, or lacks the API', async () => {
+    const noJob = await withTerraform('infra/scheduler.tf', (t) =>
+      t.replace('name        = "egress-sweep-runs"', 'name        = "egress-sweep"'),
+    );
+    expect(checkCoverage(noJob).problems).toEqual([
+      'Scheduler job egress-sweep-runs is not declared in infra/',
+    ]);
+    const otherAccount = await withTerraform('infra/scheduler.tf', (t) =>
+      t.replace(
+        'service_account_email = google_service_account.scheduler.email',
+        'service_account_email = google_service_account.finalize.email',
+      ),
+    );
+    expect(checkCoverage(otherAccount).problems).toEqual([
+      'Scheduler job egress-sweep-runs in infra/ has no oidc_token of egress-scheduler',
+    ]);
+    const otherAudience = await withTerraform('infra/scheduler.tf', (t) =>
+      t.replace('audience              = local.sweep_runs_url', 'audience = "https://example.com"'),
+    );
+    expect(checkCoverage(otherAudience).problems).toEqual([
+      "Scheduler job egress-sweep-runs in infra/: the oidc_token audience is not the function's URL",
+    ]);
+    const noApi = await withTerraform('infra/apis.tf', (t) =>
+      t.replace('    "cloudscheduler.googleapis.com",\n', ''),
+    );
+    expect(checkCoverage(noApi).problems).toEqual([
+      'infra/ does not enable cloudscheduler.googleapis.com (local.service_apis)',
+    ]);
+    const noActAs = await withTerraform('infra/service-accounts.tf', (t) =>
+      t.replace(
+        /resource "google_service_account_iam_member" "build_acts_as_scheduler"[\s\S]*?\n\}\n/,
+        '',
+      ),
+    );
+    expect(checkCoverage(noActAs).problems).toEqual([
+      'infra/ does not grant roles/iam.serviceAccountUser to egress-build (service-account)',
+    ]);
   });
 });

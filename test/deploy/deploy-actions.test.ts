@@ -7,7 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployActions, envVarsFlag, functionDeployArgs } from '../../deploy/actions.js';
+import {
+  deployActions,
+  describeCommand,
+  envVarsFlag,
+  functionDeployArgs,
+  schedulerJobAction,
+} from '../../deploy/actions.js';
 import { executeActions, type GcloudRunner } from '../../deploy/execute.js';
 import { deploymentPlan } from '../../deploy/manifest.js';
 import { loadReconcileDocuments, runDeploy } from '../../cli/commands/deploy.js';
@@ -85,17 +91,97 @@ describe('generated gcloud command lines', () => {
     const actions = deployActions(plan, { documents, buildId: 'b-1' });
     const commands = Object.keys(gcloudFlags.commands).sort((a, b) => b.length - a.length);
     let checked = 0;
-    for (const action of actions) {
-      if (action.kind !== 'gcloud') continue;
-      const line = action.args.join(' ');
+    const lines = actions.flatMap((action) =>
+      action.kind === 'gcloud'
+        ? [action.args]
+        : action.kind === 'gcloud-upsert'
+          ? [action.probe, action.create, action.update]
+          : [],
+    );
+    for (const args of lines) {
+      const line = args.join(' ');
       const command = commands.find((c) => line.startsWith(`${c} `));
       expect(command, line).toBeDefined();
-      for (const arg of action.args.filter((a) => a.startsWith('--'))) {
+      for (const arg of args.filter((a) => a.startsWith('--'))) {
         expect(gcloudFlags.commands[command!], `${command}: ${arg}`).toContain(arg.split('=')[0]);
       }
       checked++;
     }
     expect(checked).toBeGreaterThan(30);
+    expect(lines.some((a) => a.slice(0, 3).join(' ') === 'scheduler jobs create')).toBe(true);
+  });
+
+  it('schedules sweep-runs every 5 minutes with an ID token of egress-scheduler, its only invoker', () => {
+    const scheduler = 'egress-scheduler@svc-project.iam.gserviceaccount.com';
+    const url = 'https://egress-sweep-runs-42.europe-west1.run.app';
+    const sweep = plan.functions.find((f) => f.entryPoint === 'sweep-runs')!;
+    expect(sweep).toMatchObject({ url, ingress: 'internal-only', invokers: [scheduler] });
+    expect(plan.serviceAccounts.find((a) => a.email === scheduler)?.grants).toEqual([]);
+    // Only sweep-runs lets the scheduler account in.
+    expect(plan.functions.filter((f) => f.invokers.includes(scheduler)).map((f) => f.name)).toEqual(
+      ['egress-sweep-runs'],
+    );
+    expect(plan.schedulerJobs).toEqual([
+      {
+        name: 'egress-sweep-runs',
+        schedule: '*/5 * * * *',
+        timeZone: 'Etc/UTC',
+        target: 'egress-sweep-runs',
+        uri: url,
+        audience: url,
+        httpMethod: 'POST',
+        oidcServiceAccount: scheduler,
+        attemptDeadlineSeconds: 300,
+        description: 'Fails runs abandoned pending by a crashed start and frees their environment.',
+      },
+    ]);
+    const flags = [
+      '--project=svc-project',
+      '--location=europe-west1',
+      '--schedule=*/5 * * * *',
+      '--time-zone=Etc/UTC',
+      `--uri=${url}`,
+      '--http-method=POST',
+      `--oidc-service-account-email=${scheduler}`,
+      `--oidc-token-audience=${url}`,
+      '--attempt-deadline=300s',
+      '--description=Fails runs abandoned pending by a crashed start and frees their environment.',
+      '--quiet',
+    ];
+    const action = schedulerJobAction(plan, plan.schedulerJobs[0]!);
+    expect(action).toMatchObject({
+      kind: 'gcloud-upsert',
+      probe: [
+        'scheduler',
+        'jobs',
+        'describe',
+        'egress-sweep-runs',
+        '--project=svc-project',
+        '--location=europe-west1',
+        '--format=value(name)',
+      ],
+      create: ['scheduler', 'jobs', 'create', 'http', 'egress-sweep-runs', ...flags],
+      update: ['scheduler', 'jobs', 'update', 'http', 'egress-sweep-runs', ...flags],
+    });
+    expect(describeCommand(action)).toMatch(
+      /^if gcloud scheduler jobs describe egress-sweep-runs .* >\/dev\/null; then gcloud scheduler jobs update http egress-sweep-runs .*'--schedule=\*\/5 \* \* \* \*'.*; else gcloud scheduler jobs create http egress-sweep-runs .*; fi$/,
+    );
+    // After the function and its invoker binding: the job's first call finds both.
+    const actions = deployActions(plan);
+    const at = (match: (a: (typeof actions)[number]) => boolean) => actions.findIndex(match);
+    const job = at((a) => a.kind === 'gcloud-upsert');
+    const binding = at(
+      (a) =>
+        a.kind === 'gcloud' &&
+        a.args[1] === 'add-invoker-policy-binding' &&
+        a.args[2] === 'egress-sweep-runs' &&
+        a.args.includes(`--member=serviceAccount:${scheduler}`),
+    );
+    expect(binding).toBeGreaterThan(0);
+    expect(job).toBeGreaterThan(binding);
+    expect(
+      deployActions(plan, { reconcileOnly: true }).some((a) => a.kind === 'gcloud-upsert'),
+    ).toBe(false);
   });
 
   it('switches --set-env-vars to an alternate delimiter when a value holds a comma', () => {
@@ -103,29 +189,26 @@ describe('generated gcloud command lines', () => {
     expect(envVarsFlag({ A: '1' })).toBe('--set-env-vars=A=1');
   });
 
-  it('reconciles the tutorial specs: each Environment POSTed, each Tenant published, keyed by hash and build', async () => {
+  it('reconciles the tutorial specs: each Environment POSTed, each Tenant PUT, keyed by hash and build', async () => {
     const documents = await loadReconcileDocuments(join(ROOT, 'examples/tutorial'));
     const actions = deployActions(plan, { documents, buildId: 'build-7', reconcileOnly: true });
-    const posts = actions.filter((a) => a.kind === 'post-environment');
-    expect(posts).toHaveLength(1);
-    expect(posts[0]).toMatchObject({
-      url: 'https://egress-api-42.europe-west1.run.app/v1/environments',
-      idempotencyKey: expect.stringMatching(/^[0-9a-f]{64}:build-7$/),
-    });
-    const publishes = actions.filter(
-      (a) => a.kind === 'gcloud' && a.args[1] === 'topics' && a.args[2] === 'publish',
-    );
-    expect(publishes.map((a) => (a.kind === 'gcloud' ? a.args.at(-1) : ''))).toEqual([
-      expect.stringMatching(
-        /^--attribute=environment=tutorial,idempotencyKey=[0-9a-f]{64}:build-7$/,
-      ),
-      expect.stringMatching(
-        /^--attribute=environment=tutorial,idempotencyKey=[0-9a-f]{64}:build-7$/,
-      ),
+    const requests = actions.filter((a) => a.kind === 'api-request');
+    expect(requests.map((a) => (a.kind === 'api-request' ? [a.method, a.url] : []))).toEqual([
+      ['POST', 'https://egress-api-42.europe-west1.run.app/v1/environments'],
+      ['PUT', 'https://egress-api-42.europe-west1.run.app/v1/environments/tutorial/tenants/team-x'],
+      ['PUT', 'https://egress-api-42.europe-west1.run.app/v1/environments/tutorial/tenants/team-y'],
     ]);
+    for (const request of requests) {
+      expect(request).toMatchObject({
+        audience: 'https://egress-api-42.europe-west1.run.app',
+        idempotencyKey: expect.stringMatching(/^[0-9a-f]{64}:build-7$/),
+      });
+    }
+    // Nothing is published: tenants go through the API as the build's own principal.
+    expect(actions.some((a) => a.kind === 'gcloud' && a.args.includes('publish'))).toBe(false);
     // Without a build id the key is the hash alone: an unchanged spec returns the existing run.
     const again = deployActions(plan, { documents, reconcileOnly: true });
-    expect(again.find((a) => a.kind === 'post-environment')).toMatchObject({
+    expect(again.find((a) => a.kind === 'api-request')).toMatchObject({
       idempotencyKey: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
   });
@@ -192,6 +275,60 @@ describe('executing the actions', () => {
     );
   });
 
+  it('creates a missing Scheduler job, updates an existing one, and stops on any other describe failure', async () => {
+    const action = schedulerJobAction(plan, plan.schedulerJobs[0]!);
+    const runWith = async (describe: { code: number; stderr: string }) => {
+      const ran: string[] = [];
+      const gcloud: GcloudRunner = async (args) => {
+        ran.push(args.slice(0, 4).join(' '));
+        return args[2] === 'describe'
+          ? { ...describe, stdout: describe.code === 0 ? 'projects/p/locations/l/jobs/j\n' : '' }
+          : { code: 0, stdout: '', stderr: '' };
+      };
+      const lines: string[] = [];
+      const result = await executeActions([action], {
+        gcloud,
+        fetch,
+        log: (l) => lines.push(l),
+        root: ROOT,
+      }).then(
+        () => 'ok',
+        (error: Error) => error.message,
+      );
+      return { ran, result, lines };
+    };
+    const missing = await runWith({
+      code: 1,
+      stderr: 'ERROR: (gcloud.scheduler.jobs.describe) NOT_FOUND: Job not found.',
+    });
+    expect(missing.ran).toEqual([
+      'scheduler jobs describe egress-sweep-runs',
+      'scheduler jobs create http',
+    ]);
+    expect(missing.result).toBe('ok');
+    expect(missing.lines).toEqual([describeCommand(action)]);
+    const existing = await runWith({ code: 0, stderr: '' });
+    expect(existing.ran).toEqual([
+      'scheduler jobs describe egress-sweep-runs',
+      'scheduler jobs update http',
+    ]);
+    const denied = await runWith({
+      code: 1,
+      stderr:
+        "ERROR: (gcloud.scheduler.jobs.describe) PERMISSION_DENIED: The principal lacks IAM permission 'cloudscheduler.jobs.get'",
+    });
+    expect(denied.ran).toEqual(['scheduler jobs describe egress-sweep-runs']);
+    expect(denied.result).toMatch(/^schedule egress-sweep-runs .* failed:\n.*PERMISSION_DENIED/);
+    // A failing create or update stops the deploy with its output.
+    const failing: GcloudRunner = async (args) =>
+      args[2] === 'describe'
+        ? { code: 1, stdout: '', stderr: 'NOT_FOUND' }
+        : { code: 1, stdout: '', stderr: 'INVALID_ARGUMENT: bad schedule' };
+    await expect(
+      executeActions([action], { gcloud: failing, fetch, log: () => {}, root: ROOT }),
+    ).rejects.toThrow(/gcloud scheduler jobs create http: INVALID_ARGUMENT: bad schedule/);
+  });
+
   it('POSTs environments with an ID token and the idempotency key, and fails on a refusal', async () => {
     const local = deploymentPlan({
       project: 'svc-project',
@@ -201,7 +338,7 @@ describe('executing the actions', () => {
     });
     const documents = await loadReconcileDocuments(join(ROOT, 'examples/tutorial'));
     const actions = deployActions(local, { documents, buildId: 'b9', reconcileOnly: true }).filter(
-      (a) => a.kind === 'post-environment',
+      (a) => a.kind === 'api-request' && a.method === 'POST',
     );
     const gcloud: GcloudRunner = async (args) =>
       args[0] === 'auth'
@@ -290,7 +427,7 @@ describe('executing the actions', () => {
       'svc-project',
       '--format=value(projectNumber)',
     ]);
-    expect(out.join('')).toContain('deployed: 12 functions, 3 workflows; reconciled 0 spec(s)');
+    expect(out.join('')).toContain('deployed: 13 functions, 3 workflows; reconciled 0 spec(s)');
     await expect(
       runDeploy({
         project: 'svc-project',
@@ -333,6 +470,9 @@ describe('egressctl deploy (CLI)', () => {
     );
     expect(stdout).toMatch(
       /^gcloud workflows deploy provision-environment --source=workflows\/provision-environment.yaml /m,
+    );
+    expect(stdout).toMatch(
+      /^if gcloud scheduler jobs describe egress-sweep-runs --project=svc-project --location=us-central1 .*; then gcloud scheduler jobs update http egress-sweep-runs .*--oidc-service-account-email=egress-scheduler@svc-project\.iam\.gserviceaccount\.com --oidc-token-audience=https:\/\/egress-sweep-runs-9\.us-central1\.run\.app .*; else gcloud scheduler jobs create http egress-sweep-runs .*; fi$/m,
     );
     expect(stdout).not.toMatch(/roles\/(owner|editor|viewer)\b/);
   });

@@ -256,7 +256,7 @@ describe('provisioning the tutorial environment on the local stack', { timeout: 
     ]);
   });
 
-  it('egressctl up --once attaches, publishes both tenants, and the run ends SUCCEEDED with both APPLIED and team-x granted on the bucket', async () => {
+  it('egressctl up --once attaches, PUTs both tenants, and the run ends SUCCEEDED with both APPLIED and team-x granted on the bucket', async () => {
     expect(firstRun).toBeDefined();
     const result = await runCli([
       'up',
@@ -271,7 +271,7 @@ describe('provisioning the tutorial environment on the local stack', { timeout: 
       '0.2',
     ]);
     expect(result.stdout).toContain(`attached to the local stack of ${stateDir}`);
-    expect(result.stdout).toContain('published team-x, team-y to tenant-requests');
+    expect(result.stdout).toContain('tenants: team-x accepted, team-y accepted');
     expect(result.stdout).toMatch(
       // The heading names the matrix's source: the tenants step's record, or the specs.
       /reachability \((recorded by the tenants step from the live cluster|desired state compiled from the specs)\):\nURL +team-x +team-y/,

@@ -1,13 +1,6 @@
-import { generateKeyPairSync, createSign } from 'node:crypto';
-import { OAuth2Client } from 'google-auth-library';
 import request from 'supertest';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  getTestServer,
-  googleIdTokenVerifier,
-  overrideContext,
-  type FunctionsContext,
-} from '../../functions/testing.js';
+import { getTestServer, type FunctionsContext } from '../../functions/testing.js';
 import { parseTenant } from '../../shared/spec/index.js';
 import { dumpFirestore } from '../support/firestore-dump.js';
 import {
@@ -16,6 +9,7 @@ import {
   useFunctionsTestEnv,
   type FunctionsTestEnv,
 } from '../support/functions-env.js';
+import { requireIdTokens, signedIdToken } from '../support/id-tokens.js';
 
 // The emulators run on two cores shared by many suites: contention makes them slow, not wrong.
 vi.setConfig({ testTimeout: 90_000, hookTimeout: 120_000 });
@@ -374,38 +368,9 @@ describe('reading, planning and deleting', () => {
 });
 
 describe('authentication', () => {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-  const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const token = (claims: Record<string, unknown>) => {
-    const head = b64({ alg: 'RS256', typ: 'JWT', kid: 'local-key' });
-    const now = Math.floor(Date.now() / 1000);
-    const body = b64({ iss: 'https://accounts.google.com', iat: now, exp: now + 600, ...claims });
-    const signature = createSign('RSA-SHA256')
-      .update(`${head}.${body}`)
-      .sign(privateKey, 'base64url');
-    return `${head}.${body}.${signature}`;
-  };
+  const token = signedIdToken;
 
-  beforeEach(() => {
-    // google-auth-library's own verifyIdToken, with certificates served locally instead of Google's.
-    const client = new OAuth2Client();
-    client.getFederatedSignonCertsAsync = async () =>
-      ({ certs: { 'local-key': pem }, format: 'PEM' }) as unknown as Awaited<
-        ReturnType<OAuth2Client['getFederatedSignonCertsAsync']>
-      >;
-    overrideContext({
-      config: {
-        ...base.config,
-        auth: {
-          mode: 'google-id-token',
-          audience: 'https://api.example',
-          allowedEmails: ['ok@example.com'],
-        },
-      },
-      verifier: googleIdTokenVerifier('https://api.example', client),
-    });
-  });
+  beforeEach(() => requireIdTokens(base, ['ok@example.com']));
 
   it('requires a valid Google-signed ID token for the allowed caller', async () => {
     const get = (authorization?: string) => {

@@ -5,80 +5,22 @@
  * verifyIdToken against certificates served locally; the api runs in the functions framework on
  * the Firestore and Pub/Sub emulators.
  */
-import { createSign, generateKeyPairSync } from 'node:crypto';
-import { OAuth2Client } from 'google-auth-library';
 import request from 'supertest';
 import { describe, expect, it, vi } from 'vitest';
-import {
-  getTestServer,
-  googleIdTokenVerifier,
-  overrideContext,
-  type FunctionsContext,
-} from '../../functions/testing.js';
+import { getTestServer } from '../../functions/testing.js';
 import { dumpFirestore } from '../support/firestore-dump.js';
-import {
-  environmentRequest,
-  pullAll,
-  useFunctionsTestEnv,
-  type FunctionsTestEnv,
-} from '../support/functions-env.js';
+import { environmentRequest, pullAll } from '../support/functions-env.js';
+import { idToken, useIdTokenApi } from '../support/id-tokens.js';
 
 // The emulators run on two cores shared by many suites: contention makes them slow, not wrong.
 vi.setConfig({ testTimeout: 90_000, hookTimeout: 120_000 });
 
-const AUDIENCE = 'https://api.example';
 const ALICE = 'alice@example.com';
 const BOB = 'bob@example.com';
 const ROBOT = 'robot@tutorial-project.iam.gserviceaccount.com';
 
-const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-
-/** A Google-style ID token for `email`, signed with the locally served key. */
-function idToken(email: string): string {
-  const head = b64({ alg: 'RS256', typ: 'JWT', kid: 'local-key' });
-  const now = Math.floor(Date.now() / 1000);
-  const body = b64({
-    iss: 'https://accounts.google.com',
-    aud: AUDIENCE,
-    iat: now,
-    exp: now + 600,
-    email,
-    email_verified: true,
-  });
-  const signature = createSign('RSA-SHA256')
-    .update(`${head}.${body}`)
-    .sign(privateKey, 'base64url');
-  return `${head}.${body}.${signature}`;
-}
-
-let env: FunctionsTestEnv;
-let base: FunctionsContext;
+const api = useIdTokenApi();
 const server = () => getTestServer('api');
-
-useFunctionsTestEnv(
-  (started) => {
-    env = started;
-    base = started.ctx;
-  },
-  async () => {
-    await pullAll(env.pubsub, env.requests);
-    // google-auth-library's own verifyIdToken, with certificates served locally.
-    const client = new OAuth2Client();
-    client.getFederatedSignonCertsAsync = async () =>
-      ({ certs: { 'local-key': pem }, format: 'PEM' }) as unknown as Awaited<
-        ReturnType<OAuth2Client['getFederatedSignonCertsAsync']>
-      >;
-    overrideContext({
-      config: {
-        ...base.config,
-        auth: { mode: 'google-id-token', audience: AUDIENCE, allowedEmails: [] },
-      },
-      verifier: googleIdTokenVerifier(AUDIENCE, client),
-    });
-  },
-);
 
 const post = (email: string, spec: Record<string, unknown> = {}) =>
   request(server())
@@ -93,17 +35,17 @@ const del = (email: string) =>
 
 /** Ends the run that holds environment tutorial, so the next request is not answered busy. */
 async function settle(): Promise<void> {
-  const stored = await base.stores.environments.get('tutorial');
+  const stored = await api.ctx.stores.environments.get('tutorial');
   const holder = stored?.lease?.holder;
   if (!holder) throw new Error('environment tutorial holds no lease');
-  await base.stores.runs.finish(holder, 'SUCCEEDED');
-  await base.stores.environments.releaseLease('tutorial', holder);
-  await pullAll(env.pubsub, env.requests);
+  await api.ctx.stores.runs.finish(holder, 'SUCCEEDED');
+  await api.ctx.stores.environments.releaseLease('tutorial', holder);
+  await pullAll(api.env.pubsub, api.env.requests);
 }
 
 /** Sends `attempt` and expects 403 not-environment-admin naming `caller`, with nothing written. */
 async function expectRefused(caller: string, attempt: () => Promise<request.Response>) {
-  const before = await dumpFirestore(env.db);
+  const before = await dumpFirestore(api.env.db);
   const res = await attempt();
   expect([res.status, res.body.kind, res.body.reason]).toEqual([
     403,
@@ -112,15 +54,15 @@ async function expectRefused(caller: string, attempt: () => Promise<request.Resp
   ]);
   expect(res.body.message).toContain(caller);
   expect(res.body.message).toContain('environment tutorial');
-  expect(await dumpFirestore(env.db)).toEqual(before);
-  expect(await pullAll(env.pubsub, env.requests)).toEqual([]);
+  expect(await dumpFirestore(api.env.db)).toEqual(before);
+  expect(await pullAll(api.env.pubsub, api.env.requests)).toEqual([]);
 }
 
 describe('environment admins', () => {
   it('records the creator; another caller may neither change nor delete the environment', async () => {
     const created = await post(ALICE);
     expect(created.status).toBe(202);
-    expect((await base.stores.environments.get('tutorial'))?.createdBy).toBe(`user:${ALICE}`);
+    expect((await api.ctx.stores.environments.get('tutorial'))?.createdBy).toBe(`user:${ALICE}`);
     await settle();
 
     await expectRefused(`user:${BOB}`, () => post(BOB, { apis: ['dns.googleapis.com'] }));
@@ -142,7 +84,7 @@ describe('environment admins', () => {
     // bob, now an admin, may update (the creator stays an admin even when not listed).
     const updated = await post(BOB, { admins: [`serviceAccount:${ROBOT}`] });
     expect(updated.status).toBe(202);
-    const stored = await base.stores.environments.get('tutorial');
+    const stored = await api.ctx.stores.environments.get('tutorial');
     expect(stored?.createdBy).toBe(`user:${ALICE}`);
     expect(stored?.spec.spec.admins).toEqual([`serviceAccount:${ROBOT}`]);
     await settle();
@@ -151,18 +93,33 @@ describe('environment admins', () => {
     expect((await del(ROBOT)).status).toBe(202);
   });
 
-  it('lets anyone authenticated read, and create an environment anew after it was deleted', async () => {
+  it('lets only its admins and viewers read; anyone may create it anew after it was deleted', async () => {
     expect((await post(ALICE)).status).toBe(202);
-    const read = await request(server())
-      .get('/v1/environments/tutorial')
-      .set('Authorization', `Bearer ${idToken(BOB)}`);
-    expect(read.status).toBe(200);
+    const read = (email: string, path = '/v1/environments/tutorial') =>
+      request(server())
+        .get(path)
+        .set('Authorization', `Bearer ${idToken(email)}`);
+    const runId = (await api.ctx.stores.environments.get('tutorial'))?.lease?.holder;
+    for (const path of [
+      '/v1/environments/tutorial',
+      '/v1/environments/tutorial/tenants',
+      `/v1/runs/${runId}`,
+    ]) {
+      const refused = await read(BOB, path);
+      expect([refused.status, refused.body.reason], path).toEqual([403, 'not-environment-reader']);
+      expect((await read(ALICE, path)).status, path).toBe(200);
+    }
     await settle();
+    expect((await post(ALICE, { viewers: [`user:${BOB}`] })).status).toBe(202);
+    expect((await read(BOB)).status).toBe(200);
+    // A viewer reads; it does not change.
+    await settle();
+    await expectRefused(`user:${BOB}`, () => del(BOB));
     expect((await del(ALICE)).status).toBe(202);
     await settle();
     // The teardown ran to its end (finalize marks the environment DELETED).
-    await base.stores.environments.update('tutorial', { status: 'DELETED' });
+    await api.ctx.stores.environments.update('tutorial', { status: 'DELETED' });
     expect((await post(BOB)).status).toBe(202);
-    expect((await base.stores.environments.get('tutorial'))?.createdBy).toBe(`user:${BOB}`);
+    expect((await api.ctx.stores.environments.get('tutorial'))?.createdBy).toBe(`user:${BOB}`);
   });
 });

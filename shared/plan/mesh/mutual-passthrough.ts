@@ -9,6 +9,7 @@
  * Each passthrough host gets its own Service, Gateway and DestinationRule (all selecting the
  * same gateway pods), so the mesh-config step's objects stay independent of tenants.
  */
+import { PermanentError } from '../../errors.js';
 import type { Environment } from '../../spec/environment.js';
 import type { KubeObject } from '../kube-object.js';
 import type { HostGrants, TenantGrant } from './grants.js';
@@ -48,6 +49,14 @@ function fnv1a(text: string): number {
  */
 export function allocateMutualPorts(hosts: readonly string[]): Map<string, number> {
   const { first, count } = MUTUAL_PASSTHROUGH_PORTS;
+  // Past `count` hosts the probe below would never find a free port: refuse instead of hanging.
+  if (new Set(hosts).size > count) {
+    throw new PermanentError(
+      'invalid-argument',
+      `${new Set(hosts).size} passthrough hosts need more than the ${count} gateway ports wrapped passthrough has (${first}-${first + count - 1}); use fewer passthrough hosts or passthroughMode plain`,
+      { field: 'spec.mesh.passthroughMode' },
+    );
+  }
   const taken = new Set<number>();
   const ports = new Map<string, number>();
   for (const host of [...hosts].sort()) {

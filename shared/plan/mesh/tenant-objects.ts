@@ -4,7 +4,7 @@ import type { Environment } from '../../spec/environment.js';
 import type { Tenant } from '../../spec/tenant.js';
 import { PermanentError } from '../../errors.js';
 import type { KubeObject } from '../kube-object.js';
-import { compileGrants, type HostGrants, type TenantGrant } from './grants.js';
+import { compileGrants, groupGrants, type HostGrants, type TenantGrant } from './grants.js';
 import {
   authorizationPolicy,
   destinationRule,
@@ -24,7 +24,11 @@ import {
   type NetworkPolicyPeer,
 } from './kubernetes-builders.js';
 import type { MeshObjectsOptions } from './mesh-objects.js';
-import { allocateMutualPorts, mutualPassthrough } from './mutual-passthrough.js';
+import {
+  allocateMutualPorts,
+  MUTUAL_PASSTHROUGH_PORTS,
+  mutualPassthrough,
+} from './mutual-passthrough.js';
 import {
   GATEWAY_PORTS,
   GATEWAY_SELECTOR,
@@ -125,6 +129,38 @@ export function desiredTenantObjects(
   for (const tenant of present)
     objects.push(...tenantOwnObjects(env, tenant, present, revisionReady));
   return sortObjects(objects);
+}
+
+/**
+ * Throws exactly what {@link desiredTenantObjects} would throw for the same environment and
+ * tenants (the same PermanentError, first one first), without building the objects: grouping
+ * the grants refuses what the gateway cannot route, wrapped passthrough refuses more hosts than
+ * it has ports, and each host's ServiceEntry ports, in the same host order, refuse a port
+ * carrying two protocols. Nothing else on that path throws, so
+ * validation asks this instead of compiling thousands of objects
+ * (test/shared/plan/mesh/expressible.test.ts compares the two).
+ */
+export function checkTenantObjects(env: Environment, tenants: readonly Tenant[]): void {
+  const { hosts } = groupGrants(env, tenants);
+  if (env.spec.mesh.passthroughMode === 'istio-mutual') {
+    const passthroughHosts = [...hosts.values()].filter((h) => h.passthrough).map((h) => h.host);
+    if (passthroughHosts.length > MUTUAL_PASSTHROUGH_PORTS.count) {
+      allocateMutualPorts(passthroughHosts);
+    }
+  }
+  // The compile checks hosts in name order and stops at the first refusal: that is the refused
+  // host with the least name, found without sorting every host.
+  let refused: HostGrants | undefined;
+  for (const grants of hosts.values()) {
+    if (refused !== undefined && grants.host > refused.host) continue;
+    try {
+      servicePortProtocols(grants);
+    } catch (error) {
+      if (!(error instanceof PermanentError)) throw error;
+      refused = grants;
+    }
+  }
+  if (refused !== undefined) servicePortProtocols(refused);
 }
 
 /**
@@ -276,9 +312,19 @@ function hostObjects(env: Environment, grants: HostGrants, mutualPort?: number):
 
 /** The ports a host's ServiceEntry declares: exactly those its granted modes use. */
 function serviceEntryPorts(grants: HostGrants): ServiceEntryPort[] {
-  const ports = new Map<number, ServiceEntryPort['protocol']>();
+  return servicePortProtocols(grants)
+    .sort(([a], [b]) => a - b)
+    .map(([number, protocol]) => ({ number, name: portName(number, protocol), protocol }));
+}
+
+/**
+ * Each port of a host's ServiceEntry with its protocol, in first-use order; throws when one port
+ * would carry two protocols. At most four ports, so a list rather than a Map.
+ */
+function servicePortProtocols(grants: HostGrants): Array<[number, ServiceEntryPort['protocol']]> {
+  const ports: Array<[number, ServiceEntryPort['protocol']]> = [];
   const add = (number: number, protocol: ServiceEntryPort['protocol']) => {
-    const existing = ports.get(number);
+    const existing = ports.find(([n]) => n === number)?.[1];
     if (existing !== undefined && existing !== protocol) {
       throw new PermanentError(
         'invalid-argument',
@@ -286,7 +332,7 @@ function serviceEntryPorts(grants: HostGrants): ServiceEntryPort[] {
         { field: 'spec.egress[].port' },
       );
     }
-    ports.set(number, protocol);
+    if (existing === undefined) ports.push([number, protocol]);
   };
   if (grants.http) {
     add(grants.http.port, 'HTTP');
@@ -296,9 +342,7 @@ function serviceEntryPorts(grants: HostGrants): ServiceEntryPort[] {
     add(grants.passthrough.port, 'TLS');
     add(grants.passthrough.targetPort, 'TLS');
   }
-  return [...ports.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([number, protocol]) => ({ number, name: portName(number, protocol), protocol }));
+  return ports;
 }
 
 function portName(number: number, protocol: ServiceEntryPort['protocol']): string {

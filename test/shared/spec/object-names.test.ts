@@ -55,6 +55,37 @@ describe('object names derived from tenants and hosts', () => {
     }
   });
 
+  it('lists, per host and per pair, exactly the names the single-name functions derive', () => {
+    // hostObjectNames and tenantHostObjectNames compute the slug once (validation runs them for
+    // thousands of rules); they must stay the same names as the functions the compiler calls.
+    const hosts = [
+      'example.com',
+      'a-b.com',
+      '*.example.org',
+      'to.ext.com',
+      `${'a'.repeat(60)}.com`,
+    ];
+    for (const host of hosts) {
+      expect(hostObjectNames(host)).toEqual([
+        { kind: 'ServiceEntry', name: hostServiceEntryName(host) },
+        { kind: 'VirtualService', name: hostVirtualServiceName(host) },
+        { kind: 'DestinationRule', name: originationRuleName(host) },
+        { kind: 'DestinationRule', name: mutualObjectName(host) },
+        { kind: 'Service', name: mutualObjectName(host) },
+        { kind: 'Gateway', name: mutualObjectName(host) },
+      ]);
+      for (const tenant of ['team-x', 'a--b', 't'.repeat(63)]) {
+        expect(tenantHostObjectNames(tenant, host)).toEqual([
+          { kind: 'AuthorizationPolicy', name: tenantHostPolicyName(tenant, host) },
+          { kind: 'AuthorizationPolicy', name: tenantPassthroughPolicyName(tenant, host) },
+        ]);
+      }
+    }
+    expect(hostServiceEntryName('*.example.org')).toMatch(
+      /^wildcard-example-org-ext--[0-9a-f]{12}$/,
+    );
+  });
+
   it('is injective over generated (tenant, host) pairs (property loop)', () => {
     // Tenants and hosts built from the fragments that made names collide before: hyphens,
     // dots, the scheme's own words, long labels.

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseEnvironment, SpecValidationError, parseTenant } from '../../../shared/spec/index.js';
+import {
+  hostNameProblem,
+  parseEnvironment,
+  SpecValidationError,
+  parseTenant,
+} from '../../../shared/spec/index.js';
 
 const environment = parseEnvironment({
   apiVersion: 'egress.provisioner.dev/v1alpha1',
@@ -69,5 +74,34 @@ describe('egress rule checks over thousands of rules', () => {
         { host: 'api.example.org', mode: 'tls-origination', paths: ['/v1'] },
       ]),
     ).toEqual([]);
+  });
+});
+
+// hostNameProblem settles plain names with one regex before its label-by-label checks; the
+// names at the regex's edges get the precise answers.
+describe('hostNameProblem on the edges of its plain-name shortcut', () => {
+  it.each([
+    ['example.com', undefined],
+    ['1.example.com', undefined],
+    ['a.b', undefined],
+    [`${'a'.repeat(63)}.com`, undefined],
+    ['example.1com', 'invalid-host'],
+    ['example.123', 'invalid-host'],
+    ['-a.example.com', 'invalid-host'],
+    ['a-.example.com', 'invalid-host'],
+    [`${'a'.repeat(64)}.com`, 'invalid-host'],
+    ['Example.com', 'invalid-host'],
+    ['example.com.', 'invalid-host'],
+    ['a..com', 'invalid-host'],
+    ['com', 'bare-tld'],
+    ['*.example.com', undefined],
+    ['*.com', 'wildcard-too-broad'],
+    ['a.*.com', 'wildcard-position'],
+    ['x.local', 'host-not-external'],
+    ['metadata.google.internal', 'host-not-external'],
+    ['api.kube-system', 'host-not-external'],
+    [`${'a.'.repeat(126)}com`, 'host-too-long'],
+  ])('%s: %s', (host, rule) => {
+    expect(hostNameProblem(host)?.rule).toBe(rule);
   });
 });

@@ -381,6 +381,55 @@ export function describeStoreContract(
       );
     });
 
+    it('admits a tenant in one transaction: decides on what it read, writes nothing when refused', async () => {
+      const { stores } = await subject();
+      await stores.runs.startRun(provision());
+      await stores.tenants.put('tutorial', tenantDoc('team-x'));
+      const seen: string[][] = [];
+      const refused = await stores.tenants.admit('tutorial', 'team-y', (environment, tenants) => {
+        seen.push([environment?.id ?? 'none', ...tenants.map((t) => t.id)]);
+        return { refused: [{ kind: 'forbidden', reason: 'no', message: 'no' }] };
+      });
+      expect(refused).toEqual({
+        outcome: 'refused',
+        errors: [{ kind: 'forbidden', reason: 'no', message: 'no' }],
+      });
+      expect(seen.at(-1)).toEqual(['tutorial', 'team-x']);
+      expect(await stores.tenants.get('tutorial', 'team-y')).toBeUndefined();
+
+      const admitted = await stores.tenants.admit('tutorial', 'team-y', () => ({
+        tenant: tenantDoc('team-y'),
+      }));
+      expect(admitted).toMatchObject({
+        outcome: 'stored',
+        changed: true,
+        record: { generation: 1 },
+      });
+      const again = await stores.tenants.admit('tutorial', 'team-y', () => ({
+        tenant: tenantDoc('team-y'),
+      }));
+      expect(again).toMatchObject({ outcome: 'stored', changed: false, record: { generation: 1 } });
+      // A decision about another tenant than the one admitted is a programming error.
+      await expect(
+        stores.tenants.admit('tutorial', 'team-z', () => ({ tenant: tenantDoc('team-y') })),
+      ).rejects.toMatchObject({ reason: 'tenant-mismatch' });
+    });
+
+    it('admits one of two concurrent tenants whose admissions exclude each other', async () => {
+      const { stores } = await subject();
+      // Each admission refuses when any other tenant is stored: serializable, one wins.
+      const alone = (name: string) => (_env: unknown, tenants: readonly { id: string }[]) =>
+        tenants.some((t) => t.id !== name)
+          ? { refused: [{ kind: 'conflict' as const, reason: 'taken', message: 'taken' }] }
+          : { tenant: tenantDoc(name) };
+      const results = await Promise.all([
+        stores.tenants.admit('tutorial', 'team-a', alone('team-a')),
+        stores.tenants.admit('tutorial', 'team-b', alone('team-b')),
+      ]);
+      expect(results.map((r) => r.outcome).sort()).toEqual(['refused', 'stored']);
+      expect(await stores.tenants.list('tutorial')).toHaveLength(1);
+    });
+
     it('records a message id once, even when delivered concurrently', async () => {
       const { stores, clock } = await subject();
       const record = {

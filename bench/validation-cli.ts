@@ -1,0 +1,50 @@
+/**
+ * `npm run bench:validation [-- --runs N]`: the validation benchmark (bench/validation.ts).
+ * Exit 0 when it ran, 2 on a bad option (with the option and the rule named).
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_VALIDATION_OPTIONS, runValidationBenchmark } from './validation.js';
+
+function integer(option: string, min: number, max: number) {
+  return (raw: string): number => {
+    const value = Number(raw);
+    if (raw.trim() === '' || !Number.isInteger(value) || value < min || value > max) {
+      throw new InvalidArgumentError(
+        `${option} must be an integer from ${min} to ${max}, got "${raw}"`,
+      );
+    }
+    return value;
+  };
+}
+
+const program = new Command('bench:validation')
+  .description(
+    'Time parseTenant + specSetProblems for 1k-8k egress rules over 1-1,000 tenants of examples/tutorial, against the 100 ms target',
+  )
+  .option(
+    '--runs <n>',
+    'timed runs per case',
+    integer('--runs', 1, 100),
+    DEFAULT_VALIDATION_OPTIONS.runs,
+  )
+  .option(
+    '--warmup <n>',
+    'untimed runs per case first',
+    integer('--warmup', 0, 100),
+    DEFAULT_VALIDATION_OPTIONS.warmup,
+  )
+  .exitOverride();
+
+let runs: number;
+let warmup: number;
+try {
+  program.parse();
+  ({ runs, warmup } = program.opts<{ runs: number; warmup: number }>());
+} catch (error) {
+  const code = (error as { exitCode?: number }).exitCode ?? 2;
+  process.exit(code === 0 ? 0 : 2);
+}
+
+runValidationBenchmark({ ...DEFAULT_VALIDATION_OPTIONS, runs, warmup }, (line) =>
+  process.stdout.write(`${line}\n`),
+);
