@@ -73,7 +73,7 @@ async function changeTenant(
   req: Request,
   res: Response,
   caller: string,
-  change: Pick<TenantChange, 'environmentId' | 'tenantName' | 'change'>,
+  change: Pick<TenantChange, 'environmentId' | 'change'> & { tenantName: string },
 ): Promise<void> {
   const key = idempotencyKey(req);
   const ifGeneration = ifMatchGeneration(req);
@@ -81,10 +81,9 @@ async function changeTenant(
     ? callerScopedKey(caller, `tenant ${change.environmentId}/${change.tenantName} ${key}`)
     : `api ${randomUUID()}`;
   const keyed = key ? await ctx.stores.runs.get(runIdFor(runKey)) : undefined;
-  const name = change.tenantName!;
   const admitted = await ctx.stores.tenants.admit(
     change.environmentId,
-    name,
+    change.tenantName,
     tenantAdmission({
       ...change,
       environmentField: 'environmentId',

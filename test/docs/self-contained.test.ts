@@ -4,7 +4,7 @@
  * markdown link resolves to a file of the repository.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -34,14 +34,39 @@ const THIRD_PARTY_COPIES: readonly RegExp[] = [
   /^test\/fixtures\/gcp-sim\/golden-shapes\.json$/,
 ];
 
+/** Folders that are never the repository's own files (.gitignore's, and tools a build adds). */
+const NOT_OURS = new Set([
+  '.git',
+  'node_modules',
+  'dist',
+  '.local',
+  'coverage',
+  '.terraform',
+  '.tools',
+]);
+
+/**
+ * The files of a tree without git (Cloud Build may check a source out without `.git`): every
+ * file outside the folders above, skipping ignored logs and state files.
+ */
+function walkedFiles(): string[] {
+  return (readdirSync(ROOT, { recursive: true, encoding: 'utf8' }) as string[])
+    .filter((file) => !file.split('/').some((segment) => NOT_OURS.has(segment)))
+    .filter((file) => !/(\.log|\.tfstate(\..*)?|(^|\/)\.env(\..*)?)$/.test(file));
+}
+
 /** Tracked files, plus new ones not ignored (the tree as a commit would hold it). */
 function repositoryFiles(): string[] {
-  const out = execFileSync(
-    'git',
-    ['ls-files', '-z', '--cached', '--others', '--exclude-standard'],
-    { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
-  );
-  const files = [...new Set(out.split('\0').filter(Boolean))];
+  const listed = existsSync(join(ROOT, '.git'))
+    ? execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+      })
+        .split('\0')
+        .filter(Boolean)
+    : walkedFiles();
+  const files = [...new Set(listed)];
   // A file moved or deleted in the working tree is still listed until the move is committed;
   // an untracked link to a folder (a linked node_modules) is listed as a file: neither is read.
   return files
