@@ -9,8 +9,10 @@ import { isDeepStrictEqual } from 'node:util';
 import type { KubeApiServer } from './api-server.js';
 import { addressOf, apiVersionOf, metadataOf, type WriteContext } from './resource-request.js';
 import { splitApiVersion } from './resource-types.js';
-import { badRequest, invalid, KubeApiError, notFound } from './status-errors.js';
+import { badRequest, invalid, KubeApiError, notFound, type StatusCause } from './status-errors.js';
 import { causesFromSchemaErrors, validateObjectMeta } from './validation.js';
+import { builtinCauses } from './validation/index.js';
+import { crdRuleCauses } from './cel/index.js';
 import { isPlainObject, type JsonObject } from '../../shared/lib/json.js';
 
 /** Checks that the body is an object of the URL's kind and names the URL's object. */
@@ -80,14 +82,47 @@ export function pruneUnknownFields(context: WriteContext, object: JsonObject): v
     for (const path of removed) context.warnings.push(`unknown field "${path}"`);
 }
 
-/** 422 naming every invalid field: ObjectMeta rules and the kind's schema. */
-function validate(server: KubeApiServer, context: WriteContext, object: JsonObject): void {
+/** Causes without repeats (`ErrorList.ToAggregate` drops identical messages). */
+function uniqueCauses(causes: StatusCause[]): StatusCause[] {
+  const seen = new Set<string>();
+  return causes.filter((cause) => {
+    const key = `${cause.field ?? ''}: ${cause.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
+ * 422 naming every invalid field: ObjectMeta rules, the kind's schema, and the built-in kind's
+ * own validation (`validation/`).
+ */
+function validate(
+  server: KubeApiServer,
+  context: WriteContext,
+  object: JsonObject,
+  previous?: JsonObject,
+): void {
   const { type, version } = context.request;
   const metadata = metadataOf(object);
-  const causes = [
+  const decoded = causesFromSchemaErrors(type.validate(version, object), object);
+  // A value of the wrong type fails decoding: only the schema's cause names that field.
+  const mistyped = new Set(
+    decoded.filter((cause) => cause.reason === 'FieldValueTypeInvalid').map((cause) => cause.field),
+  );
+  const own = builtinCauses(type.group, type.kind, object, previous).filter(
+    (cause) => !mistyped.has(cause.field),
+  );
+  // kube-apiserver words a built-in kind's errors itself: its cause replaces the schema's.
+  const schema = decoded.filter(
+    (cause) => mistyped.has(cause.field) || !own.some((mine) => mine.field === cause.field),
+  );
+  const causes = uniqueCauses([
     ...validateObjectMeta(metadata, server.strategies.of(type).nameRule),
-    ...causesFromSchemaErrors(type.validate(version, object), object),
-  ];
+    ...schema,
+    ...own,
+  ]);
+  causes.push(...crdRuleCauses(context, object, previous, causes));
   if (causes.length > 0) throw invalid(type.group, type.kind, String(metadata.name ?? ''), causes);
 }
 
@@ -154,7 +189,7 @@ export function commitWrite(
   for (const key of ['selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'])
     delete metadata[key];
   if (!context.statusWrite) strategy.resetStatus(next, previous);
-  validate(server, context, next);
+  validate(server, context, next, previous);
   if (previous && isDeepStrictEqual(comparable(previous), comparable(next))) return previous;
   metadata.resourceVersion = context.dryRun
     ? (previousMetadata?.resourceVersion ?? '0')

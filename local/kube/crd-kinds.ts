@@ -111,7 +111,7 @@ export function loadCrdKinds(): CrdKind[] {
 /**
  * Rewrites the Kubernetes extensions ajv does not know into plain JSON schema:
  * `x-kubernetes-int-or-string` becomes `anyOf: [integer, string]`; CEL rules
- * (`x-kubernetes-validations`) are dropped — the simulator does not evaluate CEL.
+ * (`x-kubernetes-validations`) are dropped here and evaluated by `cel/crd-rules.ts`.
  */
 function toAjvSchema(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(toAjvSchema);

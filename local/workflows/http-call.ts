@@ -1,5 +1,6 @@
 import { WorkflowException, workflowError } from './errors.js';
 import { HttpTransportError, type WorkflowHttpClient } from './http.js';
+import { HTTP_RESPONSE_SIZE_LIMIT, overLimit } from './limits.js';
 import { decodeJsonText } from './stdlib/index.js';
 import {
   encodeJson,
@@ -79,6 +80,11 @@ export async function httpCall(
     if (err instanceof HttpTransportError) throw transportError(name, target, err);
     throw err;
   }
+  if (response.body.length > HTTP_RESPONSE_SIZE_LIMIT.value)
+    throw workflowError(
+      'ResourceLimitError',
+      `${name}: ${overLimit(HTTP_RESPONSE_SIZE_LIMIT, response.body.length, 'bytes')}`,
+    );
   const responseHeaders: WfMap = new Map(Object.entries(response.headers).map(([k, v]) => [k, v]));
   const result: WfMap = new Map<string, WfValue>([
     ['code', BigInt(response.status)],

@@ -1,5 +1,7 @@
 import { isMap as isYamlMap, isScalar, isSeq, type Node as YamlNode, type Pair } from 'yaml';
 import { checkCalls } from './call-check.js';
+import { WorkflowLoadError } from './errors.js';
+import { overLimit, SOURCE_SIZE_LIMIT } from './limits.js';
 import type { Param, Step, Subworkflow, Template, Workflow } from './model.js';
 import { rootScope, StepParser } from './step-parser.js';
 import type { WfValue } from './values.js';
@@ -15,6 +17,11 @@ interface Options {
  * interpreter does not support is refused here with the step name and line, never skipped.
  */
 export function loadWorkflow(source: string, options: Options = {}): Workflow {
+  const bytes = Buffer.byteLength(source, 'utf8');
+  if (bytes > SOURCE_SIZE_LIMIT.value)
+    throw new WorkflowLoadError(overLimit(SOURCE_SIZE_LIMIT, bytes, 'bytes'), {
+      filename: options.filename,
+    });
   return new Loader(new YamlSource(source, options.filename)).load();
 }
 

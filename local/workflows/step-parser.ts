@@ -15,6 +15,12 @@ import type {
   SwitchBranch,
   Template,
 } from './model.js';
+import {
+  ASSIGNMENTS_LIMIT,
+  overLimit,
+  PARALLEL_BRANCHES_LIMIT,
+  SWITCH_CONDITIONS_LIMIT,
+} from './limits.js';
 import { parseRetryPolicy } from './retry-parser.js';
 import type { Entries, YamlSource } from './yaml-source.js';
 
@@ -207,6 +213,8 @@ export class StepParser {
   private assignments(node: YamlNode | null, step: string): Assignment[] {
     if (!isSeq(node) || node.items.length === 0)
       this.source.fail('"assign" must be a non-empty list of single-key maps', node, step);
+    if (node.items.length > ASSIGNMENTS_LIMIT.value)
+      this.source.fail(overLimit(ASSIGNMENTS_LIMIT, node.items.length, 'assignments'), node, step);
     return (node.items as Array<YamlNode | null>).map((item) => {
       if (!isYamlMap(item) || item.items.length !== 1)
         this.source.fail('each assignment is a single-key map "- name: value"', item, step);
@@ -273,6 +281,12 @@ export class StepParser {
   private switchBranches(node: YamlNode | null, step: string, scope: StepScope): SwitchBranch[] {
     if (!isSeq(node) || node.items.length === 0)
       this.source.fail('"switch" must be a non-empty list of conditions', node, step);
+    if (node.items.length > SWITCH_CONDITIONS_LIMIT.value)
+      this.source.fail(
+        overLimit(SWITCH_CONDITIONS_LIMIT, node.items.length, 'conditions'),
+        node,
+        step,
+      );
     return (node.items as Array<YamlNode | null>).map((item) => {
       if (!isYamlMap(item))
         this.source.fail('each switch entry is a map with "condition"', item, step);
@@ -403,6 +417,12 @@ export class StepParser {
     const branchesNode = keys.get('branches')!.value;
     if (!isSeq(branchesNode) || branchesNode.items.length < 2)
       this.source.fail('"branches" must list at least two branches', branchesNode, step);
+    if (branchesNode.items.length > PARALLEL_BRANCHES_LIMIT.value)
+      this.source.fail(
+        overLimit(PARALLEL_BRANCHES_LIMIT, branchesNode.items.length, 'branches'),
+        branchesNode,
+        step,
+      );
     const branches = (branchesNode.items as Array<YamlNode | null>).map((item) => {
       if (!isYamlMap(item) || item.items.length !== 1)
         this.source.fail(

@@ -16,6 +16,7 @@ import {
   parseExpression,
   type Expr,
 } from './expression.js';
+import { EXPRESSION_LENGTH_LIMIT, overLimit } from './limits.js';
 import type { Template } from './model.js';
 import type { WfValue } from './values.js';
 
@@ -106,6 +107,12 @@ export class YamlSource {
         const trimmed = v.trim();
         if (trimmed.startsWith('${') && trimmed.endsWith('}')) {
           const text = trimmed.slice(2, -1);
+          if ([...text].length > EXPRESSION_LENGTH_LIMIT.value)
+            this.fail(
+              overLimit(EXPRESSION_LENGTH_LIMIT, [...text].length, 'characters'),
+              node,
+              step,
+            );
           let expr: Expr;
           try {
             expr = parseExpression(text);

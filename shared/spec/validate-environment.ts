@@ -13,6 +13,7 @@ import {
 } from './cidr.js';
 import type { Environment } from './environment.js';
 import { reservedServiceAccountReason } from './grant-policy.js';
+import { unknownRoleErrors } from './roles.js';
 import { formatPath, type SpecError } from './spec-error.js';
 import {
   isReservedNamespace,
@@ -38,6 +39,21 @@ export function validateEnvironment(env: Environment): SpecError[] {
     ...checkServiceAccountsAndPools(env),
     ...checkDnsZones(env),
     ...checkGatewayNamespace(env),
+    ...checkRoles(env),
+  ];
+}
+
+/** Every role the environment names must exist: node service account roles, the grant policy. */
+function checkRoles(env: Environment): SpecError[] {
+  return [
+    ...env.spec.nodeServiceAccounts.roles.flatMap((role, index) =>
+      unknownRoleErrors(role, ['spec', 'nodeServiceAccounts', 'roles', index]),
+    ),
+    ...env.spec.tenancy.grants.flatMap((grant, grantIndex) =>
+      grant.roles.flatMap((role, index) =>
+        unknownRoleErrors(role, ['spec', 'tenancy', 'grants', grantIndex, 'roles', index]),
+      ),
+    ),
   ];
 }
 

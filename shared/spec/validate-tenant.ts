@@ -6,6 +6,7 @@
 import { OWNER_LABELS } from './constants.js';
 import { egressRulePorts, ISTIO_RESERVED_PORT_RANGE, tenantNamespace } from './egress.js';
 import type { Environment } from './environment.js';
+import { unknownRoleErrors } from './roles.js';
 import type { SpecError } from './spec-error.js';
 import type { EgressRule, Tenant } from './tenant.js';
 import {
@@ -315,6 +316,11 @@ function checkWorkloadIdentity(tenant: Tenant, environment?: Environment): SpecE
       ),
     );
   }
+  bindings.forEach((binding, index) => {
+    binding.grants.forEach((grant, grantIndex) => {
+      errors.push(...unknownRoleErrors(grant.role, [...base, index, 'grants', grantIndex, 'role']));
+    });
+  });
   if (environment) {
     const nodeAccounts = environment.spec.nodeServiceAccounts;
     bindings.forEach((binding, index) => {

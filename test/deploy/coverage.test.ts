@@ -1,4 +1,4 @@
-import { skipWithout } from '../support/binaries.js';
+import { binaryPath, skipWithout } from '../support/binaries.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
@@ -8,7 +8,7 @@ import { checkCoverage, type CoverageInput } from '../../deploy/coverage.js';
 import { parseHcl } from '../../deploy/hcl.js';
 import { adapterMethodsInSource, loadCoverageInput, ROOT } from './inputs.js';
 
-const TERRAFORM = '/usr/local/bin/terraform';
+const TERRAFORM = binaryPath('terraform', '/usr/local/bin/terraform');
 let input: CoverageInput;
 
 beforeAll(async () => {

@@ -1,4 +1,21 @@
 import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+/**
+ * The path of the `name` binary a suite runs: the first `name` on PATH (Cloud Build's test step
+ * installs kubectl and terraform into /workspace/.tools/bin and puts it on PATH), else `fallback`,
+ * where the CI machine image ships it. Give the result to {@link skipWithout}.
+ * test/deploy/cloudbuild.test.ts finds the suites' binaries by these calls: name them literally.
+ */
+export function binaryPath(name: string, fallback: string): string {
+  return (
+    (process.env.PATH ?? '')
+      .split(delimiter)
+      .filter(Boolean)
+      .map((dir) => join(dir, name))
+      .find((path) => existsSync(path)) ?? fallback
+  );
+}
 
 /**
  * Whether a suite that needs the binary at `path` must be skipped: only on a developer's machine

@@ -2,6 +2,7 @@ import { GoogleApiError, invalidField } from '../api-error.js';
 import { type SimRequest } from '../handler.js';
 import { type Json } from '../store.js';
 import { blocksOverlap, type Ipv4Block, nthAddress } from '../../../shared/lib/ip.js';
+import { checkFirewallRule } from './compute-firewall.js';
 import { lastSegment, parseCidr, requireName, requireString } from './shared.js';
 import { base, computeLink, kinds, resolveComputeRef, resourcePath } from './compute-operations.js';
 /**
@@ -152,6 +153,7 @@ export function buildFirewall(req: SimRequest, resource: Json): Json {
       "Invalid value for field 'resource.allowed': exactly one of 'allowed' or 'denied' must be set.",
     );
   }
+  checkFirewallRule(resource);
   const direction = (resource.direction as string | undefined) ?? 'INGRESS';
   if (direction === 'EGRESS' && resource.sourceRanges) {
     throw invalidField(

@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { GoogleApiError, invalidField } from '../api-error.js';
 import { ok, type Reply, type SimRequest } from '../handler.js';
 import { ORIGIN, type Json, type SimStore } from '../store.js';
-import { resolveComputeRef } from './compute.js';
+import { computeLink, resolveComputeRef } from './compute.js';
+import { checkMasterRange, checkWorkloadPool } from './container-validation.js';
 import { nthAddress } from '../../../shared/lib/ip.js';
 import { parseCidr, requireName } from './shared.js';
 import {
@@ -155,10 +156,17 @@ export async function createCluster(req: SimRequest): Promise<Reply> {
         'master_ipv4_cidr_block must be a /28 range.',
       );
     }
+    checkMasterRange(
+      req.store,
+      master,
+      computeLink(networkRef),
+      'cluster.privateClusterConfig.masterIpv4CidrBlock',
+    );
     privateConfig.privateEndpoint = nthAddress(master, 2);
   } else if (privateInput.enablePrivateNodes) {
     privateConfig.privateEndpoint = '172.16.0.2';
   }
+  checkWorkloadPool(input.workloadIdentityConfig, loc.project, 'cluster.workloadIdentityConfig');
   const networkConfigInput = (input.networkConfig as Json | undefined) ?? {};
   if (
     networkConfigInput.defaultEnablePrivateNodes !== undefined &&

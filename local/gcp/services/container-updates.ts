@@ -10,6 +10,7 @@ import {
   type Location,
 } from './container-operations.js';
 import { labelFingerprintOf } from './container-clusters.js';
+import { checkWorkloadPool } from './container-validation.js';
 /** container v1 cluster updates: one ClusterUpdate field, resource labels, network policy. */
 
 /**
@@ -53,6 +54,11 @@ function clusterFieldsFor(cluster: Json, field: string, value: unknown): Json {
       return { addonsConfig: addons };
     }
     case 'desiredWorkloadIdentityConfig':
+      checkWorkloadPool(
+        value,
+        /\/projects\/([^/]+)\//.exec(String(cluster.selfLink))?.[1] ?? '',
+        'update.desiredWorkloadIdentityConfig',
+      );
       return { workloadIdentityConfig: structuredClone(value) };
     case 'desiredReleaseChannel':
       return { releaseChannel: structuredClone(value) };

@@ -3,6 +3,7 @@ import { ok, type HandlerTable, type SimRequest } from '../handler.js';
 import { durationMs } from '../latency.js';
 import type { Json, SimStore } from '../store.js';
 import { resolveComputeRef } from './compute.js';
+import { checkCnameConflicts, checkRecordData } from './dns-records.js';
 import { deepMerge, requireName, requireString } from './shared.js';
 
 /**
@@ -78,6 +79,7 @@ function applyChange(req: SimRequest, zoneKeyValue: string, zone: Json, body: Js
       }
     });
   check(additions, 'additions');
+  additions.forEach((record, i) => checkRecordData(record, `entity.change.additions[${i}]`));
   check(deletions, 'deletions');
   // All-or-nothing: check every deletion and addition against the state before applying any.
   const remaining = new Map(
@@ -103,6 +105,7 @@ function applyChange(req: SimRequest, zoneKeyValue: string, zone: Json, body: Js
     }
     remaining.set(recordKey(zoneKeyValue, record), record);
   });
+  checkCnameConflicts(remaining.values(), additions);
   for (const record of deletions) req.store.remove(records, recordKey(zoneKeyValue, record));
   for (const record of additions) {
     req.store.put(records, recordKey(zoneKeyValue, record), {

@@ -1,5 +1,6 @@
 import { GoogleApiError, etagConflict, invalidField } from '../api-error.js';
 import type { Json, SimStore } from '../store.js';
+import { checkRoleExists } from './iam-roles.js';
 
 /**
  * IAM policies with Google's read-modify-write contract: every write carries the etag it read;
@@ -42,6 +43,11 @@ export function checkServiceAccountMember(
   }
 }
 
+/** The project a policy's resource (`projects/P` or `projects/P/serviceAccounts/E`) lives in. */
+function projectOf(resource: string): string {
+  return resource.split('/')[1] ?? '';
+}
+
 /** Applies `setIamPolicy` to a resource; returns the new policy. */
 export function writePolicy(store: SimStore, resource: string, body: Json): Json {
   const policy = body.policy as Json | undefined;
@@ -53,13 +59,7 @@ export function writePolicy(store: SimStore, resource: string, body: Json): Json
   if (policy.etag !== undefined && decode(policy.etag) !== decode(current.etag))
     throw etagConflict();
   const bindings = ((policy.bindings as Json[] | undefined) ?? []).map((binding, i) => {
-    const role = String(binding.role ?? '');
-    if (!/^(roles\/|projects\/[^/]+\/roles\/|organizations\/[^/]+\/roles\/)/.test(role)) {
-      throw invalidField(
-        `policy.bindings[${i}].role`,
-        `Role ${role} is not supported for this resource.`,
-      );
-    }
+    checkRoleExists(store, String(binding.role ?? ''), projectOf(resource));
     const members = (binding.members as string[] | undefined) ?? [];
     members.forEach((member, j) => {
       const field = `policy.bindings[${i}].members[${j}]`;

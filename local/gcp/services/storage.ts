@@ -2,6 +2,7 @@ import { GoogleApiError } from '../api-error.js';
 import { ok, type HandlerTable, type SimRequest } from '../handler.js';
 import { ORIGIN, type Json, type SimStore } from '../store.js';
 import { checkServiceAccountMember } from './iam-policy.js';
+import { checkRoleExists } from './iam-roles.js';
 
 /**
  * Cloud Storage JSON API v1, the bucket subset: buckets get/insert/list/delete and bucket IAM
@@ -144,10 +145,7 @@ function checkPolicy(store: SimStore, bucket: Json, body: Json): Json {
     throw new GoogleApiError(400, 'A policy to update must be provided.', { reason: 'required' });
   }
   bindings.forEach((binding, i) => {
-    const role = String(binding.role ?? '');
-    if (!/^(roles\/|projects\/[^/]+\/roles\/|organizations\/[^/]+\/roles\/)/.test(role)) {
-      throw invalidArgument(`Role ${role} is not supported for this resource.`);
-    }
+    checkRoleExists(store, String(binding.role ?? ''), String(bucket.__project ?? ''));
     for (const member of (binding.members as string[] | undefined) ?? []) {
       if (!memberPattern.test(member)) throw invalidArgument(`Invalid argument: member ${member}`);
       if (member.startsWith('serviceAccount:')) {

@@ -3,6 +3,7 @@ import { customResourceDefinitionStrategy } from './custom-resource-definition.j
 import { deploymentStrategy } from './deployment.js';
 import { KindStrategies, type StrategyEnvironment } from './kind-strategy.js';
 import { namespaceStrategy } from './namespace.js';
+import { rbacStrategy } from './rbac.js';
 import { secretStrategy } from './secret.js';
 import { serviceStrategy } from './service.js';
 
@@ -15,6 +16,11 @@ export function createKindStrategies(environment: StrategyEnvironment): KindStra
     { group: '', kind: 'Service', create: serviceStrategy },
     { group: '', kind: 'Secret', create: secretStrategy },
     { group: 'apps', kind: 'Deployment', create: deploymentStrategy },
+    ...['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'].map((kind) => ({
+      group: 'rbac.authorization.k8s.io',
+      kind,
+      create: rbacStrategy,
+    })),
     {
       group: 'apiextensions.k8s.io',
       kind: 'CustomResourceDefinition',

@@ -1,5 +1,5 @@
 /**
- * Services: names are DNS labels (they become DNS names); type ClusterIP, a cluster IP (kept across updates, else the next of the server's
+ * Services: names are DNS-1035 labels (`ValidateServiceName`: they become DNS names); type ClusterIP, a cluster IP (kept across updates, else the next of the server's
  * range), session affinity None, and port protocol TCP and target port = port by default.
  */
 import { isPlainObject, type JsonObject } from '../../../shared/lib/json.js';
@@ -9,7 +9,7 @@ export const serviceStrategy: KindStrategyFactory = () => {
   // Per server, as a cluster's IP allocator is.
   let nextClusterIp = 10;
   return {
-    nameRule: 'dns1123-label',
+    nameRule: 'dns1035-label',
     applyDefaults: (object, previous) => {
       const spec = isPlainObject(object.spec) ? object.spec : undefined;
       if (!spec) return;

@@ -1,4 +1,4 @@
-import { skipWithout } from '../../support/binaries.js';
+import { binaryPath, skipWithout } from '../../support/binaries.js';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,7 @@ import { startKubeSimulator, type KubeSimulator } from '../../../local/kube/inde
 import { finalStateObjects, type Json } from './helpers.js';
 
 const run = promisify(execFile);
-const kubectlPath = '/usr/bin/kubectl';
+const kubectlPath = binaryPath('kubectl', '/usr/bin/kubectl');
 
 let simulator: KubeSimulator;
 let directory: string;
@@ -283,6 +283,30 @@ describe.skipIf(skipWithout(kubectlPath))('kubectl against the simulator', () =>
     expect((await kubectl('get', 'virtualservices', '-n', 'team-y', 'broken')).stderr).toContain(
       'NotFound',
     );
+
+    // k8s.io/kubernetes pkg/apis/apps/validation/validation.go ValidateDeploymentSpec: kubectl
+    // prints the 422 Status the way it prints a real API server's.
+    const mismatched = writeManifest('mismatched.yaml', [
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'mismatched', namespace: 'team-y' },
+        spec: {
+          selector: { matchLabels: { app: 'web' } },
+          template: {
+            metadata: { labels: { app: 'other' } },
+            spec: { containers: [{ name: 'web', image: 'nginx' }] },
+          },
+        },
+      },
+    ]);
+    for (const mode of [[], ['--server-side']]) {
+      const rejected = await kubectl('apply', ...mode, '-f', mismatched);
+      expect(rejected.code).not.toBe(0);
+      expect(rejected.stderr).toContain(
+        'The Deployment "mismatched" is invalid: spec.template.metadata.labels: Invalid value: {"app":"other"}: `selector` does not match template `labels`',
+      );
+    }
 
     expect((await kubectl('delete', '-f', second)).stdout).toBe(
       'deployment.apps "sleep" deleted\nserviceentry.networking.istio.io "httpbin" deleted\n',

@@ -452,6 +452,14 @@ describe('validation', () => {
         message:
           'Unsupported value: "ANY_PORT": supported values: "FROM_PROTOCOL_DEFAULT", "FROM_REQUEST_PORT"',
       },
+      // The CRD has CEL rules: after a blocking error the API server says they did not run
+      // (k8s.io/apiextensions-apiserver pkg/registry/customresource/strategy.go hasBlockingErr).
+      {
+        reason: 'FieldValueInvalid',
+        field: '<nil>',
+        message:
+          'Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+      },
     ]);
     expect(simulator.objects().filter((object) => object.kind === 'VirtualService')).toEqual([]);
   });
@@ -474,6 +482,14 @@ describe('validation', () => {
         field: 'spec.mtls.mode',
         message:
           'Unsupported value: "SOMETIMES": supported values: "UNSET", "DISABLE", "PERMISSIVE", "STRICT"',
+      },
+      // The CRD has CEL rules: after a blocking error the API server says they did not run
+      // (k8s.io/apiextensions-apiserver pkg/registry/customresource/strategy.go hasBlockingErr).
+      {
+        reason: 'FieldValueInvalid',
+        field: '<nil>',
+        message:
+          'Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
       },
     ]);
     expect(simulator.objects().filter((object) => object.kind === 'PeerAuthentication')).toEqual(
