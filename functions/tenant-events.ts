@@ -6,7 +6,12 @@ import { runIdFor } from '../shared/state/hash.js';
 import type { MessageRecord } from '../shared/state/types.js';
 import { getContext, type FunctionsContext } from './context.js';
 import type { MessagePublishedData } from './lib/message-published-data.js';
-import { MAX_TENANT_BYTES, tenantAdmission, tooManyEgressRules } from './lib/tenant-admission.js';
+import {
+  appliedAsStored,
+  MAX_TENANT_BYTES,
+  tenantAdmission,
+  tooManyEgressRules,
+} from './lib/tenant-admission.js';
 import { startTenantsRun } from './lib/tenants-run.js';
 
 export { EXECUTION_START_TTL_SECONDS } from './lib/tenants-run.js';
@@ -101,13 +106,15 @@ async function accept(
       'message.publishTime',
     );
   }
+  const base = { environment: environmentId, tenant: tenant.id };
+  // A republished (or redelivered under a new id) spec already applied: nothing to run.
+  if (!admitted.changed && appliedAsStored(tenant)) return { ...base, outcome: 'unchanged' };
   const started = await startTenantsRun(ctx, {
     environmentId,
     trigger: { type: 'pubsub', messageId, idempotencyKey: key },
     idempotencyKey: key,
     requestHash: tenant.specHash,
   });
-  const base = { environment: environmentId, tenant: tenant.id };
   switch (started.outcome) {
     case 'coalesced':
       return { ...base, outcome: 'coalesced', runId: started.runId };

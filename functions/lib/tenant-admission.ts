@@ -17,6 +17,14 @@ export const MAX_EGRESS_RULES = 500;
 /** The most tenants one environment takes. */
 export const MAX_TENANTS = 500;
 
+/**
+ * Whether a stored tenant is applied as stored: a request for the same spec has nothing to run
+ * (no tenants run, no pass over the environment).
+ */
+export function appliedAsStored(record: TenantRecord): boolean {
+  return record.status === 'APPLIED' && record.lastAppliedHash === record.specHash;
+}
+
 /** What a tenant change asks for, from the API or from a Pub/Sub message. */
 export interface TenantChange {
   environmentId: string;

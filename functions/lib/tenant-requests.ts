@@ -12,7 +12,12 @@ import {
 } from './environment-access.js';
 import { documentBody, errorBodiesResponse, HttpError } from './http.js';
 import { callerScopedKey, idempotencyKey, ifMatchGeneration, notFound } from './request-fields.js';
-import { MAX_TENANT_BYTES, tenantAdmission, type TenantChange } from './tenant-admission.js';
+import {
+  appliedAsStored,
+  MAX_TENANT_BYTES,
+  tenantAdmission,
+  type TenantChange,
+} from './tenant-admission.js';
 import { startTenantsRun } from './tenants-run.js';
 
 /**
@@ -56,11 +61,6 @@ function tenantView(record: TenantRecord) {
     status: record.status,
     ...(record.error ? { error: record.error } : {}),
   };
-}
-
-/** Whether the stored tenant is applied as stored: nothing to run for an identical request. */
-function appliedAsStored(record: TenantRecord): boolean {
-  return record.status === 'APPLIED' && record.lastAppliedHash === record.specHash;
 }
 
 /**

@@ -277,7 +277,8 @@ export type ClaimResult =
 export interface MessageRecord {
   id: string;
   topic: string;
-  outcome: 'accepted' | 'rejected' | 'coalesced';
+  /** `unchanged`: the tenant was already applied as the message asks; no run was started. */
+  outcome: 'accepted' | 'rejected' | 'coalesced' | 'unchanged';
   environment?: string;
   tenant?: string;
   runId?: string;

@@ -99,6 +99,38 @@ describe('tenant-events', () => {
     expect((await base.stores.environments.get('tutorial'))?.lease?.holder).toBe(runId);
   });
 
+  it('records a republished spec that is already applied as unchanged, starting no run', async () => {
+    await readyEnvironment();
+    const firstId = `${counter}000101`;
+    expect((await deliver(pushBody(tenant(), { environment: 'tutorial' }, firstId))).status).toBe(
+      204,
+    );
+    const runId = tenantRunId(firstId);
+    const stored = await base.stores.tenants.get('tutorial', 'team-x');
+    await base.stores.tenants.setStatus('tutorial', 'team-x', 'APPLIED', {
+      lastAppliedHash: stored!.specHash,
+    });
+    await base.stores.runs.finish(runId, 'SUCCEEDED');
+    await base.stores.environments.releaseLease('tutorial', runId);
+    env.executionCalls.length = 0;
+
+    const againId = `${counter}000102`;
+    expect((await deliver(pushBody(tenant(), { environment: 'tutorial' }, againId))).status).toBe(
+      204,
+    );
+    expect(await base.stores.runs.getMessage(againId)).toMatchObject({
+      outcome: 'unchanged',
+      tenant: 'team-x',
+    });
+    expect(await base.stores.runs.get(tenantRunId(againId))).toBeUndefined();
+    expect(env.executionCalls).toHaveLength(0);
+    expect((await base.stores.environments.get('tutorial'))?.lease).toBeUndefined();
+    expect(await base.stores.tenants.get('tutorial', 'team-x')).toMatchObject({
+      generation: 1,
+      status: 'APPLIED',
+    });
+  });
+
   it('accepts YAML, and coalesces into the running run by marking the environment dirty', async () => {
     await readyEnvironment();
     const yaml = YAML.stringify(tenant('team-y', 'httpbin.org'));
