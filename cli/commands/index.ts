@@ -10,6 +10,7 @@ import { registerDeployCommand } from './deploy.js';
 import { registerLocalKubeCommand } from './local-kube.js';
 import { registerLocalCommand } from './local.js';
 import { registerStackClientCommands } from './stack-client.js';
+import { registerTenantCommands } from './tenant.js';
 import { registerUpCommand } from './up.js';
 
 /**
@@ -29,6 +30,7 @@ export function registerCommands(program: Command): void {
   registerLocalKubeCommand(program);
   registerLocalCommand(program);
   registerStackClientCommands(program);
+  registerTenantCommands(program);
   registerDeployCommand(program);
   // Last: it adds --steps-only to the `up` registered above (or creates `up` when there is none).
   registerUpCommand(program);

@@ -31,6 +31,7 @@ import { parseTimeScale } from '../options.js';
 import type { RunView } from '../progress.js';
 import { startStackForCli, stopOnSignal } from '../stack.js';
 import { seedRunningSimulator, simulatedResources } from '../stack-services.js';
+import { putTenant } from '../tenant-api.js';
 
 interface UpOptions extends TargetOptions, FollowOptions {
   file: string[];
@@ -134,9 +135,8 @@ async function runUp(options: UpOptions): Promise<void> {
 }
 
 /**
- * PUTs each tenant through the API (`PUT /v1/environments/{env}/tenants/{name}`), as the caller:
- * the API admits it (or answers why not) and applies it with the environment's run. Prints one
- * line per tenant; false when any was refused.
+ * PUTs each tenant through the API as the caller: the API admits it (or answers why not) and
+ * applies it with the environment's run. Prints one line for all; false when any was refused.
  */
 async function putTenants(
   apiUrl: string,
@@ -146,18 +146,13 @@ async function putTenants(
   let allAccepted = true;
   const answers: string[] = [];
   for (const tenant of tenants) {
-    const path = `/v1/environments/${tenant.spec.environment}/tenants/${tenant.metadata.name}`;
-    const answer = await apiCall<{ runId?: string; coalesced?: boolean } & ApiErrorBody>(
-      apiUrl,
-      'PUT',
-      path,
-      tenant,
-    );
-    if (answer.status === 200) answers.push(`${tenant.metadata.name} unchanged`);
-    else if (answer.status === 202) answers.push(`${tenant.metadata.name} accepted`);
-    else {
+    try {
+      const answer = await putTenant(apiUrl, tenant);
+      answers.push(`${tenant.metadata.name} ${answer.outcome}`);
+    } catch (error) {
+      if (!(error instanceof ApiCallError)) throw error;
       allAccepted = false;
-      write(`${new ApiCallError(answer.status, answer.body, `PUT ${path}`).message}\n`);
+      write(`${error.message}\n`);
     }
   }
   if (answers.length > 0) write(`tenants: ${answers.join(', ')}\n`);
