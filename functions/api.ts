@@ -30,7 +30,7 @@ import { notEnvironmentReader } from './lib/environment-access.js';
 import { resourceNameCollision } from './lib/resource-collisions.js';
 import { isRunId } from './lib/run-id.js';
 import { specSetProblems } from './lib/spec-set-problems.js';
-import { diffDocuments } from './lib/spec-diff.js';
+import { diffDocuments } from '../shared/lib/json-diff.js';
 import { targetMismatch } from './lib/target-mismatch.js';
 
 /** What the API publishes to `environment-requests` (the provisioning workflow's argument). */

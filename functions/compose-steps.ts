@@ -5,8 +5,10 @@
  * cluster's DNS-based endpoint with the service's access token, or the Kubernetes simulator the
  * GCP simulator reports).
  *
- * The client libraries take seconds to load, so nothing of them is imported until a step runs:
- * the api, finalize and tenant-events functions, the CLI and most tests never pay for them.
+ * The client libraries take seconds to load, so nothing of them is imported until a step runs,
+ * and then only what that step calls (issue 18: the first step call < 1.5 s): the api, finalize
+ * and tenant-events functions, the CLI and most tests never pay for them, and a step never pays
+ * for another step's libraries.
  */
 import type { GoogleAuth } from 'google-auth-library';
 import { PermanentError } from '../shared/errors.js';
@@ -22,8 +24,21 @@ import type { clusterServerOf } from '../shared/kube/cluster-access.js';
 import { ENVIRONMENT_STEPS } from '../shared/plan/graph.js';
 import type { StepImplementation, StepName, StepRegistry } from '../shared/core/step-contract.js';
 import type { WorkloadIdentityApi } from '../shared/core/workload-identity.js';
+import type * as GcpAdapters from '../shared/gcp/index.js';
 import type { FunctionsConfig } from './config.js';
-import { buildGcpClients } from './gcp-clients.js';
+import {
+  buildComputeApi,
+  buildContainerApi,
+  buildDnsApi,
+  buildGkeHubApi,
+  buildIamClient,
+  buildProjectIam,
+  buildServiceUsageApi,
+  gcpClientSettings,
+  type ComputeClientClasses,
+  type GcpClientSettings,
+} from './gcp-clients.js';
+import { deferred, lazy } from './lib/lazy.js';
 
 const STORAGE_ROOT = 'https://storage.googleapis.com';
 /** The token the Kubernetes simulator is sent when EGRESS_KUBE_TOKEN is unset (it checks none). */
@@ -46,14 +61,7 @@ export function createStepRegistry(
   config: FunctionsConfig,
   build: (config: FunctionsConfig) => Promise<BoundSteps> = buildSteps,
 ): StepRegistry {
-  let built: Promise<BoundSteps> | undefined;
-  const load = (): Promise<BoundSteps> => {
-    built ??= build(config).catch((error: unknown) => {
-      built = undefined;
-      throw error;
-    });
-    return built;
-  };
+  const load = lazy(() => build(config));
   const registry: StepRegistry = {};
   for (const name of ENVIRONMENT_STEPS) {
     registry[name] = {
@@ -64,65 +72,173 @@ export function createStepRegistry(
   return registry;
 }
 
-/** Builds the clients and binds every step to them (loads the client libraries). */
+/** A step whose implementation (and the libraries it needs) is loaded on its first call. */
+function lazyStep(load: () => Promise<StepImplementation>): StepImplementation {
+  const step = lazy(load);
+  return {
+    ensure: async (ctx) => (await step()).ensure(ctx),
+    remove: async (ctx) => (await step()).remove(ctx),
+  };
+}
+
+/**
+ * Binds every step to the real clients. Cheap: no client library is loaded here. Each Google
+ * API's library loads, and its client is built, on the first call a step makes to that API
+ * (`step-apis` loads Service Usage only, `step-network` Compute only); the Kubernetes steps
+ * load @kubernetes/client-node and their step modules on their own first call.
+ */
 export async function buildSteps(config: FunctionsConfig): Promise<BoundSteps> {
   const target = gcpTargetOf(config);
-  const [{ environmentSteps }, { meshConfigStep }, { tenantsStep }, kube, gcp] = await Promise.all([
+  const [{ environmentSteps }, gcp] = await Promise.all([
     import('../shared/steps/index.js'),
-    import('../shared/steps/mesh-config.js'),
-    import('../shared/steps/tenants.js'),
-    import('../shared/kube/index.js'),
     createGcpClients(target),
   ]);
-  const kubeDeps = kube.kubeStepDependencies(
-    await kubeClientFactory(target, config.kubeToken, gcp.googleAuth, gcp.apis.container),
+  const kubeFactory = lazy(async () =>
+    kubeClientFactory(target, config.kubeToken, await gcp.googleAuth(), gcp.apis.container),
   );
+  const kubeDeps = lazy(async () => {
+    const kube = await import('../shared/kube/index.js');
+    return kube.kubeStepDependencies(async (access) => (await kubeFactory())(access));
+  });
   return {
     ...environmentSteps({ gcp: gcp.apis }),
-    'mesh-config': meshConfigStep(kubeDeps),
-    tenants: tenantsStep({ ...kubeDeps, workloadIdentity: gcp.workloadIdentity }),
+    'mesh-config': lazyStep(async () => {
+      const [{ meshConfigStep }, deps] = await Promise.all([
+        import('../shared/steps/mesh-config.js'),
+        kubeDeps(),
+      ]);
+      return meshConfigStep(deps);
+    }),
+    tenants: lazyStep(async () => {
+      const [{ tenantsStep }, deps] = await Promise.all([
+        import('../shared/steps/tenants.js'),
+        kubeDeps(),
+      ]);
+      return tenantsStep({ ...deps, workloadIdentity: gcp.workloadIdentity });
+    }),
   };
 }
 
 /** The steps' Google side: the adapters, and the credentials the Kubernetes side reuses. */
 export interface GcpClients {
+  /** Each adapter builds its client, loading its library, on its first call. */
   apis: GcpApis;
   workloadIdentity: WorkloadIdentityApi;
-  /** Application Default Credentials (production only). */
-  googleAuth?: GoogleAuth;
+  /** Application Default Credentials (production only; loads google-auth-library). */
+  googleAuth: () => Promise<GoogleAuth | undefined>;
 }
 
-/** The official clients for a target, wrapped in shared/gcp's adapters; libraries load lazily. */
-export async function createGcpClients(target: GcpTarget): Promise<GcpClients> {
-  const [compute, container, dns, resourceManager, serviceUsage, iam, auth, adapters] =
-    await Promise.all([
-      import('@google-cloud/compute'),
-      import('@google-cloud/container'),
-      import('@google-cloud/dns'),
-      import('@google-cloud/resource-manager'),
-      import('@google-cloud/service-usage'),
-      import('@googleapis/iam'),
-      import('google-auth-library'),
-      import('../shared/gcp/index.js'),
+/** Compute Engine's seven clients, from their own modules: the package's index loads all ~100. */
+async function loadComputeClients(): Promise<ComputeClientClasses> {
+  try {
+    const [networks, subnetworks, routers, firewalls, global, region, zone] = await Promise.all([
+      import('@google-cloud/compute/build/src/v1/networks_client.js'),
+      import('@google-cloud/compute/build/src/v1/subnetworks_client.js'),
+      import('@google-cloud/compute/build/src/v1/routers_client.js'),
+      import('@google-cloud/compute/build/src/v1/firewalls_client.js'),
+      import('@google-cloud/compute/build/src/v1/global_operations_client.js'),
+      import('@google-cloud/compute/build/src/v1/region_operations_client.js'),
+      import('@google-cloud/compute/build/src/v1/zone_operations_client.js'),
     ]);
-  const built = buildGcpClients(
-    { compute, container, dns, resourceManager, serviceUsage, iam, auth, adapters },
-    target,
-  );
-  const workloadIdentity = adapters.workloadIdentityAdapter({
-    iam: built.iamClient,
-    projectIam: built.projectIam,
-    // Locally the simulator serves the Storage JSON API's bucket subset under its own origin.
-    storage: {
-      requester: built.requester,
-      root: target.mode === 'local' ? new URL(target.endpoint).origin : STORAGE_ROOT,
-    },
+    return {
+      NetworksClient: networks.NetworksClient,
+      SubnetworksClient: subnetworks.SubnetworksClient,
+      RoutersClient: routers.RoutersClient,
+      FirewallsClient: firewalls.FirewallsClient,
+      GlobalOperationsClient: global.GlobalOperationsClient,
+      RegionOperationsClient: region.RegionOperationsClient,
+      ZoneOperationsClient: zone.ZoneOperationsClient,
+    };
+  } catch (error) {
+    // A library release that moved its files: the index still has every client, only slower.
+    if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    return import('@google-cloud/compute');
+  }
+}
+
+/**
+ * The official clients for a target, wrapped in shared/gcp's adapters. Nothing loads here: each
+ * adapter is {@link deferred}, built with its library on its first call.
+ */
+export async function createGcpClients(target: GcpTarget): Promise<GcpClients> {
+  const adapters = lazy(() => import('../shared/gcp/index.js'));
+  const settings = lazy(async () => {
+    const [auth, loaded] = await Promise.all([
+      target.mode === 'google' ? import('google-auth-library') : undefined,
+      adapters(),
+    ]);
+    return gcpClientSettings({ ...(auth ? { auth } : {}), adapters: loaded }, target);
   });
-  return {
-    apis: built.apis,
-    workloadIdentity,
-    ...(built.googleAuth ? { googleAuth: built.googleAuth } : {}),
+  /** Builds one API from its library, the adapters and the shared settings. */
+  const api = <L, A>(
+    library: () => Promise<L>,
+    build: (lib: L, loaded: typeof GcpAdapters, settings: GcpClientSettings) => A,
+  ) =>
+    lazy(async () => {
+      const [lib, loaded, shared] = await Promise.all([library(), adapters(), settings()]);
+      return build(lib, loaded, shared);
+    });
+  const iamClient = api(
+    () => import('@googleapis/iam'),
+    (iam, _, shared) => buildIamClient({ iam }, shared),
+  );
+  const projectIam = api(
+    () => import('@google-cloud/resource-manager'),
+    (resourceManager, loaded, shared) =>
+      buildProjectIam({ resourceManager, adapters: loaded }, shared),
+  );
+  const apis: GcpApis = {
+    compute: deferred(
+      api(loadComputeClients, (compute, loaded, shared) =>
+        buildComputeApi({ compute, adapters: loaded }, shared),
+      ),
+    ),
+    container: deferred(
+      api(
+        () => import('@google-cloud/container'),
+        (container, loaded, shared) => buildContainerApi({ container, adapters: loaded }, shared),
+      ),
+    ),
+    dns: deferred(
+      api(
+        () => import('@google-cloud/dns'),
+        (dns, loaded, shared) => buildDnsApi({ dns, adapters: loaded }, shared),
+      ),
+    ),
+    iam: deferred(async () => new (await adapters()).IamAdapter(await iamClient())),
+    projectIam: deferred(projectIam),
+    serviceUsage: deferred(
+      api(
+        () => import('@google-cloud/service-usage'),
+        (serviceUsage, loaded, shared) =>
+          buildServiceUsageApi({ serviceUsage, adapters: loaded }, shared),
+      ),
+    ),
+    gkeHub: deferred(
+      api(
+        async () => undefined,
+        (_, loaded, shared) => buildGkeHubApi({ adapters: loaded }, shared),
+      ),
+    ),
   };
+  const workloadIdentity = deferred(async () => {
+    const [loaded, shared, iam, projectPolicies] = await Promise.all([
+      adapters(),
+      settings(),
+      iamClient(),
+      projectIam(),
+    ]);
+    return loaded.workloadIdentityAdapter({
+      iam,
+      projectIam: projectPolicies,
+      // Locally the simulator serves the Storage JSON API's bucket subset under its own origin.
+      storage: {
+        requester: shared.requester,
+        root: target.mode === 'local' ? new URL(target.endpoint).origin : STORAGE_ROOT,
+      },
+    });
+  });
+  return { apis, workloadIdentity, googleAuth: async () => (await settings()).googleAuth };
 }
 
 /**

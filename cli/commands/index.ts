@@ -7,6 +7,7 @@ import { registerPlanCommand } from './plan.js';
 import { registerRenderCommand } from './render.js';
 import { registerWorkflowsCommand } from './workflows.js';
 import { registerDeployCommand } from './deploy.js';
+import { registerDiffCommand } from './diff.js';
 import { registerLocalKubeCommand } from './local-kube.js';
 import { registerLocalCommand } from './local.js';
 import { registerStackClientCommands } from './stack-client.js';
@@ -26,6 +27,7 @@ export function registerCommands(program: Command): void {
   registerRenderCommand(program);
   registerCheckCommand(program);
   registerMatrixCommand(program);
+  registerDiffCommand(program);
   registerWorkflowsCommand(program);
   registerLocalKubeCommand(program);
   registerLocalCommand(program);

@@ -23,6 +23,7 @@ function describeStack(info: StackInfo): string {
     ['api (EGRESS_API_URL)', e.api],
     ['workflows executions', e.executions],
     ['eventarc bridge', e.eventarc],
+    ['metadata server', e.metadata],
     ...Object.entries(e.clusters).map(([name, url]): [string, string] => [`cluster ${name}`, url]),
   ];
   return [

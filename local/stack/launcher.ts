@@ -20,6 +20,12 @@ import {
   type ExecutionsServer,
 } from '../executions/index.js';
 import { SeedError, startGcpSimulator, type GcpSimulator, type SimSeed } from '../gcp/index.js';
+import {
+  metadataEnv,
+  stackIdentities,
+  startMetadataServer,
+  type MetadataServer,
+} from '../metadata/index.js';
 import { startClusterFleet, type ClusterFleet } from './clusters.js';
 import { startFunctionsProcess, type FunctionsProcess } from './functions-process.js';
 import {
@@ -46,6 +52,8 @@ export interface StackPorts {
   functions?: number;
   executions?: number;
   eventarc?: number;
+  /** The metadata server's listener of the launcher's own identity (`endpoints.metadata`). */
+  metadata?: number;
 }
 
 /** Options of {@link startLocalStack}. */
@@ -95,6 +103,8 @@ export interface LocalStack {
   executions?: ExecutionsServer;
   /** The Eventarc bridge; replaced like {@link LocalStack.executions}. */
   eventarc?: EventarcBridge;
+  /** The metadata server stand-in (local/metadata): every process's credentials. */
+  metadata?: MetadataServer;
   /**
    * Stops one part while the others run, leaving its state as a killed process would: the
    * executions running stay ACTIVE in `<stateDir>/executions.json`, deliveries in
@@ -199,8 +209,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const has = (part: StackPart) => parts.includes(part);
   const paths = stackPaths(options.stateDir ?? DEFAULT_STATE_DIR);
   const log = options.log ?? (() => {});
-  // No metadata server exists here: without this, google-auth-library probes for one slowly.
-  process.env.METADATA_SERVER_DETECTION ??= 'none';
   const ports = options.ports ?? {};
   const projectId = options.projectId ?? 'egress-local';
   const location = options.location ?? 'us-central1';
@@ -280,7 +288,42 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   try {
+    // First the metadata server stand-in: every process of the stack (this one included) finds
+    // its credentials on 127.0.0.1 through GCE_METADATA_HOST, so Google's auth libraries never
+    // probe 169.254.169.254 or metadata.google.internal, and METADATA_SERVER_DETECTION=none is
+    // not needed (it would hide this server: the libraries would not look at all).
+    const identities = stackIdentities(projectId, location);
+    const metadata = startMetadataServer({ projectId, region: location });
+    stops.push(() => metadata.close());
+    stack.metadata = metadata;
+    const launcherIdentity = await metadata.endpointFor(identities.launcher, ports.metadata ?? 0);
+    const functionsIdentity = await metadata.endpointFor(identities.functionsHost);
+    await metadata.endpointFor(identities.workflows);
+    await metadata.endpointFor(identities.events);
+    const saved = Object.fromEntries(
+      ['GCE_METADATA_HOST', 'GCE_METADATA_IP', 'METADATA_SERVER_DETECTION'].map((name) => [
+        name,
+        process.env[name],
+      ]),
+    );
+    stops.push(async () => {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    });
+    Object.assign(process.env, metadataEnv(launcherIdentity));
+    delete process.env.METADATA_SERVER_DETECTION;
+    info.endpoints.metadata = launcherIdentity.url;
+    info.endpoints.metadataAccounts = Object.fromEntries(
+      metadata.endpoints().map((e) => [e.email, e.url]),
+    );
+    // Worded without "listening on": callers take the first such line for the GCP simulator's.
+    log(
+      `metadata server at ${launcherIdentity.url} (GCE_METADATA_HOST), as ${identities.launcher}`,
+    );
     await save();
+
     let emulators: RunningEmulators | undefined;
     if (has('emulators')) {
       emulators = await startEmulators({
@@ -353,7 +396,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           EGRESS_SERVED_PROJECTS: process.env.EGRESS_SERVED_PROJECTS ?? 'tutorial-project',
           FIRESTORE_EMULATOR_HOST: info.endpoints.firestoreHost!,
           PUBSUB_EMULATOR_HOST: info.endpoints.pubsubHost!,
-          METADATA_SERVER_DETECTION: 'none',
+          // One process serves every function: it runs as the api function's account.
+          ...metadataEnv(functionsIdentity),
           EGRESS_ENVIRONMENT_REQUESTS_TOPIC: ENVIRONMENT_REQUESTS_TOPIC,
           ...(info.endpoints.gcp ? { EGRESS_GCP_ENDPOINT: info.endpoints.gcp } : {}),
           ...(executionsPort
@@ -388,6 +432,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             GOOGLE_CLOUD_LOCATION: location,
             WORKFLOW_EXECUTIONS_URL: `http://127.0.0.1:${executionsPort}`,
           },
+          // `auth: OIDC|OAuth2` calls carry the workflows' account's tokens, as on Google Cloud.
+          tokenProvider: async (request) =>
+            request.type === 'OIDC'
+              ? metadata.issuer.idToken(identities.workflows, request.audience ?? request.url)
+              : metadata.issuer.accessToken(identities.workflows, request.scopes).access_token,
           stateDir: paths.stateDir,
           log,
         });

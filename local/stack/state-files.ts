@@ -45,6 +45,13 @@ export interface StackEndpoints {
   eventarc?: string;
   /** Kubernetes API simulators by cluster name. */
   clusters: Record<string, string>;
+  /**
+   * The metadata server stand-in (local/metadata), `http://127.0.0.1:P`, as the launcher's
+   * process and `local env` shells see it (GCE_METADATA_HOST); its JWKS is at `/oauth2/v3/certs`.
+   */
+  metadata?: string;
+  /** The metadata server's listener of each service account (email → URL). */
+  metadataAccounts?: Record<string, string>;
 }
 
 /** `<stateDir>/stack.json`: what `local env|status|down` and `egressctl up` attach to. */
@@ -158,6 +165,10 @@ export function stackVariables(info: StackInfo): Array<[string, string]> {
   }
   if (info.parts.includes('kube')) {
     vars.push(['KUBECONFIG', paths.kubeconfig]);
+  }
+  if (endpoints.metadata) {
+    const host = new URL(endpoints.metadata).host;
+    vars.push(['GCE_METADATA_HOST', host], ['GCE_METADATA_IP', host]);
   }
   if (endpoints.firestoreHost) vars.push(['FIRESTORE_EMULATOR_HOST', endpoints.firestoreHost]);
   if (endpoints.pubsubHost) vars.push(['PUBSUB_EMULATOR_HOST', endpoints.pubsubHost]);

@@ -59,3 +59,9 @@ export {
   type ReachabilityVerification,
 } from './granted.js';
 export { ANALYZED_KINDS, type AnalyzedKind } from './analyzed-kinds.js';
+export {
+  accessDiff,
+  formatAccessChange,
+  type AccessChange,
+  type AccessState,
+} from './access-diff.js';

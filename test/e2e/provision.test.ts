@@ -1,4 +1,6 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ENVIRONMENT_STEPS } from '../../shared/plan/graph.js';
@@ -335,6 +337,45 @@ describe('provisioning the tutorial environment on the local stack', { timeout: 
     const repeated = await post(environmentYaml, { 'Idempotency-Key': 'e2e-same-request' });
     expect(repeated.status).toBe(200);
     expect(repeated.body.runId).toBe(keyed.body.runId);
+  });
+
+  it('egressctl diff shows, before any apply, the objects and the access team-y would gain and lose; nothing is written', async () => {
+    expect(firstRun).toBeDefined();
+    await executionsSettled();
+    const gcpBefore = await gcpWrites();
+    const kubeBefore = kubeWrites();
+    const unchanged = await runCli(['diff', '-f', 'examples/tutorial', '--state-dir', stateDir]);
+    expect(unchanged.stdout).toContain(
+      'environment tutorial: 0 to create, 0 to update, 0 to delete; access 0 gained, 0 lost, 0 changed',
+    );
+    expect(unchanged.code, unchanged.stdout + unchanged.stderr).toBe(0);
+
+    const proposed = mkdtempSync(join(tmpdir(), 'e2e-diff-'));
+    try {
+      for (const file of ['environment.yaml', 'team-x.yaml']) {
+        writeFileSync(join(proposed, file), readFileSync(`examples/tutorial/${file}`, 'utf8'));
+      }
+      writeFileSync(
+        join(proposed, 'team-y.yaml'),
+        readFileSync('examples/tutorial/team-y.yaml', 'utf8').replace(
+          'paths: [/status/418]',
+          'paths: [/anything*]',
+        ),
+      );
+      const widened = await runCli(['diff', '-f', proposed, '--state-dir', stateDir]);
+      expect(widened.code, widened.stdout + widened.stderr).toBe(2);
+      expect(widened.stdout).toMatch(/^ {2}~ AuthorizationPolicy\//m);
+      expect(widened.stdout).toMatch(
+        /^ {2}gained {2}team-y GET http:\/\/httpbin\.org\/anythingprobe: DENIED_\w+ → ALLOWED plain-http/m,
+      );
+      expect(widened.stdout, widened.stdout).toMatch(
+        /^ {2}lost {4}team-y GET http:\/\/httpbin\.org\/status\/418: ALLOWED plain-http → DENIED_\w+/m,
+      );
+    } finally {
+      rmSync(proposed, { recursive: true, force: true });
+    }
+    expect(await gcpWrites()).toBe(gcpBefore);
+    expect(kubeWrites()).toBe(kubeBefore);
   });
 
   it('egressctl down tears the environment down: the simulators hold nothing of it, the seeded bucket stays', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffDocuments } from '../../functions/lib/spec-diff.js';
+import { diffDocuments } from '../../../shared/lib/json-diff.js';
 
 describe('diffDocuments', () => {
   it('lists changed, added and removed leaves with their paths, in key order', () => {

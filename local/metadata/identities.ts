@@ -1,0 +1,48 @@
+import { deploymentPlan } from '../../deploy/manifest.js';
+
+/**
+ * Which service account each process of the local stack runs as, taken from the deployment
+ * manifest (deploy/manifest.ts, deploy/service-accounts.ts): the one source of the emails.
+ */
+export interface StackIdentities {
+  /**
+   * The functions host. It serves every function in one process, so it has one identity: the
+   * `api` function's account. Per-function identities need per-function processes (later).
+   */
+  functionsHost: string;
+  /** The workflows' account: the Executions API's interpreter calls functions and APIs as it. */
+  workflows: string;
+  /** The Eventarc trigger's account (environment-requests → provision-environment). */
+  events: string;
+  /**
+   * The launcher's own process (Executions API, Eventarc bridge, the Pub/Sub admin client that
+   * creates the topics): the deployer's (`build`) account, which creates them on Google Cloud.
+   * Also the identity `egressctl local env` gives a shell.
+   */
+  launcher: string;
+  /** Every account of the manifest. */
+  all: string[];
+}
+
+/** The identities of a local stack of `projectId` in `region`. */
+export function stackIdentities(projectId: string, region: string): StackIdentities {
+  const plan = deploymentPlan({ project: projectId, region });
+  const byKey = (key: string): string => {
+    const account = plan.serviceAccounts.find((sa) => sa.key === key);
+    if (!account) throw new Error(`the deployment manifest has no service account "${key}"`);
+    return account.email;
+  };
+  const api = plan.functions.find((f) => f.entryPoint === 'api');
+  const workflow = plan.workflows.find((w) => w.name === 'provision-environment');
+  const trigger = plan.eventarcTriggers.find((t) => t.workflow === 'provision-environment');
+  if (!api || !workflow || !trigger) {
+    throw new Error('the deployment manifest lacks the api function, a workflow or its trigger');
+  }
+  return {
+    functionsHost: api.serviceAccount,
+    workflows: workflow.serviceAccount,
+    events: byKey(trigger.serviceAccount),
+    launcher: byKey('build'),
+    all: plan.serviceAccounts.map((sa) => sa.email),
+  };
+}
