@@ -3,20 +3,9 @@
  * (bench/cold-start.ts) from the compiled dist/ (`npm run build` first). Exit 0 when it ran, 1
  * when it could not, 2 on a bad option (with the option and the rule named).
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { integerOption } from './options.js';
 import { DEFAULT_COLD_START_OPTIONS, runColdStart } from './cold-start.js';
-
-function integer(option: string, min: number, max: number) {
-  return (raw: string): number => {
-    const value = Number(raw);
-    if (raw.trim() === '' || !Number.isInteger(value) || value < min || value > max) {
-      throw new InvalidArgumentError(
-        `${option} must be an integer from ${min} to ${max}, got "${raw}"`,
-      );
-    }
-    return value;
-  };
-}
 
 const program = new Command('bench:cold-start')
   .description(
@@ -25,7 +14,7 @@ const program = new Command('bench:cold-start')
   .option(
     '--runs <n>',
     'fresh processes per figure (medians shown)',
-    integer('--runs', 1, 50),
+    integerOption('--runs', 1, 50),
     DEFAULT_COLD_START_OPTIONS.runs,
   )
   .option('--dist <dir>', 'the compiled tree', DEFAULT_COLD_START_OPTIONS.dist)

@@ -2,18 +2,9 @@
  * `npm run bench [-- options]`: the provisioning benchmark. Exit 0 when every run succeeded, 1
  * when a run failed, 2 on bad options (with the option and the rule named, never a stack trace).
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { numberOption } from './options.js';
 import { DEFAULT_BENCHMARK_OPTIONS, runBenchmark, type BenchmarkOptions } from './benchmark.js';
-
-function number(option: string, rule: (value: number) => boolean, ruleText: string) {
-  return (raw: string): number => {
-    const value = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(value) || !rule(value)) {
-      throw new InvalidArgumentError(`${option} must be ${ruleText}, got "${raw}"`);
-    }
-    return value;
-  };
-}
 
 const program = new Command('bench')
   .description(
@@ -22,25 +13,29 @@ const program = new Command('bench')
   .option(
     '--time-scale <scale>',
     'real time per model time; 0.01 runs a 15-minute provisioning in ~10 s, 0 makes operations instant',
-    number('--time-scale', (v) => v >= 0 && v <= 1, 'a number from 0 to 1'),
+    numberOption('--time-scale', (v) => v >= 0 && v <= 1, 'a number from 0 to 1'),
     DEFAULT_BENCHMARK_OPTIONS.timeScale,
   )
   .option(
     '--runs <n>',
     'runs per scenario; the summary shows medians',
-    number('--runs', (v) => Number.isInteger(v) && v >= 1 && v <= 50, 'an integer from 1 to 50'),
+    numberOption(
+      '--runs',
+      (v) => Number.isInteger(v) && v >= 1 && v <= 50,
+      'an integer from 1 to 50',
+    ),
     DEFAULT_BENCHMARK_OPTIONS.runs,
   )
   .option(
     '--fault-rate <rate>',
     'share of write calls answered 503/429/502 in the faults scenario',
-    number('--fault-rate', (v) => v >= 0 && v <= 0.5, 'a number from 0 to 0.5'),
+    numberOption('--fault-rate', (v) => v >= 0 && v <= 0.5, 'a number from 0 to 0.5'),
     DEFAULT_BENCHMARK_OPTIONS.faultRate,
   )
   .option(
     '--seed <n>',
     'fault seed of the first faulted run (run i uses seed + i)',
-    number('--seed', (v) => Number.isInteger(v), 'an integer'),
+    numberOption('--seed', (v) => Number.isInteger(v), 'an integer'),
     DEFAULT_BENCHMARK_OPTIONS.seed,
   )
   .addOption(

@@ -2,20 +2,9 @@
  * `npm run bench:validation [-- --runs N]`: the validation benchmark (bench/validation.ts).
  * Exit 0 when it ran, 2 on a bad option (with the option and the rule named).
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { integerOption } from './options.js';
 import { DEFAULT_VALIDATION_OPTIONS, runValidationBenchmark } from './validation.js';
-
-function integer(option: string, min: number, max: number) {
-  return (raw: string): number => {
-    const value = Number(raw);
-    if (raw.trim() === '' || !Number.isInteger(value) || value < min || value > max) {
-      throw new InvalidArgumentError(
-        `${option} must be an integer from ${min} to ${max}, got "${raw}"`,
-      );
-    }
-    return value;
-  };
-}
 
 const program = new Command('bench:validation')
   .description(
@@ -24,13 +13,13 @@ const program = new Command('bench:validation')
   .option(
     '--runs <n>',
     'timed runs per case',
-    integer('--runs', 1, 100),
+    integerOption('--runs', 1, 100),
     DEFAULT_VALIDATION_OPTIONS.runs,
   )
   .option(
     '--warmup <n>',
     'untimed runs per case first',
-    integer('--warmup', 0, 100),
+    integerOption('--warmup', 0, 100),
     DEFAULT_VALIDATION_OPTIONS.warmup,
   )
   .exitOverride();

@@ -1,0 +1,26 @@
+import { InvalidArgumentError } from 'commander';
+
+/**
+ * The benchmarks' option parsers: a bad value is commander's usage error (exit 2) naming the
+ * option and the rule, never a stack trace.
+ */
+
+/** A finite number that passes `rule` (`ruleText` says the rule in words). */
+export function numberOption(option: string, rule: (value: number) => boolean, ruleText: string) {
+  return (raw: string): number => {
+    const value = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(value) || !rule(value)) {
+      throw new InvalidArgumentError(`${option} must be ${ruleText}, got "${raw}"`);
+    }
+    return value;
+  };
+}
+
+/** An integer from `min` to `max`. */
+export function integerOption(option: string, min: number, max: number) {
+  return numberOption(
+    option,
+    (value) => Number.isInteger(value) && value >= min && value <= max,
+    `an integer from ${min} to ${max}`,
+  );
+}
