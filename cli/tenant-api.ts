@@ -44,6 +44,30 @@ export function putTenant(apiUrl: string, tenant: Tenant): Promise<TenantChangeA
   return change(apiUrl, 'PUT', tenantPath(tenant.spec.environment, tenant.metadata.name), tenant);
 }
 
+/** What became of one tenant of {@link putEachTenant}: its answer, or the API's refusal. */
+export type TenantPutResult =
+  { tenant: Tenant; answer: TenantChangeAnswer } | { tenant: Tenant; refused: ApiCallError };
+
+/**
+ * PUTs each tenant in turn; a refusal is kept with its tenant (the others are still sent), any
+ * other failure (the API unreachable) ends the loop.
+ */
+export async function putEachTenant(
+  apiUrl: string,
+  tenants: readonly Tenant[],
+): Promise<TenantPutResult[]> {
+  const results: TenantPutResult[] = [];
+  for (const tenant of tenants) {
+    try {
+      results.push({ tenant, answer: await putTenant(apiUrl, tenant) });
+    } catch (error) {
+      if (!(error instanceof ApiCallError)) throw error;
+      results.push({ tenant, refused: error });
+    }
+  }
+  return results;
+}
+
 /** DELETEs (offboards) a tenant. */
 export function deleteTenant(
   apiUrl: string,

@@ -3,10 +3,9 @@ import {
   ANALYZED_KINDS,
   formatAccessChange,
   type AccessChange,
-} from '../../shared/analysis/index.js';
-import { objectDiff, type ObjectChange } from '../../shared/plan/object-diff.js';
+} from '#shared/analysis/index.js';
+import { objectDiff, type ObjectChange } from '#shared/plan/object-diff.js';
 import { CliError, ExitCode } from '../errors.js';
-import { chooseEnvironment, loadValidSpecs } from '../load-specs.js';
 import { loadAnalysisInput } from './files-input.js';
 import {
   loadLiveAnalysisInput,
@@ -56,11 +55,20 @@ async function liveSide(options: DiffOptions, env: string): Promise<LiveAnalysis
  * request whose access would change, with the deciding object on each side.
  */
 export async function diffReport(options: DiffOptions): Promise<DiffReport> {
-  const specs = await loadValidSpecs(options.file);
-  const proposedEnv = chooseEnvironment(specs.environments, options.env ?? options.environment);
+  const proposed = await loadAnalysisInput({
+    file: options.file,
+    ...((options.env ?? options.environment)
+      ? { environment: options.env ?? options.environment }
+      : {}),
+  });
+  if (!proposed.specs) {
+    throw new CliError(
+      'diff compares specs: give Environment and Tenant files with -f',
+      ExitCode.usage,
+    );
+  }
+  const { environment: proposedEnv, tenants: proposedTenants } = proposed.specs;
   const name = proposedEnv.metadata.name;
-  const proposed = await loadAnalysisInput({ file: options.file, environment: name });
-  const proposedTenants = specs.tenants.filter((t) => t.spec.environment === name);
   const live = await liveSide(options, name);
   // The cluster is read for the kinds the analyzer reads: only those are compared.
   const read = new Set<string>(ANALYZED_KINDS.map((k) => k.kind));

@@ -1,14 +1,16 @@
+import { flattenObjects, type AnalyzerOptions, type FirewallRule } from '#shared/analysis/index.js';
+import { PermanentError } from '#shared/errors.js';
+import { desiredFirewalls } from '#shared/plan/gcp/compute.js';
+import { applicationNodesEmail, gatewayNodesEmail } from '#shared/plan/gcp/names.js';
+import type { KubeObject } from '#shared/plan/kube-object.js';
+import { desiredObjects } from '#shared/plan/mesh/index.js';
 import {
-  flattenObjects,
-  type AnalyzerOptions,
-  type FirewallRule,
-} from '../../shared/analysis/index.js';
-import { PermanentError } from '../../shared/errors.js';
-import { desiredFirewalls } from '../../shared/plan/gcp/compute.js';
-import { applicationNodesEmail, gatewayNodesEmail } from '../../shared/plan/gcp/names.js';
-import type { KubeObject } from '../../shared/plan/kube-object.js';
-import { desiredObjects } from '../../shared/plan/mesh/index.js';
-import { formatSpecError, SPEC_API_VERSION, validateDocuments } from '../../shared/spec/index.js';
+  formatSpecError,
+  SPEC_API_VERSION,
+  validateDocuments,
+  type Environment,
+  type Tenant,
+} from '#shared/spec/index.js';
 import { CliError, ExitCode, invalidInput } from '../errors.js';
 import { chooseEnvironment, loadFirewallFile, loadSpecFiles } from '../load-specs.js';
 
@@ -19,6 +21,8 @@ export interface AnalysisInput {
   options: AnalyzerOptions;
   /** Where the objects and firewalls came from, for the reader of the output. */
   notes: string[];
+  /** The Environment and its Tenants the objects were compiled from, when the files held specs. */
+  specs?: { environment: Environment; tenants: Tenant[] };
 }
 
 /** Options both analysis commands share. */
@@ -44,18 +48,16 @@ export async function loadAnalysisInput(source: AnalysisSourceOptions): Promise<
   const notes: string[] = [];
   const options: AnalyzerOptions = {};
   let firewalls: FirewallRule[] | undefined;
+  let specs: AnalysisInput['specs'];
   if (specDocs.length) {
     const result = validateDocuments(specDocs);
     if (!result.ok) throw invalidInput(result.errors.map(formatSpecError));
     const { environments, tenants } = result.specs;
     const env = chooseEnvironment(environments, source.environment);
+    const own = tenants.filter((t) => t.spec.environment === env.metadata.name);
+    specs = { environment: env, tenants: own };
     try {
-      objects.push(
-        ...desiredObjects(
-          env,
-          tenants.filter((t) => t.spec.environment === env.metadata.name),
-        ),
-      );
+      objects.push(...desiredObjects(env, own));
     } catch (err) {
       if (err instanceof PermanentError) throw new CliError(`cannot compile: ${err.message}`);
       throw err;
@@ -75,5 +77,5 @@ export async function loadAnalysisInput(source: AnalysisSourceOptions): Promise<
   }
   if (!objects.length)
     throw new CliError('no Kubernetes objects or specs in the given files', ExitCode.invalid);
-  return { objects, firewalls: firewalls ?? [], options, notes };
+  return { objects, firewalls: firewalls ?? [], options, notes, ...(specs ? { specs } : {}) };
 }

@@ -1,12 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import {
-  ANALYZED_KINDS,
-  analyzerOptionsFor,
-  type FirewallRule,
-} from '../../shared/analysis/index.js';
-import type { KubeObject } from '../../shared/plan/kube-object.js';
-import type { Environment, Tenant } from '../../shared/spec/index.js';
-import type { EnvironmentRecord, TenantRecord } from '../../shared/state/types.js';
+import { ANALYZED_KINDS, analyzerOptionsFor, type FirewallRule } from '#shared/analysis/index.js';
+import type { KubeObject } from '#shared/plan/kube-object.js';
+import type { Environment, Tenant } from '#shared/spec/index.js';
+import type { EnvironmentRecord, TenantRecord } from '#shared/state/types.js';
 import { runningStack, stackPaths } from '../../local/stack/state-files.js';
 import { apiCall, findApiUrl } from '../api-client.js';
 import { CliError, ExitCode } from '../errors.js';
@@ -124,7 +120,7 @@ async function readCluster(
   // Loaded on use: client-node is heavy, and only the live path needs it.
   const [{ KubeConfig, KubernetesObjectApi }, kube] = await Promise.all([
     import('@kubernetes/client-node'),
-    import('../../shared/kube/index.js'),
+    import('#shared/kube/index.js'),
   ]);
   const config = new KubeConfig();
   try {
@@ -186,7 +182,7 @@ async function readFirewalls(
   // deployed adapters (and their least-privilege roles, deploy/permissions.ts) stay without it.
   const [{ FirewallsClient }, { clientOptions, plainJson }] = await Promise.all([
     import('@google-cloud/compute'),
-    import('../../shared/gcp/index.js'),
+    import('#shared/gcp/index.js'),
   ]);
   const client = new FirewallsClient(
     clientOptions(endpoint ? { mode: 'local', endpoint } : { mode: 'google' })

@@ -31,7 +31,7 @@ import { parseTimeScale } from '../options.js';
 import type { RunView } from '../progress.js';
 import { startStackForCli, stopOnSignal } from '../stack.js';
 import { seedRunningSimulator, simulatedResources } from '../stack-services.js';
-import { putTenant } from '../tenant-api.js';
+import { putEachTenant } from '../tenant-api.js';
 
 interface UpOptions extends TargetOptions, FollowOptions {
   file: string[];
@@ -143,20 +143,13 @@ async function putTenants(
   tenants: readonly Tenant[],
   write: (text: string) => void,
 ): Promise<boolean> {
-  let allAccepted = true;
-  const answers: string[] = [];
-  for (const tenant of tenants) {
-    try {
-      const answer = await putTenant(apiUrl, tenant);
-      answers.push(`${tenant.metadata.name} ${answer.outcome}`);
-    } catch (error) {
-      if (!(error instanceof ApiCallError)) throw error;
-      allAccepted = false;
-      write(`${error.message}\n`);
-    }
-  }
+  const results = await putEachTenant(apiUrl, tenants);
+  for (const result of results) if ('refused' in result) write(`${result.refused.message}\n`);
+  const answers = results.flatMap((r) =>
+    'answer' in r ? [`${r.tenant.metadata.name} ${r.answer.outcome}`] : [],
+  );
   if (answers.length > 0) write(`tenants: ${answers.join(', ')}\n`);
-  return allAccepted;
+  return results.every((r) => 'answer' in r);
 }
 
 async function summary(

@@ -5,12 +5,7 @@ import {
   formatSpecError,
   type Tenant,
 } from '../../shared/spec/index.js';
-import {
-  addTargetOptions,
-  ApiCallError,
-  resolveApiUrl,
-  type TargetOptions,
-} from '../api-client.js';
+import { addTargetOptions, resolveApiUrl, type TargetOptions } from '../api-client.js';
 import { ExitCode, invalidInput } from '../errors.js';
 import {
   addFollowOptions,
@@ -21,7 +16,12 @@ import {
 import { formatTenantList } from '../format/tenants.js';
 import { runOutcome } from '../format/run.js';
 import { loadSpecFiles } from '../load-specs.js';
-import { deleteTenant, listTenants, putTenant, type TenantChangeAnswer } from '../tenant-api.js';
+import {
+  deleteTenant,
+  listTenants,
+  putEachTenant,
+  type TenantChangeAnswer,
+} from '../tenant-api.js';
 
 /** The Tenant documents of the files, each parsed on its own (its Environment is the API's). */
 async function loadTenants(paths: readonly string[]): Promise<Tenant[]> {
@@ -74,16 +74,15 @@ async function applyTenants(options: ChangeOptions & { file: string[] }): Promis
   const tenants = await loadTenants(options.file);
   const { apiUrl } = resolveApiUrl(options);
   const runIds: string[] = [];
-  for (const tenant of tenants) {
-    try {
-      const answer = await putTenant(apiUrl, tenant);
-      process.stdout.write(`${describeAnswer(tenant.metadata.name, answer)}\n`);
-      if (answer.outcome === 'accepted') runIds.push(answer.runId);
-    } catch (error) {
-      if (!(error instanceof ApiCallError)) throw error;
-      process.stdout.write(`${tenant.metadata.name}: refused: ${error.message}\n`);
+  for (const result of await putEachTenant(apiUrl, tenants)) {
+    const name = result.tenant.metadata.name;
+    if ('refused' in result) {
+      process.stdout.write(`${name}: refused: ${result.refused.message}\n`);
       process.exitCode = ExitCode.invalid;
+      continue;
     }
+    process.stdout.write(`${describeAnswer(name, result.answer)}\n`);
+    if (result.answer.outcome === 'accepted') runIds.push(result.answer.runId);
   }
   if (options.follow) await followRuns(apiUrl, runIds, options);
 }

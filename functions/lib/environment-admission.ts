@@ -1,5 +1,5 @@
 import type { ErrorBody } from '../../shared/errors.js';
-import type { Environment } from '../../shared/spec/index.js';
+import { samePrincipal, type Environment } from '../../shared/spec/index.js';
 import type { EnvironmentRecord } from '../../shared/state/types.js';
 
 /**
@@ -36,8 +36,7 @@ export function notEnvironmentAdmin(
   caller: string,
 ): ErrorBody | undefined {
   if (!stored || stored.status === 'DELETED') return undefined;
-  const admins = environmentAdmins(stored).map((admin) => admin.toLowerCase());
-  if (admins.includes(caller.toLowerCase())) return undefined;
+  if (environmentAdmins(stored).some((admin) => samePrincipal(admin, caller))) return undefined;
   return {
     kind: 'forbidden',
     reason: 'not-environment-admin',

@@ -15,12 +15,13 @@ export function notFound(what: string): HttpError {
   });
 }
 
-function pathLabel(raw: string, what: 'environment' | 'tenant', field: string): string {
+/** A DNS-1123 label of the URL path (percent-decoded), or 400 `reason` naming `field`. */
+function pathLabel(raw: string, what: string, reason: string, field: string): string {
   const label = decodeURIComponent(raw);
   if (!dnsLabel.safeParse(label).success) {
     throw invalidRequest(
-      `invalid-${what}-${what === 'environment' ? 'id' : 'name'}`,
-      `the ${what} ${what === 'environment' ? 'id' : 'name'} must be a DNS-1123 label: 1-63 lowercase letters, digits or hyphens`,
+      reason,
+      `the ${what} must be a DNS-1123 label: 1-63 lowercase letters, digits or hyphens`,
       field,
     );
   }
@@ -29,12 +30,12 @@ function pathLabel(raw: string, what: 'environment' | 'tenant', field: string): 
 
 /** The environment id of a URL path segment (percent-decoded), or 400 `invalid-environment-id`. */
 export function environmentId(raw: string): string {
-  return pathLabel(raw, 'environment', 'environmentId');
+  return pathLabel(raw, 'environment id', 'invalid-environment-id', 'environmentId');
 }
 
 /** The tenant name of a URL path segment (percent-decoded), or 400 `invalid-tenant-name`. */
 export function tenantName(raw: string): string {
-  return pathLabel(raw, 'tenant', 'tenantName');
+  return pathLabel(raw, 'tenant name', 'invalid-tenant-name', 'tenantName');
 }
 
 /** The request's Idempotency-Key header, or 400 when it is not 1-255 visible ASCII characters. */

@@ -4,7 +4,7 @@ import type { Tenant } from '../spec/tenant.js';
 import type { FirewallRule } from './firewall.js';
 import {
   analyzerOptionsFor,
-  decidingObject,
+  observeProbe,
   reachabilityProbes,
   type ObservedReachability,
   type ReachabilityProbe,
@@ -25,19 +25,6 @@ export interface AccessChange {
   change: 'gained' | 'lost' | 'changed';
   from: ObservedReachability;
   to: ObservedReachability;
-}
-
-function observe(analyzer: ReachabilityAnalyzer, probe: ReachabilityProbe): ObservedReachability {
-  const result = analyzer.can({
-    sourceNamespace: probe.tenant,
-    url: probe.url,
-    method: probe.method,
-  });
-  return {
-    verdict: result.verdict,
-    ...(result.via ? { via: result.via } : {}),
-    decidedBy: decidingObject(result),
-  };
 }
 
 /**
@@ -61,8 +48,8 @@ export function accessDiff(env: Environment, from: AccessState, to: AccessState)
   }
   const changes: AccessChange[] = [];
   for (const probe of probes.values()) {
-    const was = observe(before, probe);
-    const now = observe(after, probe);
+    const was = observeProbe(before, probe);
+    const now = observeProbe(after, probe);
     const allowedBefore = was.verdict === 'ALLOWED';
     const allowedAfter = now.verdict === 'ALLOWED';
     const change =

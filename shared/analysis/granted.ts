@@ -172,6 +172,23 @@ export function decidingObject(result: ReachabilityResult): string {
   return hop.object ? formatRef(hop.object) : `(${hop.stage}: ${hop.rule})`;
 }
 
+/** What the analyzer finds for one probe: verdict, way and deciding object. */
+export function observeProbe(
+  analyzer: ReachabilityAnalyzer,
+  probe: Pick<ReachabilityProbe, 'tenant' | 'url' | 'method'>,
+): ObservedReachability {
+  const result = analyzer.can({
+    sourceNamespace: probe.tenant,
+    url: probe.url,
+    method: probe.method,
+  });
+  return {
+    verdict: result.verdict,
+    ...(result.via ? { via: result.via } : {}),
+    decidedBy: decidingObject(result),
+  };
+}
+
 /** Whether an observed verdict keeps the specs' promise. A denial of any kind keeps a denial. */
 export function keepsPromise(
   expected: ExpectedReachability,
@@ -249,16 +266,7 @@ export function verifyReachability(
   const rows: string[] = [];
   const differences: ReachabilityDifference[] = [];
   for (const probe of reachabilityProbes(env, tenants)) {
-    const result = analyzer.can({
-      sourceNamespace: probe.tenant,
-      url: probe.url,
-      method: probe.method,
-    });
-    const actual: ObservedReachability = {
-      verdict: result.verdict,
-      ...(result.via ? { via: result.via } : {}),
-      decidedBy: decidingObject(result),
-    };
+    const actual = observeProbe(analyzer, probe);
     rows.push(formatReachabilityRow(probe, actual));
     const expected = expectedReachability(byNamespace.get(probe.tenant)!, probe);
     if (!keepsPromise(expected, actual)) differences.push({ probe, expected, actual });

@@ -43,7 +43,6 @@ function projected(desired: unknown, live: unknown): unknown {
 /** The parts of an object its writer decides (what an apply sets), not what the server adds. */
 function written(object: KubeObject): Record<string, unknown> {
   const { metadata, status: _status, ...rest } = object as KubeObject & { status?: unknown };
-  void _status;
   return {
     ...rest,
     metadata: {
