@@ -135,7 +135,15 @@ const layersPlugin = {
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/**', 'dist/**', '.local/**', 'coverage/**', 'cli/egressctl.js'],
+    ignores: [
+      'node_modules/**',
+      'dist/**',
+      '.local/**',
+      'coverage/**',
+      'cli/egressctl.js',
+      'console/dist/**',
+      'test-output/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -199,6 +207,11 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // The web console runs in the browser (console/build.ts, its bundler, runs in Node).
+    files: ['console/src/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
   },
   prettier,
 );

@@ -1,7 +1,15 @@
 #!/usr/bin/env node
-// Launcher: registers tsx in this process and loads the TypeScript CLI, so `npx egressctl` works
-// from a fresh clone without a build step and without a child process to orphan on Ctrl-C.
-import { register } from 'tsx/esm/api';
+// Launcher of `egressctl`. Installed from the package (`npm pack`, `npm install -g`), it runs the
+// compiled JavaScript in dist/ with plain node: no TypeScript sources ship, and no transpiler
+// starts with every command. In a clone (cli/index.ts beside this file) it registers tsx in this
+// process and loads the TypeScript CLI, so `npx egressctl` works without a build step and
+// without a child process to orphan on Ctrl-C.
+import { existsSync } from 'node:fs';
 
-register();
-await import('./index.ts');
+if (existsSync(new URL('./index.ts', import.meta.url))) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('./index.ts');
+} else {
+  await import('../dist/cli/index.js');
+}

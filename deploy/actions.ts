@@ -209,22 +209,6 @@ function infrastructureChecks(plan: DeploymentPlan): DeployAction[] {
       hint: TERRAFORM_HINT,
     });
   }
-  for (const fn of plan.functions) {
-    if (!fn.trigger) continue;
-    checks.push({
-      kind: 'gcloud',
-      description: `check subscription ${fn.trigger.subscription} (${fn.trigger.topic} → ${fn.name})`,
-      args: [
-        'pubsub',
-        'subscriptions',
-        'describe',
-        fn.trigger.subscription,
-        p,
-        '--format=value(name)',
-      ],
-      hint: TERRAFORM_HINT,
-    });
-  }
   for (const trigger of plan.eventarcTriggers) {
     checks.push({
       kind: 'gcloud',
@@ -255,7 +239,7 @@ function deployFunctions(plan: DeploymentPlan): DeployAction[] {
   for (const fn of plan.functions) {
     actions.push({
       kind: 'gcloud',
-      description: `deploy function ${fn.name} (entry point ${fn.entryPoint}, ${fn.signature}${fn.trigger ? `, topic ${fn.trigger.topic}` : ''})`,
+      description: `deploy function ${fn.name} (entry point ${fn.entryPoint}, ${fn.signature}${fn.pushedBy ? `, pushed by ${fn.pushedBy.entryPoint}'s subscriptions` : ''})`,
       args: functionDeployArgs(plan, fn),
     });
     for (const member of fn.invokers) {

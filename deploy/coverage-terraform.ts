@@ -127,39 +127,6 @@ export function checkTerraform(input: CoverageInput, problems: string[]): void {
       );
     }
   }
-  for (const fn of input.plan.functions) {
-    if (!fn.trigger) continue;
-    const sub = [...subscriptions.values()].find(
-      (b) => stringAttribute(b, 'name') === fn.trigger!.subscription,
-    );
-    const where = `subscription ${fn.trigger.subscription} (${fn.trigger.topic} → ${fn.name})`;
-    if (!sub) {
-      problems.push(`${where} is not declared in infra/`);
-      continue;
-    }
-    if (topicNameOf(attributeText(sub, 'topic')) !== fn.trigger.topic)
-      problems.push(`${where} is not on topic ${fn.trigger.topic}`);
-    const topic = input.plan.topics.find((t) => t.name === fn.trigger!.topic);
-    const dlp = sub.blocks.find((b) => b.type === 'dead_letter_policy');
-    if (!dlp || topicNameOf(attributeText(dlp, 'dead_letter_topic')) !== topic?.deadLetterTopic) {
-      problems.push(`${where} has no dead_letter_policy to ${topic?.deadLetterTopic}`);
-    }
-    const push = sub.blocks.find((b) => b.type === 'push_config');
-    const endpoint = push ? (attributeText(push, 'push_endpoint') ?? '') : '';
-    const resolvedEndpoint = endpoint.replace(/\$\{local\.([a-z_]+)\}/g, (_, name: string) => {
-      const local = allBlocks(blocks).find((b) => b.type === 'locals' && b.attributes[name]);
-      return local ? (attributeText(local, name) ?? '') : '';
-    });
-    if (
-      !resolvedEndpoint.includes(`${fn.name}-`) ||
-      !resolvedEndpoint.endsWith(`/topics/${fn.trigger.topic}`)
-    ) {
-      problems.push(
-        `${where} does not push to ${fn.name} at /projects/P/topics/${fn.trigger.topic}`,
-      );
-    }
-  }
-
   const workflowsDeclared = [...resources(blocks, 'google_workflows_workflow').values()]
     .map((b) => attributeText(b, 'for_each') ?? stringAttribute(b, 'name') ?? '')
     .join(' ');

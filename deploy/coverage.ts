@@ -17,8 +17,11 @@ import {
   rolePermits,
   WORKFLOW_CALL_PERMISSIONS,
   WORKFLOWS_PLATFORM_ROLES,
+  type AdapterPermissions,
+  type PermissionScope,
 } from './permissions.js';
-import { customRolesOf } from './terraform-resources.js';
+import type { PlannedServiceAccount, RoleGrant } from './manifest-types.js';
+import { customRolesOf, type TfCustomRole } from './terraform-resources.js';
 import { workflowCalls } from './workflow-calls.js';
 
 export type { CoverageInput, CoverageReport } from './coverage-input.js';
@@ -47,10 +50,17 @@ function checkFunctions(input: CoverageInput, problems: string[]): void {
       problems.push(
         `function ${name} (CLOUD_EVENT_FUNCTIONS of functions/index.ts) is not in deploy/manifest.ts`,
       );
-    else if (fn.signature !== 'cloudevent' || !fn.trigger) {
+    else if (fn.signature !== 'cloudevent' || !fn.pushedBy) {
       problems.push(
-        `function ${name} is a CloudEvent function but the manifest gives it no trigger topic`,
+        `function ${name} is a CloudEvent function but the manifest does not say who pushes to it`,
       );
+    } else {
+      const { entryPoint, urlVariable } = fn.pushedBy;
+      const maker = byEntry.get(entryPoint);
+      if (maker?.env[urlVariable] !== fn.url)
+        problems.push(
+          `function ${name} is pushed by subscriptions ${entryPoint} makes, but the manifest does not give ${entryPoint} its URL in ${urlVariable}`,
+        );
     }
   }
   const exported = new Set([...input.exported.http, ...input.exported.cloudEvent]);
@@ -173,34 +183,71 @@ function checkPermissions(input: CoverageInput, problems: string[]): void {
     [...customRolesOf(blocks).values()].map((r) => [customRoleName(r.roleId), r]),
   );
   for (const sa of input.plan.serviceAccounts) {
-    const entries = Object.entries(table).filter(([, e]) => e.account === sa.key);
-    if (entries.length === 0) continue;
-    const grants = sa.grants.filter((g) => g.scope.kind === 'environment-projects');
-    const predefined = grants.map((g) => g.role).filter((r) => PREDEFINED_ROLE_PERMISSIONS[r]);
-    const custom = grants.flatMap((g) => {
-      const role = customByName.get(g.role);
-      return role?.inEnvironmentProjects ? [role] : [];
-    });
-    const grantedBy = (permission: string) =>
-      predefined.some((r) => rolePermits(PREDEFINED_ROLE_PERMISSIONS[r] ?? [], permission)) ||
-      custom.some((r) => r.permissions.includes(permission));
-    for (const [method, entry] of entries) {
-      for (const permission of entry.permissions) {
-        if (!grantedBy(permission)) {
-          problems.push(
-            `${sa.accountId} lacks ${permission} (${method}) in environment projects: no role it holds in infra/ grants it`,
-          );
-        }
+    for (const scope of PERMISSION_SCOPES) {
+      checkScope(sa, scope, table, customByName, problems);
+    }
+  }
+}
+
+/** Each adapter scope: the grants and custom roles of infra/ that apply there, and its words. */
+const PERMISSION_SCOPES: readonly {
+  scope: PermissionScope;
+  /** Grant scopes of the manifest that count there. */
+  grantKinds: readonly RoleGrant['scope']['kind'][];
+  inEnvironmentProjects: boolean;
+  where: string;
+}[] = [
+  {
+    scope: 'environment-projects',
+    grantKinds: ['environment-projects'],
+    inEnvironmentProjects: true,
+    where: 'in environment projects',
+  },
+  {
+    scope: 'service-project',
+    // A grant on one of the service's accounts lives in the service project too.
+    grantKinds: ['project', 'service-account'],
+    inEnvironmentProjects: false,
+    where: 'in the service project',
+  },
+];
+
+function checkScope(
+  sa: PlannedServiceAccount,
+  { scope, grantKinds, inEnvironmentProjects, where }: (typeof PERMISSION_SCOPES)[number],
+  table: Readonly<Record<string, AdapterPermissions>>,
+  customByName: ReadonlyMap<string, TfCustomRole>,
+  problems: string[],
+): void {
+  const entries = Object.entries(table).filter(
+    ([, e]) => e.account === sa.key && e.scope === scope,
+  );
+  if (entries.length === 0) return;
+  const grants = sa.grants.filter((g) => grantKinds.includes(g.scope.kind));
+  const predefined = grants.map((g) => g.role).filter((r) => PREDEFINED_ROLE_PERMISSIONS[r]);
+  const custom = grants.flatMap((g) => {
+    const role = customByName.get(g.role);
+    return role && role.inEnvironmentProjects === inEnvironmentProjects ? [role] : [];
+  });
+  const grantedBy = (permission: string) =>
+    predefined.some((r) => rolePermits(PREDEFINED_ROLE_PERMISSIONS[r] ?? [], permission)) ||
+    custom.some((r) => r.permissions.includes(permission));
+  for (const [method, entry] of entries) {
+    for (const permission of entry.permissions) {
+      if (!grantedBy(permission)) {
+        problems.push(
+          `${sa.accountId} lacks ${permission} (${method}) ${where}: no role it holds in infra/ grants it`,
+        );
       }
     }
-    const wanted = new Set(customRolePermissions(sa.key, 'environment-projects', predefined));
-    for (const role of custom) {
-      for (const permission of role.permissions) {
-        if (!wanted.has(permission)) {
-          problems.push(
-            `custom role ${role.roleId} in infra/ holds ${permission}, which no adapter call of ${sa.accountId} needs beyond its predefined roles`,
-          );
-        }
+  }
+  const wanted = new Set(customRolePermissions(sa.key, scope, predefined));
+  for (const role of custom) {
+    for (const permission of role.permissions) {
+      if (!wanted.has(permission)) {
+        problems.push(
+          `custom role ${role.roleId} in infra/ holds ${permission}, which no adapter call of ${sa.accountId} needs beyond its predefined roles`,
+        );
       }
     }
   }

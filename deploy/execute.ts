@@ -54,7 +54,8 @@ export interface ExecuteOptions {
 }
 
 /**
- * Assembles the deployable function source: the compiled `dist/functions` and `dist/shared`,
+ * Assembles the deployable function source: the compiled `dist/functions` and `dist/shared`, the
+ * console's bundle (`dist/console/dist`),
  * with the project's package.json (main = functions/index.js, no scripts) and lock file, so the
  * Cloud Functions build installs exactly the locked dependencies and runs no build step.
  */
@@ -69,7 +70,14 @@ export async function prepareFunctionSource(root: string, sourceDir: string): Pr
   const target = join(root, sourceDir);
   await rm(target, { recursive: true, force: true });
   await mkdir(target, { recursive: true });
-  for (const folder of ['functions', 'shared']) {
+  // The api serves the web console's bundle from console/dist beside functions/.
+  const consoleBundle = join(dist, 'console', 'dist', 'index.html');
+  try {
+    await stat(consoleBundle);
+  } catch {
+    throw new Error(`${consoleBundle} does not exist: run \`npm run build\` before deploying`);
+  }
+  for (const folder of ['functions', 'shared', 'console']) {
     await cp(join(dist, folder), join(target, folder), { recursive: true });
   }
   const manifest = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as Record<

@@ -53,8 +53,11 @@ export interface FunctionSpec {
   maxInstances: number;
   /** Accounts granted roles/run.invoker on this function alone. */
   invokers: ServiceAccountKey[];
-  /** For `cloudevent`: the topic whose messages arrive, and the push subscription delivering them. */
-  trigger?: { topic: string; subscription: string };
+  /**
+   * For `cloudevent`: who makes the push subscriptions that deliver its messages (at run time,
+   * one per environment), and the variable in which that function gets this one's URL.
+   */
+  pushedBy?: { entryPoint: string; urlVariable: string };
   /** Function-specific environment variables (the common ones are added by the plan). */
   env?: (ctx: PlanContext) => Record<string, string>;
 }
@@ -156,7 +159,8 @@ export interface PlannedFunction {
   maxInstances: number;
   url: string;
   invokers: string[];
-  trigger?: { topic: string; subscription: string; pushEndpoint: string };
+  /** See {@link FunctionSpec.pushedBy}. */
+  pushedBy?: { entryPoint: string; urlVariable: string };
   env: Record<string, string>;
 }
 

@@ -23,7 +23,7 @@ import type {
   TopicSpec,
   WorkflowSpec,
 } from './manifest-types.js';
-import { serviceAccounts } from './service-accounts.js';
+import { serviceAccountEmail, serviceAccounts } from './service-accounts.js';
 
 export type * from './manifest-types.js';
 export { PRIMITIVE_ROLES, serviceAccounts } from './service-accounts.js';
@@ -37,7 +37,11 @@ export const FUNCTION_RUNTIME = 'nodejs22';
 /** Where `egressctl deploy` assembles the function source (compiled JS + package.json). */
 export const FUNCTION_SOURCE_DIR = 'dist/function-source';
 
-/** The topics of the service (docs/architecture.md "Workflows"). */
+/**
+ * The topics of the service (docs/architecture.md "Workflows"). Tenant documents have no topic
+ * here: each environment gets its own, `tenants-<environment>`, made by its tenants step with the
+ * environment's admins as publishers (docs/security.md "The Pub/Sub path").
+ */
 export const TOPICS: readonly TopicSpec[] = [
   {
     name: 'environment-requests',
@@ -45,13 +49,6 @@ export const TOPICS: readonly TopicSpec[] = [
     deadLetterSubscription: 'environment-requests-dead-letter',
     maxDeliveryAttempts: 10,
     purpose: 'the API publishes provision/teardown requests; Eventarc starts provision-environment',
-  },
-  {
-    name: 'tenant-requests',
-    deadLetterTopic: 'tenant-requests-dead-letter',
-    deadLetterSubscription: 'tenant-requests-dead-letter',
-    maxDeliveryAttempts: 10,
-    purpose: 'Tenant documents; pushed to the tenant-events function',
   },
 ];
 
@@ -146,6 +143,15 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     timeoutSeconds: appliesKubernetesObjects(family) ? 300 : 120,
     maxInstances: 10,
     invokers: ['workflows'],
+    ...(family === 'tenants'
+      ? {
+          // The tenants step keeps each environment's tenant topic, pushed to tenant-events.
+          env: (ctx: PlanContext) => ({
+            EGRESS_TENANT_EVENTS_URL: functionUrl(deployedFunctionName('tenant-events'), ctx),
+            EGRESS_TENANT_PUSH_SERVICE_ACCOUNT: serviceAccountEmail('events', ctx.project),
+          }),
+        }
+      : {}),
   })),
   {
     entryPoint: 'tenant-events',
@@ -155,8 +161,9 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     memory: '256Mi',
     timeoutSeconds: 60,
     maxInstances: 10,
+    // Pub/Sub pushes each environment's tenant topic here with the events account's OIDC token.
     invokers: ['events'],
-    trigger: { topic: 'tenant-requests', subscription: 'tenant-requests-to-tenant-events' },
+    pushedBy: { entryPoint: 'step-tenants', urlVariable: 'EGRESS_TENANT_EVENTS_URL' },
     env: () => ({ EGRESS_RECONCILE_WORKFLOW: 'reconcile-tenants' }),
   },
 ];
@@ -190,18 +197,6 @@ export const SERVICE_AGENT_GRANTS: readonly ServiceAgentGrant[] = [
     scope: { kind: 'topic', topic: topic.deadLetterTopic },
     why: `forwards undeliverable ${topic.name} messages to ${topic.deadLetterTopic}`,
   })),
-  ...FUNCTIONS.flatMap((fn): ServiceAgentGrant[] =>
-    fn.trigger
-      ? [
-          {
-            agent: 'pubsub',
-            role: 'roles/pubsub.subscriber',
-            scope: { kind: 'subscription', subscription: fn.trigger.subscription },
-            why: `acknowledges the ${fn.trigger.topic} messages it dead-letters`,
-          },
-        ]
-      : [],
-  ),
   ...EVENTARC_TRIGGERS.map((trigger): ServiceAgentGrant => ({
     agent: 'pubsub',
     role: 'roles/pubsub.subscriber',
@@ -269,7 +264,7 @@ export function deploymentPlan(input: PlanInput): DeploymentPlan {
   };
   const accounts = serviceAccounts().map((sa) => ({
     ...sa,
-    email: `${sa.accountId}@${input.project}.iam.gserviceaccount.com`,
+    email: serviceAccountEmail(sa.key, input.project),
   }));
   const email = (key: ServiceAccountKey): string =>
     accounts.find((sa) => sa.key === key)?.email ?? key;
@@ -307,15 +302,7 @@ export function deploymentPlan(input: PlanInput): DeploymentPlan {
       maxInstances: spec.maxInstances,
       url,
       invokers: spec.invokers.map(email),
-      ...(spec.trigger
-        ? {
-            trigger: {
-              ...spec.trigger,
-              // functions-framework turns a push to /projects/P/topics/T into a messagePublished CloudEvent.
-              pushEndpoint: `${url}/projects/${input.project}/topics/${spec.trigger.topic}`,
-            },
-          }
-        : {}),
+      ...(spec.pushedBy ? { pushedBy: spec.pushedBy } : {}),
       env: { ...common(spec), ...(spec.env?.(ctx) ?? {}) },
     };
   });

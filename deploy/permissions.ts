@@ -17,8 +17,14 @@ export function customRoleName(roleId: string): string {
   return `projects/*/roles/${roleId}`;
 }
 
-/** Where a permission is needed: the projects environments are provisioned in. */
-export type PermissionScope = 'environment-projects';
+/**
+ * Where a permission is needed: the projects environments are provisioned in, or the service's
+ * own project (the environments' tenant topics live there, beside the functions).
+ */
+export type PermissionScope = 'environment-projects' | 'service-project';
+
+/** The custom role of the steps account in the service project (tenant topics), by infra/. */
+export const INTAKE_CUSTOM_ROLE_ID = 'egressProvisionerIntake';
 
 /** The IAM permissions one adapter method needs, and why. */
 export interface AdapterPermissions {
@@ -36,6 +42,13 @@ const each = (verb: string): string[] => COMPUTE_COLLECTIONS.map((c) => `compute
 const steps = (permissions: readonly string[], why: string): AdapterPermissions => ({
   account: 'steps',
   scope: 'environment-projects',
+  permissions,
+  why,
+});
+
+const intake = (permissions: readonly string[], why: string): AdapterPermissions => ({
+  account: 'steps',
+  scope: 'service-project',
   permissions,
   why,
 });
@@ -247,6 +260,44 @@ export const ADAPTER_PERMISSIONS: Readonly<Record<string, AdapterPermissions>> =
     ],
     'write it back with the tenant grants (etag-checked)',
   ),
+
+  // pubsub v1 (tenants step: each environment's tenant topic, in the service project).
+  // https://cloud.google.com/pubsub/docs/access-control "Required permissions" per method:
+  // creating a subscription also needs pubsub.topics.attachSubscription on its topic, and a push
+  // subscription with an OIDC token iam.serviceAccounts.actAs on the token's account
+  // (https://cloud.google.com/pubsub/docs/create-push-subscription#authentication), which the
+  // steps hold on the events account only (roles/iam.serviceAccountUser there).
+  'PubsubAdapter.getTopic': intake(['pubsub.topics.get'], 'observe the tenant topic and its owner'),
+  'PubsubAdapter.createTopic': intake(['pubsub.topics.create'], "the environment's tenant topic"),
+  'PubsubAdapter.deleteTopic': intake(['pubsub.topics.delete'], 'teardown closes the intake'),
+  'PubsubAdapter.getTopicIamPolicy': intake(
+    ['pubsub.topics.getIamPolicy'],
+    'read who may publish tenant documents',
+  ),
+  'PubsubAdapter.setTopicIamPolicy': intake(
+    ['pubsub.topics.setIamPolicy'],
+    'publishers: exactly the environment admins and managers of every tenant',
+  ),
+  'PubsubAdapter.getSubscription': intake(
+    ['pubsub.subscriptions.get'],
+    'observe the push to tenant-events',
+  ),
+  'PubsubAdapter.createSubscription': intake(
+    [
+      'pubsub.subscriptions.create',
+      'pubsub.topics.attachSubscription',
+      'iam.serviceAccounts.actAs',
+    ],
+    "push the topic to tenant-events with the events account's OIDC token",
+  ),
+  'PubsubAdapter.modifyPushConfig': intake(
+    ['pubsub.subscriptions.update', 'iam.serviceAccounts.actAs'],
+    'repair a push endpoint or token that drifted',
+  ),
+  'PubsubAdapter.deleteSubscription': intake(
+    ['pubsub.subscriptions.delete'],
+    'teardown closes the intake',
+  ),
 };
 
 /** The custom role of the workflows account, defined in the service project by infra/. */
@@ -287,6 +338,13 @@ export const WORKFLOWS_PLATFORM_ROLES: Readonly<Record<string, string>> = {
  * check needs is listed: a claim here must be true, not complete.
  */
 export const PREDEFINED_ROLE_PERMISSIONS: Readonly<Record<string, readonly string[]>> = {
+  // https://cloud.google.com/iam/docs/roles-permissions/iam#iam.serviceAccountUser (granted on
+  // one account, so actAs holds for that account only).
+  'roles/iam.serviceAccountUser': [
+    'iam.serviceAccounts.actAs',
+    'iam.serviceAccounts.get',
+    'iam.serviceAccounts.list',
+  ],
   // https://cloud.google.com/iam/docs/roles-permissions/container: "container.*".
   'roles/container.admin': ['container.*'],
   // https://cloud.google.com/iam/docs/setting-limits-on-granting-roles: the role conditioned

@@ -3,8 +3,18 @@
  * (least privilege: no basic role anywhere, the steps' cloud permissions in a custom role).
  */
 import { NODE_SERVICE_ACCOUNT_ROLES } from '../shared/spec/constants.js';
-import type { GrantScope, RoleGrant, ServiceAccountSpec } from './manifest-types.js';
-import { customRoleName, STEPS_CUSTOM_ROLE_ID, WORKFLOWS_CUSTOM_ROLE_ID } from './permissions.js';
+import type {
+  GrantScope,
+  RoleGrant,
+  ServiceAccountKey,
+  ServiceAccountSpec,
+} from './manifest-types.js';
+import {
+  customRoleName,
+  INTAKE_CUSTOM_ROLE_ID,
+  STEPS_CUSTOM_ROLE_ID,
+  WORKFLOWS_CUSTOM_ROLE_ID,
+} from './permissions.js';
 
 /** Roles no service account of this service may hold anywhere (basic roles grant everything). */
 export const PRIMITIVE_ROLES = ['roles/owner', 'roles/editor', 'roles/viewer'] as const;
@@ -87,6 +97,16 @@ export function serviceAccounts(
           role: 'roles/datastore.user',
           scope: project,
           why: 'run records, step records, leases and outputs in Firestore',
+        },
+        {
+          role: customRoleName(INTAKE_CUSTOM_ROLE_ID),
+          scope: project,
+          why: "tenants step: each environment's tenant topic, its publishers and its push subscription (deploy/permissions.ts, scope service-project); no predefined Pub/Sub role is narrower than pubsub.editor, which could also publish environment requests",
+        },
+        {
+          role: 'roles/iam.serviceAccountUser',
+          scope: { kind: 'service-account', account: 'events' },
+          why: "tenants step: push subscriptions carry the events account's OIDC token, which needs actAs on that account (and on no other)",
         },
         ...stepsEnvironmentGrants(nodeRoles),
       ],
@@ -202,4 +222,11 @@ export function serviceAccounts(
       grants: [],
     },
   ];
+}
+
+/** The email of one of the service's accounts in its project. */
+export function serviceAccountEmail(key: ServiceAccountKey, project: string): string {
+  const account = serviceAccounts().find((sa) => sa.key === key);
+  if (!account) throw new Error(`the manifest has no service account "${key}"`);
+  return `${account.accountId}@${project}.iam.gserviceaccount.com`;
 }

@@ -32,6 +32,9 @@ import { isRunId } from './lib/run-id.js';
 import { specSetProblems } from './lib/spec-set-problems.js';
 import { diffDocuments } from '../shared/lib/json-diff.js';
 import { targetMismatch } from './lib/target-mismatch.js';
+import { getReachability, getReachabilityTrace } from './lib/console-reachability.js';
+import { listEnvironments, listRuns } from './lib/console-reads.js';
+import { isConsolePath, serveConsole } from './lib/console-static.js';
 
 /** What the API publishes to `environment-requests` (the provisioning workflow's argument). */
 export interface EnvironmentRequestMessage {
@@ -308,8 +311,9 @@ function methodNotAllowed(allowed: string[]): HttpError {
 }
 
 /**
- * The HTTP API (`api`): environments, their tenants and runs. Every error is JSON
- * `{kind, reason, message, field?}`; client errors are 4xx.
+ * The HTTP API (`api`): environments, their tenants and runs, and the web console's files under
+ * `/console/` (authenticated like every route; its data comes from the read routes). Every error
+ * is JSON `{kind, reason, message, field?}`; client errors are 4xx.
  */
 export const api = jsonHandler(
   async (req: Request, res: Response) => {
@@ -318,9 +322,25 @@ export const api = jsonHandler(
     const path = req.path.replace(/\/+$/, '');
     const method = req.method.toUpperCase();
     let match: RegExpExecArray | null;
+    if (isConsolePath(req.path)) return serveConsole(req, res, req.path);
     if (path === '/v1/environments') {
-      if (method !== 'POST') throw methodNotAllowed(['POST']);
+      if (method === 'GET') return listEnvironments(ctx, res, caller);
+      if (method !== 'POST') throw methodNotAllowed(['GET', 'POST']);
       return createEnvironment(ctx, req, res, caller);
+    }
+    if ((match = /^\/v1\/environments\/([^/:]+)\/runs$/.exec(path))) {
+      if (method !== 'GET') throw methodNotAllowed(['GET']);
+      const target = { environmentId: environmentId(match[1]!), caller, limit: req.query.limit };
+      return listRuns(ctx, res, target);
+    }
+    if ((match = /^\/v1\/environments\/([^/:]+)\/reachability$/.exec(path))) {
+      if (method !== 'GET') throw methodNotAllowed(['GET']);
+      return getReachability(ctx, res, { environmentId: environmentId(match[1]!), caller });
+    }
+    if ((match = /^\/v1\/environments\/([^/:]+)\/reachability\/trace$/.exec(path))) {
+      if (method !== 'GET') throw methodNotAllowed(['GET']);
+      const target = { environmentId: environmentId(match[1]!), caller };
+      return getReachabilityTrace(ctx, req, res, target);
     }
     if ((match = /^\/v1\/environments\/([^/:]+):plan$/.exec(path))) {
       if (method !== 'POST') throw methodNotAllowed(['POST']);

@@ -12,7 +12,7 @@
  */
 import type { GoogleAuth } from 'google-auth-library';
 import { PermanentError } from '../shared/errors.js';
-import type { ContainerApi } from '../shared/core/gcp-apis.js';
+import type { ContainerApi, PubsubApi } from '../shared/core/gcp-apis.js';
 import type { GcpApis, GcpTarget } from '../shared/gcp/index.js';
 import type {
   ClusterAccess,
@@ -114,7 +114,25 @@ export async function buildSteps(config: FunctionsConfig): Promise<BoundSteps> {
         import('../shared/steps/tenants.js'),
         kubeDeps(),
       ]);
-      return tenantsStep({ ...deps, workloadIdentity: gcp.workloadIdentity });
+      const intake = config.tenantEventsUrl;
+      return tenantsStep({
+        ...deps,
+        workloadIdentity: gcp.workloadIdentity,
+        ...(intake
+          ? {
+              tenantIntake: {
+                pubsub: gcp.pubsub,
+                target: {
+                  project: config.projectId,
+                  tenantEventsUrl: intake,
+                  ...(config.tenantPushServiceAccount
+                    ? { pushServiceAccount: config.tenantPushServiceAccount }
+                    : {}),
+                },
+              },
+            }
+          : {}),
+      });
     }),
   };
 }
@@ -124,6 +142,8 @@ export interface GcpClients {
   /** Each adapter builds its client, loading its library, on its first call. */
   apis: GcpApis;
   workloadIdentity: WorkloadIdentityApi;
+  /** pubsub v1: the environments' tenant topics in the service's project. */
+  pubsub: PubsubApi;
   /** Application Default Credentials (production only; loads google-auth-library). */
   googleAuth: () => Promise<GoogleAuth | undefined>;
 }
@@ -238,7 +258,16 @@ export async function createGcpClients(target: GcpTarget): Promise<GcpClients> {
       },
     });
   });
-  return { apis, workloadIdentity, googleAuth: async () => (await settings()).googleAuth };
+  const pubsub = deferred(async () => {
+    const [loaded, shared] = await Promise.all([adapters(), settings()]);
+    return new loaded.PubsubAdapter(shared.requester, shared.options.pubsubRoot);
+  });
+  return {
+    apis,
+    workloadIdentity,
+    pubsub,
+    googleAuth: async () => (await settings()).googleAuth,
+  };
 }
 
 /**

@@ -41,6 +41,13 @@ export interface FunctionsConfig {
    * fails it `abandoned`; the store's default (300) when absent.
    */
   abandonedRunSeconds?: number;
+  /**
+   * EGRESS_TENANT_EVENTS_URL: the tenant-events function's URL, where each environment's tenant
+   * topic pushes (the tenants step keeps the topic); without it no environment gets a topic.
+   */
+  tenantEventsUrl?: string;
+  /** EGRESS_TENANT_PUSH_SERVICE_ACCOUNT: whose OIDC token Pub/Sub attaches to those pushes. */
+  tenantPushServiceAccount?: string;
 }
 
 /** A loopback http(s) URL, or a clear error naming the variable: steps never leave the machine locally. */
@@ -64,6 +71,20 @@ function loopbackUrl(value: string, name: string): string {
   return value.replace(/\/+$/, '');
 }
 
+/** An http(s) URL without a trailing slash, or a clear error naming the variable. */
+function httpUrl(value: string, name: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new Error(`${name} must be an http(s) URL, got ${JSON.stringify(value)}`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
 function positiveInt(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined || value === '') return fallback;
   const parsed = Number(value);
@@ -82,7 +103,8 @@ function positiveInt(value: string | undefined, fallback: number, name: string):
  * EGRESS_LEASE_SECONDS (900), EGRESS_MAX_BODY_BYTES (262144), EGRESS_SERVED_PROJECTS (comma
  * list of the projects environments may name; empty: none), EGRESS_GCP_ENDPOINT (the local GCP
  * simulator the steps call, loopback only; Google when unset), EGRESS_KUBE_TOKEN (bearer token
- * for local clusters; optional), EGRESS_ABANDONED_RUN_SECONDS (sweep-runs; optional). The emulators are found through FIRESTORE_EMULATOR_HOST and
+ * for local clusters; optional), EGRESS_ABANDONED_RUN_SECONDS (sweep-runs; optional), EGRESS_TENANT_EVENTS_URL and
+ * EGRESS_TENANT_PUSH_SERVICE_ACCOUNT (the environments' tenant topics push there; optional). The emulators are found through FIRESTORE_EMULATOR_HOST and
  * PUBSUB_EMULATOR_HOST, read by the clients themselves.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): FunctionsConfig {
@@ -116,6 +138,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FunctionsConfi
       ? { gcpEndpoint: loopbackUrl(env.EGRESS_GCP_ENDPOINT, 'EGRESS_GCP_ENDPOINT') }
       : {}),
     ...(env.EGRESS_KUBE_TOKEN ? { kubeToken: env.EGRESS_KUBE_TOKEN } : {}),
+    ...(env.EGRESS_TENANT_EVENTS_URL
+      ? { tenantEventsUrl: httpUrl(env.EGRESS_TENANT_EVENTS_URL, 'EGRESS_TENANT_EVENTS_URL') }
+      : {}),
+    ...(env.EGRESS_TENANT_PUSH_SERVICE_ACCOUNT
+      ? { tenantPushServiceAccount: env.EGRESS_TENANT_PUSH_SERVICE_ACCOUNT }
+      : {}),
     ...(env.EGRESS_ABANDONED_RUN_SECONDS
       ? {
           abandonedRunSeconds: positiveInt(

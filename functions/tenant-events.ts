@@ -1,6 +1,7 @@
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import YAML from 'yaml';
 import type { ErrorBody } from '../shared/errors.js';
+import { environmentOfTenantTopic, tenantTopicId } from '../shared/plan/gcp/tenant-intake.js';
 import { dnsLabel } from '../shared/spec/index.js';
 import { runIdFor } from '../shared/state/hash.js';
 import type { MessageRecord } from '../shared/state/types.js';
@@ -16,8 +17,17 @@ import { startTenantsRun } from './lib/tenants-run.js';
 
 export { EXECUTION_START_TTL_SECONDS } from './lib/tenants-run.js';
 
-/** The topic this function is subscribed to (`tenant-requests`), recorded with each message. */
-export const TENANT_EVENTS_TOPIC = 'tenant-requests';
+/**
+ * The topic a push came through, from the CloudEvent's source
+ * (`//pubsub.googleapis.com/projects/P/topics/T`, which functions-framework derives from the
+ * push endpoint's path, set by the tenants step when it creates the subscription).
+ */
+function topicOf(source: string | undefined): { project: string; id: string } | undefined {
+  const match = /^\/\/pubsub\.googleapis\.com\/projects\/([^/]+)\/topics\/([^/]+)$/.exec(
+    source ?? '',
+  );
+  return match?.[1] && match[2] ? { project: match[1], id: match[2] } : undefined;
+}
 
 /** A document the function refuses: acknowledged (never redelivered) and recorded. */
 class Rejection extends Error {
@@ -56,20 +66,46 @@ function decode(data: string | undefined): unknown {
   }
 }
 
+/**
+ * The environment a message is for: the one whose topic it came through. Pub/Sub let it onto that
+ * topic only if its publisher holds roles/pubsub.publisher there (the environment's admins and
+ * managers of every tenant), so the topic is the authorization; an `environment` attribute, when
+ * present, must agree and decides nothing.
+ */
+function environmentOf(
+  ctx: FunctionsContext,
+  topic: { project: string; id: string } | undefined,
+  attributes: Record<string, string>,
+): string {
+  const environmentId =
+    topic && topic.project === ctx.config.projectId
+      ? environmentOfTenantTopic(topic.id)
+      : undefined;
+  if (!environmentId) {
+    throw reject(
+      'unknown-topic',
+      `tenant documents are accepted only through an environment's own topic, projects/${ctx.config.projectId}/topics/${tenantTopicId('<environment>')}; this message came through ${topic ? `projects/${topic.project}/topics/${topic.id}` : 'no topic'}`,
+      'topic',
+    );
+  }
+  const claimed = attributes.environment;
+  if (claimed !== undefined && claimed !== environmentId) {
+    throw reject(
+      'environment-mismatch',
+      `attribute "environment" says ${JSON.stringify(claimed)}, but the message came through the topic of environment ${environmentId}; publish on ${tenantTopicId(claimed)} (if you may) or drop the attribute`,
+      'attributes.environment',
+    );
+  }
+  return environmentId;
+}
+
 async function accept(
   ctx: FunctionsContext,
   messageId: string,
   data: MessagePublishedData,
+  environmentId: string,
 ): Promise<Omit<MessageRecord, 'id' | 'topic' | 'receivedAt'>> {
   const attributes = data.message.attributes ?? {};
-  const environmentId = attributes.environment;
-  if (!environmentId || !dnsLabel.safeParse(environmentId).success) {
-    throw reject(
-      'invalid-environment',
-      'attribute "environment" must name the environment (a DNS-1123 label)',
-      'attributes.environment',
-    );
-  }
   const document = decode(data.message.data);
   const tooMany = tooManyEgressRules(document);
   if (tooMany) throw new Rejection([tooMany]);
@@ -83,7 +119,7 @@ async function accept(
     typeof name === 'string' && dnsLabel.safeParse(name).success ? name : '-',
     tenantAdmission({
       environmentId,
-      environmentField: 'attributes.environment',
+      environmentField: 'topic',
       change: { put: document, documentField: 'message.data' },
       ...(keyed
         ? {
@@ -127,17 +163,14 @@ async function accept(
         'attributes.idempotencyKey',
       );
     case 'environment-not-found':
-      throw reject(
-        'environment-not-found',
-        `environment ${environmentId} does not exist`,
-        'attributes.environment',
-      );
+      throw reject('environment-not-found', `environment ${environmentId} does not exist`, 'topic');
   }
 }
 
 /**
  * `tenant-events` (CloudEvent, Pub/Sub messagePublished): a Tenant document (JSON or YAML,
- * base64 in message.data) with attributes `environment` and optional `idempotencyKey`.
+ * base64 in message.data) published on an environment's own topic `tenants-<environment>`
+ * (the environment is the topic's), with an optional `idempotencyKey` attribute.
  * Deduplicated by message id; a valid one is stored and starts `reconcile-tenants` (or marks
  * the environment dirty when a run already works on it); an invalid one is acknowledged and
  * recorded as rejected with its field errors. Only a transient failure throws (redelivery).
@@ -163,25 +196,27 @@ export async function tenantEvents(event: CloudEvent<MessagePublishedData>): Pro
     );
     return;
   }
+  const topic = topicOf(event.source);
+  const topicName = topic ? `projects/${topic.project}/topics/${topic.id}` : 'unknown';
   let record: MessageRecord;
+  let environmentId: string | undefined;
   try {
+    environmentId = environmentOf(ctx, topic, data.message.attributes ?? {});
     record = {
       id: messageId,
-      topic: TENANT_EVENTS_TOPIC,
+      topic: topicName,
       receivedAt,
-      ...(await accept(ctx, messageId, data)),
+      ...(await accept(ctx, messageId, data, environmentId)),
     };
   } catch (error) {
     if (!(error instanceof Rejection)) throw error;
     const [first, ...more] = error.errors;
     record = {
       id: messageId,
-      topic: TENANT_EVENTS_TOPIC,
+      topic: topicName,
       receivedAt,
       outcome: 'rejected',
-      ...(data.message.attributes?.environment
-        ? { environment: data.message.attributes.environment }
-        : {}),
+      ...(environmentId ? { environment: environmentId } : {}),
       ...(first ? { error: first } : {}),
       ...(more.length > 0 ? { errors: error.errors } : {}),
     };

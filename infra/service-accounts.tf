@@ -197,6 +197,41 @@ resource "google_project_iam_member" "steps_container_admin" {
   member   = "serviceAccount:${google_service_account.steps.email}"
 }
 
+# tenants step: each environment's own tenant topic in this project, its publishers (the topic's
+# IAM policy) and its push subscription to tenant-events (deploy/permissions.ts, scope
+# service-project). roles/pubsub.editor would also let the steps publish environment requests.
+resource "google_project_iam_custom_role" "intake" {
+  project     = var.project
+  role_id     = "egressProvisionerIntake"
+  title       = "egress-provisioner tenant intake"
+  description = "The tenant topics the egress-provisioner tenants step keeps (deploy/permissions.ts)."
+  permissions = [
+    "pubsub.subscriptions.create",
+    "pubsub.subscriptions.delete",
+    "pubsub.subscriptions.get",
+    "pubsub.subscriptions.update",
+    "pubsub.topics.attachSubscription",
+    "pubsub.topics.create",
+    "pubsub.topics.delete",
+    "pubsub.topics.get",
+    "pubsub.topics.getIamPolicy",
+    "pubsub.topics.setIamPolicy",
+  ]
+}
+
+resource "google_project_iam_member" "steps_intake_role" {
+  project = var.project
+  role    = google_project_iam_custom_role.intake.name
+  member  = "serviceAccount:${google_service_account.steps.email}"
+}
+
+# The push subscriptions carry the events account's OIDC token: actAs on that account alone.
+resource "google_service_account_iam_member" "steps_acts_as_events" {
+  service_account_id = google_service_account.events.name
+  role               = "roles/iam.serviceAccountUser"
+  member             = "serviceAccount:${google_service_account.steps.email}"
+}
+
 # ---- workflows ----------------------------------------------------------------------------
 
 # Call logging and sys.log of the workflows. run.invoker on each step function and on finalize

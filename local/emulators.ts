@@ -1,8 +1,26 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import {
+  EMULATOR_COMPONENTS,
+  currentHost,
+  formatCheck,
+  installEmulatorsFix,
+  installJavaFix,
+  installSdkFix,
+  javaEnvironment,
+  javaNeededByLog,
+  locateJava,
+  locateSdk,
+  type GcloudSdk,
+  type JavaRuntime,
+} from './sdk/index.js';
 
-/** Where the preinstalled gcloud SDK keeps the emulators (docs/architecture.md "Emulators"). */
+/**
+ * The platform folder of Google's Debian packages (and of Cloud Shell's SDK), the first place
+ * local/sdk looks after CLOUDSDK_ROOT_DIR and the gcloud on PATH (docs/architecture.md
+ * "Emulators").
+ */
 export const SDK_PLATFORM_DIR = '/usr/lib/google-cloud-sdk/platform';
 
 /** Options of {@link startEmulators}. */
@@ -15,8 +33,12 @@ export interface StartEmulatorsOptions {
   only?: readonly ('firestore' | 'pubsub')[];
   /** How long to wait for `GET /` to answer `Ok` (default 30 s). */
   readyTimeoutMs?: number;
-  /** The SDK's `platform` directory (default {@link SDK_PLATFORM_DIR}). */
+  /** The SDK's `platform` directory; default: that of the SDK local/sdk finds. */
   sdkPlatformDir?: string;
+  /** The SDK's root when no `sdkPlatformDir` is given (default: CLOUDSDK_ROOT_DIR, gcloud, ...). */
+  sdkRoot?: string;
+  /** The Java runtime the emulators run on; default: the one local/sdk finds. */
+  java?: JavaRuntime;
 }
 
 /** Running emulators: `host:port` strings for FIRESTORE_EMULATOR_HOST / PUBSUB_EMULATOR_HOST. */
@@ -27,7 +49,10 @@ export interface RunningEmulators {
   stop(): Promise<void>;
 }
 
-/** Raised when the SDK's emulator files are missing: they cannot be installed on this machine. */
+/**
+ * Raised when an emulator cannot run here (no SDK, no emulator, no suitable Java); the message
+ * names the command that installs what is missing.
+ */
 export class EmulatorUnavailableError extends Error {
   override readonly name = 'EmulatorUnavailableError';
 }
@@ -56,7 +81,7 @@ interface Emulator {
 const EMULATORS: Record<'firestore' | 'pubsub', Emulator> = {
   firestore: {
     kind: 'firestore',
-    bin: 'cloud-firestore-emulator/cloud_firestore_emulator',
+    bin: EMULATOR_COMPONENTS.firestore.launcher,
     args: (port) => [
       'start',
       '--host=127.0.0.1',
@@ -66,7 +91,7 @@ const EMULATORS: Record<'firestore' | 'pubsub', Emulator> = {
   },
   pubsub: {
     kind: 'pubsub',
-    bin: 'pubsub-emulator/bin/cloud-pubsub-emulator',
+    bin: EMULATOR_COMPONENTS.pubsub.launcher,
     args: (port) => ['--host=127.0.0.1', `--port=${port}`],
   },
 };
@@ -142,18 +167,74 @@ async function waitReady(
   throw new Error(`emulator on ${host} not ready after ${timeoutMs} ms:\n${output()}`);
 }
 
+/** Where the emulators are, and the Java they run on. */
+interface EmulatorSetup {
+  platformDir: string;
+  /** The SDK found, when the platform folder was not given: its install method names fixes. */
+  sdk?: GcloudSdk;
+  java: JavaRuntime;
+}
+
+/** Finds the SDK's platform folder and Java, or says what to install. */
+async function emulatorSetup(options: StartEmulatorsOptions): Promise<EmulatorSetup> {
+  const host = currentHost();
+  let platformDir = options.sdkPlatformDir;
+  let sdk: GcloudSdk | undefined;
+  if (!platformDir) {
+    const search = await locateSdk({ ...(options.sdkRoot ? { sdkRoot: options.sdkRoot } : {}) });
+    if (!search.sdk) {
+      const problem =
+        search.explicitProblem ?? `no gcloud SDK found (looked at ${search.looked.join(', ')})`;
+      throw new EmulatorUnavailableError(
+        `${problem}; install one:\n${installSdkFix(host).join('\n')}`,
+      );
+    }
+    sdk = search.sdk;
+    platformDir = sdk.platformDir;
+  }
+  let java = options.java;
+  if (!java) {
+    const found = await locateJava(host);
+    if ('problem' in found) {
+      throw new EmulatorUnavailableError(
+        `the emulators need Java: ${found.problem}; install it:\n${installJavaFix(host).join('\n')}`,
+      );
+    }
+    java = found.java;
+  }
+  return { platformDir, java, ...(sdk ? { sdk } : {}) };
+}
+
+/** The fix for a missing emulator launcher, the way its SDK was installed. */
+function missingEmulatorFix(emulator: Emulator, setup: EmulatorSetup): string {
+  const host = currentHost();
+  const fix = setup.sdk
+    ? installEmulatorsFix(setup.sdk, [emulator.kind], host)
+    : installSdkFix(host);
+  return formatCheck({
+    id: `${emulator.kind}-emulator`,
+    title: EMULATOR_COMPONENTS[emulator.kind].title,
+    ok: false,
+    required: true,
+    detail: 'missing',
+    fix,
+  })
+    .slice(1)
+    .join('\n');
+}
+
 async function startOne(
   emulator: Emulator,
-  platformDir: string,
+  setup: EmulatorSetup,
   requestedPort: number | undefined,
   timeoutMs: number,
 ): Promise<{ host: string; pgid: number }> {
-  const bin = `${platformDir}/${emulator.bin}`;
+  const bin = `${setup.platformDir}/${emulator.bin}`;
   if (!existsSync(bin)) {
     throw new EmulatorUnavailableError(
-      `the ${emulator.kind} emulator is missing: ${bin} does not exist. It ships with the ` +
-        `preinstalled gcloud SDK (${platformDir}), which cannot be reinstalled here; ` +
-        `alternatively set ${emulator.kind === 'firestore' ? 'FIRESTORE' : 'PUBSUB'}_EMULATOR_HOST to a running emulator.`,
+      `the ${emulator.kind} emulator is missing: ${bin} does not exist.\n` +
+        `${missingEmulatorFix(emulator, setup)}\n` +
+        `Alternatively set ${emulator.kind === 'firestore' ? 'FIRESTORE' : 'PUBSUB'}_EMULATOR_HOST to a running emulator.`,
     );
   }
   const port = requestedPort ?? (await findFreePort());
@@ -170,6 +251,7 @@ async function startOne(
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
+      ...javaEnvironment(setup.java),
       JAVA_TOOL_OPTIONS: '-Xmx512m',
       METADATA_SERVER_DETECTION: 'none',
     },
@@ -192,26 +274,34 @@ async function startOne(
     await waitReady(host, child, () => log, timeoutMs);
   } catch (error) {
     await stopGroup(pgid);
+    const needed = javaNeededByLog(log);
+    if (needed !== undefined) {
+      throw new EmulatorUnavailableError(
+        `the ${emulator.kind} emulator needs Java ${needed} or newer; ${setup.java.path} is older. ` +
+          `Install it, then point JAVA_HOME at it:\n${installJavaFix(currentHost()).join('\n')}`,
+      );
+    }
     throw error;
   }
   return { host, pgid };
 }
 
 /**
- * Starts Google's Firestore and Pub/Sub emulators (from the preinstalled gcloud SDK) on
- * 127.0.0.1, each in its own process group, and waits until they answer `GET /` with `Ok`.
- * `stop()` terminates the process groups, so no java process outlives the caller.
+ * Starts Google's Firestore and Pub/Sub emulators (from the gcloud SDK local/sdk finds, on the
+ * Java it finds) on 127.0.0.1, each in its own process group, and waits until they answer
+ * `GET /` with `Ok`. `stop()` terminates the process groups, so no java process outlives the
+ * caller. Without an SDK, an emulator or Java: an EmulatorUnavailableError naming the fix.
  */
 export async function startEmulators(
   options: StartEmulatorsOptions = {},
 ): Promise<RunningEmulators> {
   const wanted = options.only ?? ['firestore', 'pubsub'];
   const timeoutMs = options.readyTimeoutMs ?? 30_000;
+  const setup = await emulatorSetup(options);
   const settled = await Promise.allSettled(
     wanted.map(async (kind) => {
       const port = kind === 'firestore' ? options.firestorePort : options.pubsubPort;
-      const platformDir = options.sdkPlatformDir ?? SDK_PLATFORM_DIR;
-      return { kind, ...(await startOne(EMULATORS[kind], platformDir, port, timeoutMs)) };
+      return { kind, ...(await startOne(EMULATORS[kind], setup, port, timeoutMs)) };
     }),
   );
   const started = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));

@@ -94,8 +94,8 @@ export function renderDryRun(plan: DeploymentPlan, actions: readonly DeployActio
   ];
   lines.push('Functions (2nd gen, nodejs22, --no-allow-unauthenticated):');
   for (const fn of plan.functions) {
-    const trigger = fn.trigger
-      ? `topic ${fn.trigger.topic} via push subscription ${fn.trigger.subscription}`
+    const trigger = fn.pushedBy
+      ? `pushed by the subscriptions ${fn.pushedBy.entryPoint} makes`
       : 'HTTP';
     lines.push(
       `  ${fn.name}  entry point ${fn.entryPoint}, ${fn.signature}, ${trigger}, ingress ${fn.ingress}, runs as ${fn.serviceAccount}, invoked by ${fn.invokers.join(', ')}`,

@@ -9,6 +9,7 @@ import {
   type StackInfo,
 } from '../../local/stack/state-files.js';
 import { CliError } from '../errors.js';
+import { registerLocalTokenCommand } from '../local-token.js';
 import { parsePort, parseTimeScale } from '../options.js';
 import { parseParts, readSeedForCli, startStackForCli, stopOnSignal, stopStack } from '../stack.js';
 
@@ -21,6 +22,7 @@ function describeStack(info: StackInfo): string {
     ['gcp simulator', e.gcp],
     ['functions', e.functions],
     ['api (EGRESS_API_URL)', e.api],
+    ['web console', e.api ? `${e.api}/console/` : undefined],
     ['workflows executions', e.executions],
     ['eventarc bridge', e.eventarc],
     ['metadata server', e.metadata],
@@ -138,6 +140,8 @@ export function registerLocalCommand(program: Command): void {
       }
       process.stdout.write(exportLines(info));
     });
+
+  registerLocalTokenCommand(local);
 
   local
     .command('status')

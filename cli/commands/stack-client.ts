@@ -85,6 +85,8 @@ async function runUp(options: UpOptions): Promise<void> {
   }
   const apiUrl = options.apiUrl ?? stack?.endpoints.api;
   if (!apiUrl) throw new CliError('the local stack runs no API (see --only)');
+  // The api function serves the web console (functions/lib/console-static.ts, docs/console.md).
+  write(`web console: ${apiUrl.replace(/\/+$/, '')}/console/\n`);
 
   try {
     const headers: Record<string, string> = options.idempotencyKey
@@ -122,7 +124,7 @@ async function runUp(options: UpOptions): Promise<void> {
     if (view.run.status === 'FAILED') process.exitCode = ExitCode.invalid;
     if (!options.once && stopOwnStack) {
       write(
-        `\nThe local stack stays up for exploring: eval "$(egressctl local env --state-dir ${options.stateDir})". Ctrl-C stops it.\n`,
+        `\nThe local stack stays up for exploring: the web console at ${apiUrl.replace(/\/+$/, '')}/console/, and eval "$(egressctl local env --state-dir ${options.stateDir})". Ctrl-C stops it.\n`,
       );
       await stopOnSignal(stopOwnStack);
       stopOwnStack = undefined;

@@ -1,5 +1,9 @@
 import type { ErrorBody } from '../../shared/errors.js';
-import { samePrincipal, type Environment } from '../../shared/spec/index.js';
+import {
+  environmentAdminPrincipals,
+  samePrincipal,
+  type Environment,
+} from '../../shared/spec/index.js';
 import type { EnvironmentRecord } from '../../shared/state/types.js';
 
 /**
@@ -19,11 +23,7 @@ export function principalOf(email: string): string {
 
 /** The admins of a stored environment: its creator and the principals its spec names. */
 export function environmentAdmins(stored: Pick<EnvironmentRecord, 'spec' | 'createdBy'>): string[] {
-  const admins = [
-    ...(stored.createdBy ? [stored.createdBy] : []),
-    ...(stored.spec.spec.admins ?? []),
-  ];
-  return [...new Set(admins)];
+  return environmentAdminPrincipals(stored.spec, stored.createdBy);
 }
 
 /**

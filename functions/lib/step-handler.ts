@@ -103,6 +103,7 @@ export function stepHandler(family: StepFamily): (req: Request, res: Response) =
         kind: run.kind,
         environment: env.spec,
         tenants: tenantRecords.map((t) => t.spec),
+        ...(env.createdBy ? { createdBy: env.createdBy } : {}),
       },
       step,
       implementation,

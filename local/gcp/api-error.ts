@@ -32,6 +32,16 @@ export interface FieldViolation {
   description: string;
 }
 
+/**
+ * google.rpc.ErrorInfo, which One-Platform APIs add to a refusal (an IAM denial carries
+ * `reason: IAM_PERMISSION_DENIED` and the permission in `metadata`).
+ */
+export interface ErrorInfo {
+  reason: string;
+  domain: string;
+  metadata?: Record<string, string>;
+}
+
 /** An error a simulated API answers with; the server renders it in the route's style. */
 export class GoogleApiError extends Error {
   override readonly name = 'GoogleApiError';
@@ -40,14 +50,21 @@ export class GoogleApiError extends Error {
   constructor(
     readonly httpCode: number,
     message: string,
-    options: { status?: string; reason?: string; violations?: FieldViolation[] } = {},
+    options: {
+      status?: string;
+      reason?: string;
+      violations?: FieldViolation[];
+      errorInfo?: ErrorInfo;
+    } = {},
   ) {
     super(message);
     this.status = options.status ?? CANONICAL_STATUS_BY_HTTP[httpCode] ?? 'UNKNOWN';
     this.reason = options.reason ?? reasonByStatus[this.status] ?? 'unknown';
     this.violations = options.violations ?? [];
+    this.errorInfo = options.errorInfo;
   }
   readonly violations: FieldViolation[];
+  readonly errorInfo: ErrorInfo | undefined;
 
   /** The JSON body Google sends for this error in the given style. */
   toBody(style: ErrorStyle): { error: Record<string, unknown> } {
@@ -56,11 +73,17 @@ export class GoogleApiError extends Error {
       error.errors = [{ domain: 'global', message: this.message, reason: this.reason }];
     }
     if (style !== 'compute' && style !== 'storage') error.status = this.status;
+    const details: object[] = [];
     if (this.violations.length > 0 && style !== 'storage') {
-      error.details = [
-        { '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: this.violations },
-      ];
+      details.push({
+        '@type': 'type.googleapis.com/google.rpc.BadRequest',
+        fieldViolations: this.violations,
+      });
     }
+    if (this.errorInfo && style === 'one-platform') {
+      details.push({ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', ...this.errorInfo });
+    }
+    if (details.length > 0) error.details = details;
     return { error };
   }
 }

@@ -13,6 +13,8 @@ export function gcloudEndpointOverrides(url: string): Record<string, string> {
     CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER: `${root}/`,
     CLOUDSDK_API_ENDPOINT_OVERRIDES_SERVICEUSAGE: `${root}/`,
     CLOUDSDK_API_ENDPOINT_OVERRIDES_GKEHUB: `${root}/`,
+    // Topics, subscriptions and topic IAM in front of the Pub/Sub emulator.
+    CLOUDSDK_API_ENDPOINT_OVERRIDES_PUBSUB: `${root}/`,
     // `gcloud storage buckets describe|get-iam-policy gs://B` (the JSON API's bucket subset).
     CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE: `${root}/storage/v1/`,
   };

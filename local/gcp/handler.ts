@@ -1,6 +1,7 @@
 import type { ApiRoute } from './schema.js';
 import type { FaultDecision } from './faults.js';
 import type { Json, SimStore } from './store.js';
+import type { SimCaller } from './services/iam-permissions.js';
 
 /** What the kube simulator (or a test) does when a cluster becomes RUNNING or goes away. */
 export interface ClusterHooks {
@@ -25,6 +26,8 @@ export interface SimRequest {
   store: SimStore;
   /** An injected operation failure for this call, if the fault script asked for one. */
   fault: FaultDecision;
+  /** Who called (the Bearer token's principal), for the methods the simulator authorizes. */
+  caller: SimCaller;
 }
 
 /** A handler's answer. */

@@ -72,6 +72,7 @@ const apiFiles: { file: string; style: ErrorStyle }[] = [
   { file: 'serviceusage-v1.json', style: 'one-platform' },
   { file: 'gkehub-v1.json', style: 'status-only' },
   { file: 'storage-v1.json', style: 'storage' },
+  { file: 'pubsub-v1.json', style: 'one-platform' },
 ];
 
 /** Query parameters every Google API accepts (system parameters). */

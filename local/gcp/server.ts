@@ -24,6 +24,8 @@ import { containerCompletion, containerHandlers } from './services/container.js'
 import { dnsHandlers } from './services/dns.js';
 import { gkehubHandlers } from './services/gkehub.js';
 import { storageHandlers } from './services/storage.js';
+import { pubsubHandlers } from './services/pubsub.js';
+import type { SimCaller } from './services/iam-permissions.js';
 import { SeedError, applySeed, parseSeed, type SimSeed } from './seed.js';
 
 /** Options of {@link startGcpSimulator}. */
@@ -51,6 +53,19 @@ export interface GcpSimulatorOptions {
    * Applied at start (after `stateFile` is loaded: only what is missing) and after `reset()`.
    */
   seed?: SimSeed;
+  /**
+   * `host:port` of the Pub/Sub emulator the simulator's Pub/Sub API fronts (topic IAM and the
+   * authorization of `publish` are the simulator's, the rest is the emulator's).
+   */
+  pubsubEmulatorHost?: string;
+  /**
+   * The principal (`serviceAccount:E`, `user:E`) a Bearer access token names, or undefined when
+   * the token is not valid: the local metadata server's verifier. Without it no caller is
+   * known, so every call the simulator authorizes answers 401.
+   */
+  verifyAccessToken?: (token: string) => string | undefined;
+  /** false turns authorization off (debugging only); default on. */
+  enforceIam?: boolean;
 }
 
 /** Calls served, split into reads and writes, in total and per method id. */
@@ -107,7 +122,7 @@ export interface GcpSimulator {
   seed(seed: SimSeed): Promise<string[]>;
 }
 
-const handlers: HandlerTable = {
+const staticHandlers: HandlerTable = {
   ...computeHandlers,
   ...serviceUsageHandlers,
   ...iamHandlers,
@@ -121,7 +136,7 @@ const handlers: HandlerTable = {
 /** Methods that change nothing, although some are POSTs. */
 function isReadMethod(route: ApiRoute): boolean {
   if (route.httpMethod === 'GET') return true;
-  return /\.(wait|getIamPolicy)$/.test(route.id);
+  return /\.(wait|getIamPolicy|testIamPermissions)$/.test(route.id);
 }
 
 function send(res: ServerResponse, status: number, body: unknown, origin: string): void {
@@ -159,6 +174,19 @@ export async function startGcpSimulator(options: GcpSimulatorOptions = {}): Prom
   const timeScale = options.timeScale ?? 0;
   const hooks = options.hooks ?? {};
   const routes = loadRoutes();
+  const handlers: HandlerTable = {
+    ...staticHandlers,
+    ...pubsubHandlers({
+      ...(options.pubsubEmulatorHost ? { emulatorHost: options.pubsubEmulatorHost } : {}),
+      enforceIam: options.enforceIam ?? true,
+    }),
+  };
+  const callerOf = (authorization: string | undefined): SimCaller => {
+    const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+    if (!token) return { token: 'missing' };
+    const principal = options.verifyAccessToken?.(token);
+    return principal ? { token: 'verified', principal } : { token: 'invalid' };
+  };
   const faults = new FaultInjector(options.faults);
   const counters = new RequestCounters();
   const mutex = new Mutex();
@@ -201,6 +229,7 @@ export async function startGcpSimulator(options: GcpSimulatorOptions = {}): Prom
     url: URL,
     origin: string,
     rawBody: string,
+    caller: SimCaller,
   ): Promise<{ status: number; body: unknown; style: ErrorStyle }> {
     const matches = matchRoutes(routes, method, url.pathname);
     const first = matches[0];
@@ -249,6 +278,7 @@ export async function startGcpSimulator(options: GcpSimulatorOptions = {}): Prom
             origin,
             store,
             fault: decision,
+            caller,
           });
           if (reply === DEFER) continue;
           return { status: reply.status ?? 200, body: reply.body, style: match.route.errorStyle };
@@ -333,10 +363,11 @@ export async function startGcpSimulator(options: GcpSimulatorOptions = {}): Prom
     url: URL,
     origin: string,
     rawBody: string,
+    caller: SimCaller,
   ): Promise<{ status: number; body: unknown }> {
     const started = Date.now();
     for (;;) {
-      const result = await serveApi(method, url, origin, rawBody);
+      const result = await serveApi(method, url, origin, rawBody, caller);
       const running = (result.body as Json | undefined)?.status === 'RUNNING';
       if (
         !url.pathname.endsWith('/wait') ||
@@ -364,6 +395,7 @@ export async function startGcpSimulator(options: GcpSimulatorOptions = {}): Prom
     contentType: string,
     rawBody: string,
     origin: string,
+    caller: SimCaller,
   ): Promise<{ type: string; text: string }> {
     const boundary = /boundary="?([^";]+)"?/.exec(contentType)?.[1];
     if (!boundary) throw new GoogleApiError(400, 'Batch request without a multipart boundary.');
@@ -377,7 +409,14 @@ export async function startGcpSimulator(options: GcpSimulatorOptions = {}): Prom
       const [requestLine = ''] = head.split(/\r?\n/);
       const [method = 'GET', target = '/'] = requestLine.split(' ');
       const url = new URL(target, origin);
-      const result = await serveWithWait(method, url, origin, bodyParts.join('\r\n\r\n').trim());
+      // The batch's own Authorization stands for its parts (gcloud sends it once).
+      const result = await serveWithWait(
+        method,
+        url,
+        origin,
+        bodyParts.join('\r\n\r\n').trim(),
+        caller,
+      );
       const json = JSON.stringify(result.body ?? {}).replaceAll(ORIGIN, origin);
       answers.push(
         `--batch_sim\r\nContent-Type: application/http\r\nContent-ID: <response-${contentId}>\r\n\r\n` +
@@ -394,6 +433,7 @@ export async function startGcpSimulator(options: GcpSimulatorOptions = {}): Prom
     const origin = `http://${req.headers.host ?? '127.0.0.1'}`;
     const url = new URL(req.url ?? '/', origin);
     const rawBody = await readBody(req);
+    const caller = callerOf(req.headers.authorization);
     if (url.pathname.startsWith('/__admin/')) {
       const { status, body } = await serveAdmin(req.method ?? 'GET', url.pathname, rawBody);
       send(res, status, body, origin);
@@ -405,6 +445,7 @@ export async function startGcpSimulator(options: GcpSimulatorOptions = {}): Prom
           String(req.headers['content-type'] ?? ''),
           rawBody,
           origin,
+          caller,
         );
         res.writeHead(200, { 'Content-Type': type });
         res.end(text);
@@ -414,7 +455,7 @@ export async function startGcpSimulator(options: GcpSimulatorOptions = {}): Prom
       }
       return;
     }
-    const result = await serveWithWait(req.method ?? 'GET', url, origin, rawBody);
+    const result = await serveWithWait(req.method ?? 'GET', url, origin, rawBody, caller);
     send(res, result.status, result.body, origin);
   }
 

@@ -1,4 +1,5 @@
 import { deploymentPlan } from '../../deploy/manifest.js';
+import { LOCAL_CALLER } from '../../functions/lib/environment-admission.js';
 
 /**
  * Which service account each process of the local stack runs as, taken from the deployment
@@ -22,6 +23,12 @@ export interface StackIdentities {
   launcher: string;
   /** Every account of the manifest. */
   all: string[];
+  /**
+   * The local stack's one user: the API's caller when authentication is `disabled-local`, so the
+   * creator (an admin) of what `egressctl up` makes. Its tokens publish Tenant documents on the
+   * environments' topics (`egressctl local token`).
+   */
+  localUser: string;
 }
 
 /** The identities of a local stack of `projectId` in `region`. */
@@ -44,5 +51,6 @@ export function stackIdentities(projectId: string, region: string): StackIdentit
     events: byKey(trigger.serviceAccount),
     launcher: byKey('build'),
     all: plan.serviceAccounts.map((sa) => sa.email),
+    localUser: LOCAL_CALLER.slice('user:'.length),
   };
 }

@@ -18,6 +18,8 @@ export {
   TokenIssuer,
   verifyAccessToken,
   verifyIdToken,
+  accessTokenPrincipal,
+  principalOfEmail,
   serviceAccountUniqueId,
   ACCESS_TOKEN_PREFIX,
   ID_TOKEN_ISSUER,

@@ -221,3 +221,19 @@ export function verifyIdToken(
   if (!payload || payload.iss !== ID_TOKEN_ISSUER || payload.aud !== audience) return undefined;
   return payload as unknown as IdTokenClaims;
 }
+
+/** The IAM principal of an email: Google's service accounts by their domain, anyone else a user. */
+export function principalOfEmail(email: string): string {
+  return /\.gserviceaccount\.com$/i.test(email) ? `serviceAccount:${email}` : `user:${email}`;
+}
+
+/**
+ * The Bearer check the GCP simulator authorizes calls with: the principal a local access token
+ * names (signed by `jwks`' key, not expired), undefined for any other token.
+ */
+export function accessTokenPrincipal(jwks: Jwks): (token: string) => string | undefined {
+  return (token) => {
+    const claims = verifyAccessToken(token, jwks);
+    return claims ? principalOfEmail(claims.email) : undefined;
+  };
+}

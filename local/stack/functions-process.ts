@@ -3,8 +3,17 @@ import { closeSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { stopProcessGroup } from '../emulators.js';
 
+/**
+ * Whether this module runs compiled (dist/, as the installed egressctl does) or from the
+ * TypeScript sources under tsx (a clone, the tests): the functions host runs the same way.
+ */
+const COMPILED = import.meta.url.endsWith('.js');
+/** The repository, or dist/ when compiled: the functions host's cwd, where `source` resolves. */
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const HOST_ENTRY = fileURLToPath(new URL('./functions-host.ts', import.meta.url));
+const HOST_ENTRY = fileURLToPath(
+  new URL(COMPILED ? './functions-host.js' : './functions-host.ts', import.meta.url),
+);
+const DEFAULT_SOURCE = COMPILED ? 'functions/index.js' : 'functions/index.ts';
 
 /** A running functions host process. */
 export interface FunctionsProcess {
@@ -25,7 +34,10 @@ export interface FunctionsProcessOptions {
   env: Record<string, string>;
   /** Where stdout and stderr of the functions go (appended). */
   logFile: string;
-  /** The module with HTTP_FUNCTIONS / CLOUD_EVENT_FUNCTIONS. Default functions/index.ts. */
+  /**
+   * The module with HTTP_FUNCTIONS / CLOUD_EVENT_FUNCTIONS, relative to the repository (or to
+   * dist/ when compiled). Default functions/index.ts (functions/index.js).
+   */
   source?: string;
   readyTimeoutMs?: number;
   /** Put on the command line (`--stack=TAG`) so `pgrep -f` finds the stack's processes. */
@@ -36,9 +48,10 @@ export interface FunctionsProcessOptions {
 export { stopProcessGroup };
 
 /**
- * Starts the functions host (local/stack/functions-host.ts) with node and tsx directly — never
- * through npx, whose death would leave node running — in its own process group, and waits
- * until it answers `GET /`.
+ * Starts the functions host (local/stack/functions-host.ts) with node directly — never through
+ * npx, whose death would leave node running — in its own process group, and waits until it
+ * answers `GET /`. From the sources it runs under tsx; compiled, as plain JavaScript (tsx is a
+ * development dependency only).
  */
 export async function startFunctionsProcess(
   options: FunctionsProcessOptions,
@@ -48,10 +61,9 @@ export async function startFunctionsProcess(
     process.execPath,
     // `--import tsx` resolves from cwd, the repository, whose node_modules holds tsx.
     [
-      '--import',
-      'tsx',
+      ...(COMPILED ? [] : ['--import', 'tsx']),
       HOST_ENTRY,
-      `--source=${options.source ?? 'functions/index.ts'}`,
+      `--source=${options.source ?? DEFAULT_SOURCE}`,
       ...(options.tag ? [`--stack=${options.tag}`] : []),
     ],
     {

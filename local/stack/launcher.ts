@@ -1,13 +1,7 @@
-import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PubSub } from '@google-cloud/pubsub';
-import {
-  SDK_PLATFORM_DIR,
-  findFreePort,
-  startEmulators,
-  type RunningEmulators,
-} from '../emulators.js';
+import { findFreePort, startEmulators, type RunningEmulators } from '../emulators.js';
 import {
   createPushSubscription,
   executionsClientStarter,
@@ -21,11 +15,19 @@ import {
 } from '../executions/index.js';
 import { SeedError, startGcpSimulator, type GcpSimulator, type SimSeed } from '../gcp/index.js';
 import {
+  accessTokenPrincipal,
   metadataEnv,
   stackIdentities,
   startMetadataServer,
   type MetadataServer,
 } from '../metadata/index.js';
+import {
+  checkPrerequisites,
+  describeSdkSource,
+  formatStartFailure,
+  type PrerequisiteReport,
+  type RequestedPort,
+} from '../sdk/index.js';
 import { startClusterFleet, type ClusterFleet } from './clusters.js';
 import { startFunctionsProcess, type FunctionsProcess } from './functions-process.js';
 import {
@@ -34,7 +36,6 @@ import {
   ENVIRONMENT_REQUESTS_TOPIC,
   STACK_PARTS,
   StackStartError,
-  TENANT_REQUESTS_TOPIC,
   processAlive,
   removeStackFiles,
   runningStack,
@@ -76,7 +77,12 @@ export interface LocalStackOptions {
   location?: string;
   /** Receives progress lines ("gcp simulator listening on ..."). */
   log?: (line: string) => void;
-  /** The gcloud SDK's `platform` directory holding the emulators (default: the preinstalled SDK's). */
+  /**
+   * The gcloud SDK's root (default: CLOUDSDK_ROOT_DIR, else the SDK of the gcloud on PATH, else
+   * the installers' places; local/sdk).
+   */
+  sdkRoot?: string;
+  /** The gcloud SDK's `platform` directory holding the emulators, instead of finding the SDK. */
   sdkPlatformDir?: string;
   /**
    * Resources the GCP simulator starts with (buckets the tutorial's user makes by hand): see
@@ -151,17 +157,37 @@ export function workflowSpeedUp(timeScale: number): number {
   return timeScale > 0 ? 1 / timeScale : 100;
 }
 
-/** Fails with the missing paths named, before anything is started. */
-export function checkRequiredPaths(paths: readonly string[]): void {
-  const missing = paths.filter((p) => !existsSync(p));
-  if (missing.length > 0) {
-    throw new StackStartError(
-      `cannot start the local stack: ${missing.join(', ')} ${missing.length === 1 ? 'does' : 'do'} not exist. ` +
-        'The Firestore and Pub/Sub emulators ship with the preinstalled gcloud SDK ' +
-        '(/usr/lib/google-cloud-sdk), which cannot be reinstalled on this machine; ' +
-        'start without them with --only gcp,kube.',
-    );
-  }
+/** The CLI option that sets each port, for messages (`local up --port`, `--api-port`). */
+const PORT_OPTIONS: Record<keyof StackPorts, string> = {
+  firestore: 'ports.firestore',
+  pubsub: 'ports.pubsub',
+  gcp: '--port',
+  functions: '--api-port',
+  executions: 'ports.executions',
+  eventarc: 'ports.eventarc',
+  metadata: 'ports.metadata',
+};
+
+/**
+ * Checks what the parts need on this machine before anything starts (local/sdk): the gcloud
+ * SDK, its emulators and Java for `emulators`, and the ports asked for. A StackStartError names
+ * each missing prerequisite and the command that installs it, as `egressctl doctor` does.
+ */
+export async function checkStackPrerequisites(
+  parts: readonly StackPart[],
+  options: Pick<LocalStackOptions, 'sdkRoot' | 'sdkPlatformDir' | 'ports'>,
+): Promise<PrerequisiteReport> {
+  const ports: RequestedPort[] = Object.entries(options.ports ?? {}).flatMap(([name, port]) =>
+    port ? [{ port, option: PORT_OPTIONS[name as keyof StackPorts] }] : [],
+  );
+  const report = await checkPrerequisites({
+    emulators: parts.includes('emulators') ? ['firestore', 'pubsub'] : [],
+    ...(options.sdkRoot ? { sdkRoot: options.sdkRoot } : {}),
+    ...(options.sdkPlatformDir ? { sdkPlatformDir: options.sdkPlatformDir } : {}),
+    ports,
+  });
+  if (!report.ok) throw new StackStartError(formatStartFailure(report));
+  return report;
 }
 
 /**
@@ -193,8 +219,9 @@ function superviseChildren(log: (line: string) => void): {
  * Starts the local stack, in order: the Firestore and Pub/Sub emulators, the GCP simulator
  * (each cluster it creates served by its own Kubernetes simulator), the functions host (every
  * function of functions/ under one URL), the local Executions API over workflows/, and the
- * Eventarc bridge with the topics and push subscriptions (environment-requests → bridge →
- * provision/teardown workflow; tenant-requests → tenant-events function). Writes
+ * Eventarc bridge with its topic and push subscription (environment-requests → bridge →
+ * provision/teardown workflow; each environment's tenants-<env> topic → tenant-events comes
+ * with its tenants step, through the GCP simulator's Pub/Sub API). Writes
  * `<stateDir>/stack.json`, `<stateDir>/env` (export lines) and `<stateDir>/kubeconfig`.
  *
  * Child processes (emulators, functions host) lead their own process groups and die with this
@@ -220,12 +247,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         `stop it with: egressctl local down --state-dir ${paths.stateDir}`,
     );
   }
-  if (has('emulators')) {
-    const platformDir = options.sdkPlatformDir ?? SDK_PLATFORM_DIR;
-    checkRequiredPaths([
-      `${platformDir}/cloud-firestore-emulator/cloud_firestore_emulator`,
-      `${platformDir}/pubsub-emulator/bin/cloud-pubsub-emulator`,
-    ]);
+  const prerequisites = await checkStackPrerequisites(parts, { ...options, ports });
+  if (prerequisites.sdk) {
+    const { sdk, java } = prerequisites;
+    log(
+      `gcloud SDK${sdk.version ? ` ${sdk.version}` : ''} at ${sdk.root} (found through ${describeSdkSource(sdk)})` +
+        (java ? `; Java ${java.version} at ${java.path}` : ''),
+    );
   }
   await mkdir(paths.stateDir, { recursive: true });
 
@@ -300,6 +328,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const functionsIdentity = await metadata.endpointFor(identities.functionsHost);
     await metadata.endpointFor(identities.workflows);
     await metadata.endpointFor(identities.events);
+    // The local user (the API's caller here): `egressctl local token` hands out its tokens.
+    await metadata.endpointFor(identities.localUser);
     const saved = Object.fromEntries(
       ['GCE_METADATA_HOST', 'GCE_METADATA_IP', 'METADATA_SERVER_DETECTION'].map((name) => [
         name,
@@ -326,8 +356,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     let emulators: RunningEmulators | undefined;
     if (has('emulators')) {
+      const platformDir = options.sdkPlatformDir ?? prerequisites.sdk?.platformDir;
       emulators = await startEmulators({
-        ...(options.sdkPlatformDir ? { sdkPlatformDir: options.sdkPlatformDir } : {}),
+        ...(platformDir ? { sdkPlatformDir: platformDir } : {}),
+        ...(prerequisites.java ? { java: prerequisites.java } : {}),
         ...(ports.firestore ? { firestorePort: ports.firestore } : {}),
         ...(ports.pubsub ? { pubsubPort: ports.pubsub } : {}),
       });
@@ -363,6 +395,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           ...(ports.gcp ? { port: ports.gcp } : {}),
           ...(stack.fleet ? { hooks: stack.fleet.hooks } : {}),
           ...(options.seed ? { seed: options.seed } : {}),
+          // Its Pub/Sub API fronts the emulator and authorizes publishers by their tokens.
+          ...(info.endpoints.pubsubHost ? { pubsubEmulatorHost: info.endpoints.pubsubHost } : {}),
+          verifyAccessToken: accessTokenPrincipal(metadata.issuer.jwks()),
         });
       } catch (error) {
         if (error instanceof SeedError) throw new StackStartError(error.message);
@@ -384,8 +419,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       : undefined;
     let functions: FunctionsProcess | undefined;
     if (has('functions')) {
+      const functionsPort = ports.functions ?? (await findFreePort());
       functions = await startFunctionsProcess({
-        port: ports.functions ?? (await findFreePort()),
+        port: functionsPort,
         logFile: paths.functionsLog,
         tag: paths.stateDir,
         env: {
@@ -400,6 +436,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           ...metadataEnv(functionsIdentity),
           EGRESS_ENVIRONMENT_REQUESTS_TOPIC: ENVIRONMENT_REQUESTS_TOPIC,
           ...(info.endpoints.gcp ? { EGRESS_GCP_ENDPOINT: info.endpoints.gcp } : {}),
+          // Each environment's tenant topic pushes here (the tenants step creates it).
+          EGRESS_TENANT_EVENTS_URL: `http://127.0.0.1:${functionsPort}/tenant-events`,
+          EGRESS_TENANT_PUSH_SERVICE_ACCOUNT: identities.events,
           ...(executionsPort
             ? { WORKFLOWS_API_ENDPOINT: `http://127.0.0.1:${executionsPort}` }
             : {}),
@@ -504,15 +543,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             if (e.code !== 6) throw e;
           });
       }
-      // functions-framework turns a push to /projects/P/topics/T into a messagePublished CloudEvent.
-      await createPushSubscription(
-        pubsub,
-        TENANT_REQUESTS_TOPIC,
-        `${functions!.url}/tenant-events/projects/${projectId}/topics/${TENANT_REQUESTS_TOPIC}`,
-        { subscription: `${TENANT_REQUESTS_TOPIC}-tenant-events` },
-      );
       log(
-        `topics ${ENVIRONMENT_REQUESTS_TOPIC} (→ eventarc bridge), ${TENANT_REQUESTS_TOPIC} (→ tenant-events)`,
+        `topic ${ENVIRONMENT_REQUESTS_TOPIC} (→ eventarc bridge); each environment's tenants-<environment> topic (→ tenant-events) comes with its tenants step`,
       );
     }
 

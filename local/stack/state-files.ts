@@ -16,8 +16,6 @@ export const DEFAULT_TIME_SCALE = 0.05;
 
 /** Topic the `api` function publishes environment requests to (Eventarc → workflows). */
 export const ENVIRONMENT_REQUESTS_TOPIC = 'environment-requests';
-/** Topic tenants are published to; pushed to the `tenant-events` function. */
-export const TENANT_REQUESTS_TOPIC = 'tenant-requests';
 
 /** Default state directory of `egressctl local ...` (git-ignored). */
 export const DEFAULT_STATE_DIR = '.local';

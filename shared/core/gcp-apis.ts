@@ -188,6 +188,23 @@ export interface GkeHubApi {
   getOperation(name: string): Promise<OperationStatus>;
 }
 
+/**
+ * pubsub v1 topics and push subscriptions, by full name (`projects/P/topics/T`,
+ * `projects/P/subscriptions/S`): the environments' tenant intake in the service's project.
+ */
+export interface PubsubApi {
+  getTopic(name: string): Promise<GcpResource | undefined>;
+  createTopic(name: string, body: object): Promise<GcpResource | typeof ALREADY_EXISTS>;
+  deleteTopic(name: string): Promise<'deleted' | typeof NOT_FOUND>;
+  getTopicIamPolicy(name: string): Promise<IamPolicy>;
+  /** Fails with RetryableError('etag-conflict') when the etag is stale. */
+  setTopicIamPolicy(name: string, policy: IamPolicy): Promise<IamPolicy>;
+  getSubscription(name: string): Promise<GcpResource | undefined>;
+  createSubscription(name: string, body: object): Promise<GcpResource | typeof ALREADY_EXISTS>;
+  modifyPushConfig(name: string, pushConfig: object): Promise<void>;
+  deleteSubscription(name: string): Promise<'deleted' | typeof NOT_FOUND>;
+}
+
 /** Every API family the environment steps use. */
 export interface GcpApis {
   compute: ComputeApi;

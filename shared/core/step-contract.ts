@@ -47,6 +47,11 @@ export interface StepContext {
   operation?: PendingOperation;
   /** Attempt number of this step in this run, from 1. */
   attempt: number;
+  /**
+   * The principal that created the environment (an admin besides those its spec names), when
+   * the run state knows it: the tenants step makes it a publisher of the tenant topic.
+   */
+  createdBy?: string;
 }
 
 /** One step's two directions; every step can be torn down, so both are required. */

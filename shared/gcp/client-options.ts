@@ -30,6 +30,8 @@ export interface ResolvedClientOptions {
   dnsBaseUrl?: string;
   /** Root of gkehub v1 REST paths: `https://gkehub.googleapis.com` or the simulator. */
   gkeHubRoot: string;
+  /** Root of pubsub v1 REST paths: `https://pubsub.googleapis.com` or the simulator. */
+  pubsubRoot: string;
   /** For the local target, the credential-less auth client every REST call uses. */
   localAuth?: PassThroughClient;
 }
@@ -58,7 +60,12 @@ function localEndpoint(endpoint: string): URL {
  */
 export function clientOptions(target: GcpTarget): ResolvedClientOptions {
   if (target.mode === 'google') {
-    return { target, gax: {}, gkeHubRoot: 'https://gkehub.googleapis.com' };
+    return {
+      target,
+      gax: {},
+      gkeHubRoot: 'https://gkehub.googleapis.com',
+      pubsubRoot: 'https://pubsub.googleapis.com',
+    };
   }
   const url = localEndpoint(target.endpoint);
   const protocol = url.protocol.replace(':', '');
@@ -71,6 +78,7 @@ export function clientOptions(target: GcpTarget): ResolvedClientOptions {
     iamRootUrl: `${root}/`,
     dnsBaseUrl: `${root}/dns/v1`,
     gkeHubRoot: root,
+    pubsubRoot: root,
     localAuth,
   };
 }

@@ -11,6 +11,7 @@ export { DnsAdapter } from './dns.js';
 export { IamAdapter, ProjectIamAdapter } from './iam.js';
 export { ServiceUsageAdapter, longRunningStatus } from './serviceusage.js';
 export { GkeHubAdapter, type AuthorizedRequester } from './gkehub.js';
+export { PubsubAdapter } from './pubsub.js';
 export { plainJson } from './plain.js';
 export {
   workloadIdentityAdapter,

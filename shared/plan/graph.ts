@@ -134,8 +134,9 @@ const ENVIRONMENT_NODES = [
     // Tenants' egress leaves through Cloud NAT: granting it before the NAT exists would promise
     // reachability that is not there, and in teardown the NAT must outlive the tenants.
     dependsOn: ['mesh-config', 'nat'],
-    api: 'Kubernetes API; iam v1 (Workload Identity)',
-    description: 'Every tenant: namespace, routing, authorization, NetworkPolicies, identities',
+    api: 'Kubernetes API; iam v1 (Workload Identity); pubsub v1 (tenant topic)',
+    description:
+      'Every tenant: namespace, routing, authorization, NetworkPolicies, identities; the tenant topic',
   },
 ] as const satisfies readonly (StepNode & { family: string })[];
 

@@ -47,3 +47,30 @@ export function managedTenantPatterns(
     .filter((manager) => samePrincipal(manager.principal, caller))
     .flatMap((manager) => manager.tenants);
 }
+
+/** The admins of an environment: its creator (when known) and the principals its spec names. */
+export function environmentAdminPrincipals(
+  spec: { spec: { admins?: readonly string[] } },
+  createdBy?: string,
+): string[] {
+  return [...new Set([...(createdBy ? [createdBy] : []), ...(spec.spec.admins ?? [])])];
+}
+
+/**
+ * Who may publish Tenant documents on the environment's own topic: those who may manage EVERY
+ * tenant of it (its admins and the managers of `*`). Pub/Sub does not tell a subscriber who
+ * published a message, so a manager of some tenants only must use the API, where its identity
+ * is checked against the tenant's name.
+ */
+export function tenantTopicPublishers(
+  spec: { spec: { admins?: readonly string[]; tenantManagers?: readonly TenantManager[] } },
+  createdBy?: string,
+): string[] {
+  const everyTenant = (spec.spec.tenantManagers ?? [])
+    .filter((manager) => manager.tenants.includes('*'))
+    .map((manager) => manager.principal);
+  const publishers = [...environmentAdminPrincipals(spec, createdBy), ...everyTenant];
+  // Principals compare without case; IAM keeps the first spelling.
+  const seen = new Set<string>();
+  return publishers.filter((p) => !seen.has(p.toLowerCase()) && seen.add(p.toLowerCase())).sort();
+}

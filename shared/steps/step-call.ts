@@ -69,6 +69,8 @@ export interface StepCallRun {
   kind: string;
   environment: Environment;
   tenants: readonly Tenant[];
+  /** The environment's creator, when the run state knows it (StepContext.createdBy). */
+  createdBy?: string;
 }
 
 /** One call of one step. */
@@ -103,7 +105,7 @@ export async function callStep(call: StepCall): Promise<StepCallOutcome> {
   const { step, implementation, records } = call;
   const { attempt, operation } = await records.begin(step);
   call.onBegin?.(attempt);
-  const { runId, kind, environment, tenants } = call.run;
+  const { runId, kind, environment, tenants, createdBy } = call.run;
   const context: StepContext = {
     runId,
     step,
@@ -112,6 +114,7 @@ export async function callStep(call: StepCall): Promise<StepCallOutcome> {
     upstream: call.upstream,
     attempt,
     ...(operation ? { operation } : {}),
+    ...(createdBy ? { createdBy } : {}),
   };
   let result: StepResult;
   try {

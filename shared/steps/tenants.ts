@@ -13,6 +13,11 @@ import { isRevisionReady, removalResult, REVISION_WAIT_SECONDS } from './mesh-co
 import { desiredWorkloadIdentity, reconcileWorkloadIdentity } from './tenant-identities.js';
 import { reachabilityOutputs, verifiedReachability } from './tenant-reachability.js';
 import { waitFor } from './support.js';
+import {
+  ensureTenantIntake,
+  removeTenantIntake,
+  type TenantIntakeDependencies,
+} from './tenant-intake.js';
 
 /** The apply set of the tenants step's objects. */
 export const TENANTS_APPLY_SET = 'tenants';
@@ -20,6 +25,11 @@ export const TENANTS_APPLY_SET = 'tenants';
 /** What the tenants step needs besides the Kubernetes dependencies. */
 export interface TenantsStepDependencies extends KubeStepDependencies {
   workloadIdentity: WorkloadIdentityApi;
+  /**
+   * The environment's tenant topic and its push to tenant-events; absent where no tenant-events
+   * function receives pushes (the in-process runner), reported as `intake: not-configured`.
+   */
+  tenantIntake?: TenantIntakeDependencies;
 }
 
 function tenantsSet(env: Environment): ApplySetRef {
@@ -27,7 +37,9 @@ function tenantsSet(env: Environment): ApplySetRef {
 }
 
 /**
- * Step `tenants`: converges the cluster and IAM to the FULL tenant set of the environment
+ * Step `tenants`: first the environment's tenant intake (its Pub/Sub topic, whose publishers
+ * are the principals who may manage every tenant, pushed to tenant-events; see
+ * shared/steps/tenant-intake.ts); then converges the cluster and IAM to the FULL tenant set of the environment
  * (StepContext.tenants, fed by the state store), so reconciling is order-free and offboarding is
  * "mark absent (or delete) and prune". In order: Google service accounts, their
  * workloadIdentityUser bindings and the spec's resource grants (so no Kubernetes service account
@@ -60,6 +72,10 @@ export async function ensureTenants(
       'waiting for mesh-config: tenant namespaces need the mesh control plane for injection',
     );
   }
+  // The intake first: publishers follow the spec even when a tenant below is refused.
+  const intake = deps.tenantIntake
+    ? await ensureTenantIntake(env, ctx.createdBy, deps.tenantIntake)
+    : { intake: 'not-configured' };
   const tenants = ctx.tenants.filter((t) => t.spec.environment === env.metadata.name);
   const client = await deps.kubeClient(deps.clusterAccess(ctx.environment));
   const objects = desiredTenantObjects(env, tenants, { revisionReady: true });
@@ -83,6 +99,7 @@ export async function ensureTenants(
   return {
     status: 'done',
     outputs: {
+      ...intake,
       ...reachabilityOutputs(verification),
       tenants: present.map((t) => t.metadata.name).sort(),
       serviceAccounts: [...desiredWorkloadIdentity(env, tenants).accounts.keys()].sort(),
@@ -107,6 +124,8 @@ export async function removeTenants(
   deps: TenantsStepDependencies,
 ): Promise<StepResult> {
   const env = ctx.environment;
+  // Closed first, so no tenant arrives while the others are taken down.
+  if (deps.tenantIntake) await removeTenantIntake(env, deps.tenantIntake);
   const client = await deps.kubeClient(deps.clusterAccess(ctx.environment));
   const report = await deps.applyObjectSet({ client, set: tenantsSet(env), objects: [] });
   const none = ctx.tenants.map((t) => ({ ...t, spec: { ...t.spec, state: 'absent' as const } }));

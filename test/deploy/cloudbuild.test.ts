@@ -50,6 +50,7 @@ const EMULATORS_IMAGE = {
 const DEBIAN_PACKAGES = {
   procps: ['/usr/bin/pgrep', '/usr/bin/ps', '/usr/bin/pkill'],
   git: ['/usr/bin/git'],
+  chromium: ['/usr/bin/chromium'],
 };
 
 /** A binary (or the emulators) some suite needs, and the test files that need it. */

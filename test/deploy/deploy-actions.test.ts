@@ -54,16 +54,21 @@ describe('generated gcloud command lines', () => {
     ]);
   });
 
-  it('pushes tenant-requests to tenant-events at the path functions-framework turns into a CloudEvent', () => {
+  it('has tenant-events pushed by the tenant topics the tenants step makes, with the events account', () => {
     const fn = plan.functions.find((f) => f.entryPoint === 'tenant-events')!;
     expect(fn.signature).toBe('cloudevent');
-    expect(fn.trigger).toEqual({
-      topic: 'tenant-requests',
-      subscription: 'tenant-requests-to-tenant-events',
-      pushEndpoint:
-        'https://egress-tenant-events-42.europe-west1.run.app/projects/svc-project/topics/tenant-requests',
+    expect(fn.pushedBy).toEqual({
+      entryPoint: 'step-tenants',
+      urlVariable: 'EGRESS_TENANT_EVENTS_URL',
     });
     expect(fn.ingress).toBe('internal-only');
+    const tenantsStep = plan.functions.find((f) => f.entryPoint === 'step-tenants')!;
+    expect(tenantsStep.env).toMatchObject({
+      EGRESS_TENANT_EVENTS_URL: 'https://egress-tenant-events-42.europe-west1.run.app',
+      EGRESS_TENANT_PUSH_SERVICE_ACCOUNT: 'egress-events@svc-project.iam.gserviceaccount.com',
+    });
+    expect(fn.invokers).toEqual(['egress-events@svc-project.iam.gserviceaccount.com']);
+    expect(plan.topics.map((t) => t.name)).toEqual(['environment-requests']);
   });
 
   it('gives the workflows the function URL template', () => {
@@ -249,11 +254,12 @@ describe('executing the actions', () => {
     const ran: string[][] = [];
     const gcloud: GcloudRunner = async (args) => {
       ran.push([...args]);
-      if (args[0] === 'pubsub' && args[3] === 'tenant-requests-dead-letter') {
+      if (args[0] === 'pubsub' && args[3] === 'environment-requests-dead-letter') {
         return {
           code: 1,
           stdout: '',
-          stderr: 'ERROR: NOT_FOUND: Resource not found (resource=tenant-requests-dead-letter).',
+          stderr:
+            'ERROR: NOT_FOUND: Resource not found (resource=environment-requests-dead-letter).',
         };
       }
       return { code: 0, stdout: 'ok\n', stderr: '' };
@@ -266,12 +272,12 @@ describe('executing the actions', () => {
       root: ROOT,
     });
     await expect(failure).rejects.toThrow(
-      'check topic tenant-requests-dead-letter failed:\nERROR: NOT_FOUND: Resource not found (resource=tenant-requests-dead-letter).\nhint: Terraform owns it',
+      'check topic environment-requests-dead-letter failed:\nERROR: NOT_FOUND: Resource not found (resource=environment-requests-dead-letter).\nhint: Terraform owns it',
     );
-    expect(ran).toHaveLength(5);
-    expect(lines).toHaveLength(5);
-    expect(lines[4]).toBe(
-      "gcloud pubsub topics describe tenant-requests-dead-letter --project=svc-project '--format=value(name)'",
+    expect(ran).toHaveLength(2);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toBe(
+      "gcloud pubsub topics describe environment-requests-dead-letter --project=svc-project '--format=value(name)'",
     );
   });
 
@@ -363,7 +369,7 @@ describe('executing the actions', () => {
     status = 202;
   });
 
-  it('assembles the function source from dist/ with main = functions/index.js', async () => {
+  it('assembles the function source from dist/ with main = functions/index.js and the console bundle', async () => {
     const root = await mkdtemp(join(tmpdir(), 'deploy-src-'));
     try {
       const sourceDir = 'dist/function-source';
@@ -390,6 +396,12 @@ describe('executing the actions', () => {
         }),
       );
       await writeFile(join(root, 'package-lock.json'), '{}');
+      // Without the console's bundle the api would answer 503 console-not-built: refused.
+      await expect(executeActions(actions, opts)).rejects.toThrow(
+        /console\/dist\/index\.html does not exist: run `npm run build`/,
+      );
+      await mkdir(join(root, 'dist/console/dist'), { recursive: true });
+      await writeFile(join(root, 'dist/console/dist/index.html'), '<!doctype html>\n');
       await executeActions(actions, opts);
       const pkg = JSON.parse(
         await readFile(join(root, sourceDir, 'package.json'), 'utf8'),
@@ -402,6 +414,10 @@ describe('executing the actions', () => {
       });
       expect(await readFile(join(root, sourceDir, 'functions/index.js'), 'utf8')).toBe(
         'export {};\n',
+      );
+      // Where functions/lib/console-static.js looks: ../../console/dist.
+      expect(await readFile(join(root, sourceDir, 'console/dist/index.html'), 'utf8')).toBe(
+        '<!doctype html>\n',
       );
     } finally {
       await rm(root, { recursive: true, force: true });

@@ -378,6 +378,52 @@ describe('provisioning the tutorial environment on the local stack', { timeout: 
     expect(kubeWrites()).toBe(kubeBefore);
   });
 
+  it('takes a tenant published on tenants-tutorial by its creator, and refuses another identity’s publish', async () => {
+    expect(firstRun).toBeDefined();
+    await executionsSettled();
+    const topic = `${stack.info.endpoints.gcp}/v1/projects/${stack.info.projectId}/topics/tenants-tutorial`;
+    const tokenOf = async (args: string[]) => {
+      const printed = await runCli(['local', 'token', '--state-dir', stateDir, ...args]);
+      expect(printed.code, printed.stderr).toBe(0);
+      return printed.stdout.trim();
+    };
+    const publish = async (token: string, doc: object) =>
+      fetch(`${topic}:publish`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({
+          messages: [{ data: Buffer.from(JSON.stringify(doc)).toString('base64') }],
+        }),
+      });
+    const teamZ = {
+      apiVersion: 'egress.provisioner.dev/v1alpha1',
+      kind: 'Tenant',
+      metadata: { name: 'team-z' },
+      spec: { environment: 'tutorial', egress: [{ host: 'example.org' }] },
+    };
+    // The build account runs the stack's launcher but is no admin of tutorial: Pub/Sub refuses it.
+    const build = stack.info.endpoints.metadataAccounts
+      ? Object.keys(stack.info.endpoints.metadataAccounts).find((e) =>
+          e.startsWith('egress-build@'),
+        )
+      : undefined;
+    expect(build).toBeDefined();
+    const refused = await publish(await tokenOf(['--as', build!]), teamZ);
+    expect(refused.status).toBe(403);
+    // The local user created tutorial (egressctl up): a publisher of its topic.
+    const accepted = await publish(await tokenOf([]), teamZ);
+    expect(accepted.status, await accepted.clone().text()).toBe(200);
+    await eventually(
+      async () => {
+        const found = (await getTenants()).find((t) => t.id === 'team-z');
+        return found?.status === 'APPLIED' ? found : undefined;
+      },
+      'team-z to be APPLIED',
+      90_000,
+    );
+    await executionsSettled();
+  });
+
   it('egressctl down tears the environment down: the simulators hold nothing of it, the seeded bucket stays', async () => {
     expect(firstRun).toBeDefined();
     await executionsSettled();
@@ -406,8 +452,12 @@ describe('provisioning the tutorial environment on the local stack', { timeout: 
     };
     expect((await members()).length).toBeGreaterThan(0);
 
+    const topic = `${stack.info.endpoints.gcp}/v1/projects/${stack.info.projectId}/topics/tenants-tutorial`;
+    expect((await fetch(topic)).status).toBe(200);
     const result = await runCli(['down', 'tutorial', '--state-dir', stateDir, '--poll', '0.2']);
     expect(result.code, result.stdout + result.stderr).toBe(0);
+    // The intake closed with the environment: its topic is gone.
+    expect((await fetch(topic)).status).toBe(404);
     const runId = /teardown run (run-[0-9a-f-]+)/.exec(result.stdout)?.[1];
     expect(runId, result.stdout).toBeDefined();
     expect(result.stdout).toContain(`run ${runId} SUCCEEDED`);

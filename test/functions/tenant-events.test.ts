@@ -38,9 +38,10 @@ const tenant = (name = 'team-x', host = 'example.com') => ({
 const pushBody = (document: unknown, attributes: Record<string, string>, messageId: string) =>
   pubsubPushBody(env.projectId, document, attributes, messageId);
 
-const deliver = (body: object) =>
+/** Pushes as the environment's own topic's subscription does (the path names the topic). */
+const deliver = (body: object, topic = 'tenants-tutorial') =>
   request(getTestServer('tenant-events'))
-    .post(`/projects/${env.projectId}/topics/tenant-events`)
+    .post(`/projects/${env.projectId}/topics/${topic}`)
     .send(body);
 
 /** An environment whose provisioning run ended, so a tenant event can take the lease. */
@@ -73,7 +74,7 @@ describe('tenant-events', () => {
     const message = await base.stores.runs.getMessage(messageId);
     expect(message).toMatchObject({
       id: messageId,
-      topic: 'tenant-requests',
+      topic: `projects/${env.projectId}/topics/tenants-tutorial`,
       outcome: 'accepted',
       environment: 'tutorial',
       tenant: 'team-x',
@@ -160,7 +161,7 @@ describe('tenant-events', () => {
         attrs: { environment: 'tutorial' },
         field: 'spec.egress[0].host',
       },
-      { doc: tenant(), attrs: {}, field: 'attributes.environment' },
+      // The topic decides the environment; an attribute naming another is refused.
       { doc: tenant(), attrs: { environment: 'absent' }, field: 'attributes.environment' },
       { doc: '{not yaml: [', attrs: { environment: 'tutorial' }, field: 'message.data' },
       {
@@ -185,6 +186,49 @@ describe('tenant-events', () => {
     }
     expect(await base.stores.tenants.list('tutorial')).toEqual([]);
     expect(env.executionCalls).toEqual([]);
+  });
+
+  it('takes the environment from the topic, never from an attribute', async () => {
+    await readyEnvironment();
+    // Without an attribute: accepted for the topic's environment.
+    const plain = `${counter}701`;
+    expect((await deliver(pushBody(tenant(), {}, plain))).status).toBe(204);
+    expect(await base.stores.runs.getMessage(plain)).toMatchObject({
+      outcome: 'accepted',
+      environment: 'tutorial',
+    });
+    // Through a topic that is no environment's (the old shared topic, another project's): refused.
+    for (const [index, topic] of [
+      'tenant-requests',
+      'environment-requests',
+      'tenants-',
+    ].entries()) {
+      const id = `${counter}71${index}`;
+      expect(
+        (await deliver(pushBody(tenant('team-q'), { environment: 'tutorial' }, id), topic)).status,
+      ).toBe(204);
+      expect(await base.stores.runs.getMessage(id)).toMatchObject({
+        outcome: 'rejected',
+        error: { reason: 'unknown-topic', field: 'topic' },
+      });
+    }
+    const foreign = `${counter}720`;
+    const res = await request(getTestServer('tenant-events'))
+      .post(`/projects/someone-elses-project/topics/tenants-tutorial`)
+      .send(pushBody(tenant('team-q'), {}, foreign));
+    expect(res.status).toBe(204);
+    expect((await base.stores.runs.getMessage(foreign))?.error?.reason).toBe('unknown-topic');
+    // A publisher of tenants-other cannot reach tutorial by naming it in an attribute.
+    const claimed = `${counter}730`;
+    await deliver(
+      pushBody(tenant('team-q'), { environment: 'tutorial' }, claimed),
+      'tenants-other',
+    );
+    expect(await base.stores.runs.getMessage(claimed)).toMatchObject({
+      outcome: 'rejected',
+      error: { reason: 'environment-mismatch', field: 'attributes.environment' },
+    });
+    expect((await base.stores.tenants.list('tutorial')).map((t) => t.id)).toEqual(['team-x']);
   });
 
   it('rejects a tenant the gateway cannot express, or one that conflicts with a stored tenant', async () => {
@@ -335,14 +379,14 @@ describe('tenant-events', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = server.address() as AddressInfo;
-      const topic = env.pubsub.topic('tenant-requests');
+      const topic = env.pubsub.topic('tenants-tutorial');
+      const [exists] = await topic.exists();
+      if (!exists) await topic.create();
       await topic.createSubscription(`push-${counter}`, {
-        pushEndpoint: `http://127.0.0.1:${port}/projects/${env.projectId}/topics/tenant-requests`,
+        pushEndpoint: `http://127.0.0.1:${port}/projects/${env.projectId}/topics/tenants-tutorial`,
       });
-      const messageId = await topic.publishMessage({
-        json: tenant('team-push'),
-        attributes: { environment: 'tutorial' },
-      });
+      // No attribute: the environment is the topic's.
+      const messageId = await topic.publishMessage({ json: tenant('team-push') });
       let record;
       for (let i = 0; i < 100 && !record; i += 1) {
         record = await base.stores.runs.getMessage(messageId);

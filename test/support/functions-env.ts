@@ -35,7 +35,6 @@ export async function startFunctionsTestEnv(): Promise<FunctionsTestEnv> {
   });
   const pubsub = new PubSub({ projectId });
   const [topic] = await pubsub.createTopic('environment-requests');
-  await pubsub.createTopic('tenant-requests');
   const [requests] = await topic.createSubscription('requests-check');
   setContext(undefined);
   const ctx = getContext();

@@ -57,10 +57,11 @@ export async function pushTenant(
 ): Promise<{ messageId: string; status: number }> {
   pushed += 1;
   const messageId = `${prefix}-${pushed}-${Date.now()}`;
-  const res = await fetch(`${events.url}/projects/${projectId}/topics/tenant-requests`, {
+  // As environment tutorial's own topic pushes: the path names the topic.
+  const res = await fetch(`${events.url}/projects/${projectId}/topics/tenants-tutorial`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(pubsubPushBody(projectId, doc, { environment: 'tutorial' }, messageId)),
+    body: JSON.stringify(pubsubPushBody(projectId, doc, {}, messageId)),
   });
   await res.text();
   return { messageId, status: res.status };

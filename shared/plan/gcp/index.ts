@@ -22,6 +22,7 @@ export * from './names.js';
 export * from './ownership.js';
 export * from './request.js';
 export * from './serviceusage.js';
+export * from './tenant-intake.js';
 
 const REQUESTS: Readonly<Record<StepName, StepRequests>> = {
   apis: serviceUsageRequests,

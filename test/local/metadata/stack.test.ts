@@ -26,7 +26,7 @@ describe('the local stack and its metadata server', { timeout: 60_000 }, () => {
       const url = info.endpoints.metadata!;
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(Object.keys(info.endpoints.metadataAccounts!).sort()).toEqual(
-        [ids.launcher, ids.functionsHost, ids.workflows, ids.events].sort(),
+        [ids.launcher, ids.functionsHost, ids.workflows, ids.events, ids.localUser].sort(),
       );
       const host = new URL(url).host;
       expect(stackVariables(info)).toEqual(
