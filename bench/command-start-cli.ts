@@ -4,6 +4,7 @@
  * Exit 0 when it ran, 1 when it could not, 2 on a bad option (with the option and the rule named).
  */
 import { Command, Option } from 'commander';
+import { parseOrExit, runAndExit } from './cli-main.js';
 import { integerOption } from './options.js';
 import { DEFAULT_COMMAND_START_OPTIONS, runCommandStart } from './command-start.js';
 
@@ -20,26 +21,7 @@ const program = new Command('bench:command-start')
   .option('--dist <dir>', 'the compiled tree', DEFAULT_COMMAND_START_OPTIONS.dist)
   .addOption(
     new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'),
-  )
-  .exitOverride();
+  );
 
-let options: { runs: number; dist: string; output: 'text' | 'json' };
-try {
-  program.parse();
-  options = program.opts();
-} catch (error) {
-  const code = (error as { exitCode?: number }).exitCode ?? 2;
-  process.exit(code === 0 ? 0 : 2);
-}
-
-try {
-  const json = options.output === 'json';
-  const result = await runCommandStart(options, (line) => {
-    if (!json) process.stdout.write(`${line}\n`);
-  });
-  if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
-  process.exit(0);
-} catch (error) {
-  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-}
+const options = parseOrExit<{ runs: number; dist: string; output: 'text' | 'json' }>(program);
+await runAndExit('bench', options.output, (log) => runCommandStart(options, log));

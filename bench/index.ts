@@ -3,7 +3,9 @@
  * when a run failed, 2 on bad options (with the option and the rule named, never a stack trace).
  */
 import { Command, Option } from 'commander';
-import { numberOption } from './options.js';
+import { parseOrExit, runAndExit } from './cli-main.js';
+import { integerListOption, numberOption } from './options.js';
+import { DEFAULT_TENANTS_OPTIONS, runTenantsBenchmark } from './tenants.js';
 import { DEFAULT_BENCHMARK_OPTIONS, runBenchmark, type BenchmarkOptions } from './benchmark.js';
 
 const program = new Command('bench')
@@ -39,28 +41,46 @@ const program = new Command('bench')
     DEFAULT_BENCHMARK_OPTIONS.seed,
   )
   .addOption(
-    new Option('--scenarios <which>', 'which scenarios to run')
-      .choices(['all', 'fault-free', 'faults'])
+    new Option(
+      '--scenarios <which>',
+      'which scenarios to run (tenants: what one more tenant costs in an environment of N, on the local stack)',
+    )
+      .choices(['all', 'fault-free', 'faults', 'tenants'])
       .default(DEFAULT_BENCHMARK_OPTIONS.scenarios),
   )
-  .option('--no-warmup', 'skip the warm-up runs that measure the harness overhead')
-  .exitOverride();
+  .option(
+    '--tenants <list>',
+    'environment sizes of the tenants scenario, comma-separated',
+    integerListOption('--tenants', 1, 5000),
+    DEFAULT_TENANTS_OPTIONS.tenants,
+  )
+  .addOption(
+    new Option('-o, --output <format>', 'output format of the tenants scenario')
+      .choices(['text', 'json'])
+      .default('text'),
+  )
+  .option('--no-warmup', 'skip the warm-up runs that measure the harness overhead');
 
-let options: BenchmarkOptions;
-try {
-  program.parse();
-  options = program.opts<BenchmarkOptions>();
-} catch (error) {
-  // commander has already printed its message (or the help text).
-  const code = (error as { exitCode?: number }).exitCode ?? 2;
-  process.exit(code === 0 ? 0 : 2);
-}
+type Options = Omit<BenchmarkOptions, 'scenarios'> & {
+  scenarios: BenchmarkOptions['scenarios'] | 'tenants';
+  tenants: number[];
+  output: 'text' | 'json';
+};
+const options = parseOrExit<Options>(program);
 
-try {
-  const result = await runBenchmark(options, (line) => process.stdout.write(`${line}\n`));
-  const failed = result.runs.some((run) => run.status !== 'succeeded');
-  process.exit(failed ? 1 : 0);
-} catch (error) {
-  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
+if (options.scenarios === 'tenants') {
+  await runAndExit('bench', options.output, (log) =>
+    runTenantsBenchmark({ tenants: options.tenants, timeScale: options.timeScale }, log),
+  );
 }
+// Exit 1 when a provisioning run failed.
+await runAndExit(
+  'bench',
+  'text',
+  (log) =>
+    runBenchmark(
+      { ...options, scenarios: options.scenarios as BenchmarkOptions['scenarios'] },
+      log,
+    ),
+  (result) => (result.runs.some((run) => run.status !== 'succeeded') ? 1 : 0),
+);

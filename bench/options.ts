@@ -24,3 +24,16 @@ export function integerOption(option: string, min: number, max: number) {
     `an integer from ${min} to ${max}`,
   );
 }
+
+/** A comma-separated list of integers, each from `min` to `max`. */
+export function integerListOption(option: string, min: number, max: number) {
+  return (raw: string): number[] => {
+    const values = raw.split(',').map((part) => Number(part.trim()));
+    if (values.some((n) => !Number.isInteger(n) || n < min || n > max)) {
+      throw new InvalidArgumentError(
+        `${option} must be a comma-separated list of integers from ${min} to ${max}, got "${raw}"`,
+      );
+    }
+    return values;
+  };
+}

@@ -3,6 +3,7 @@
  * Exit 0 when it ran, 2 on a bad option (with the option and the rule named).
  */
 import { Command } from 'commander';
+import { parseOrExit, runAndExit } from './cli-main.js';
 import { integerOption } from './options.js';
 import { DEFAULT_VALIDATION_OPTIONS, runValidationBenchmark } from './validation.js';
 
@@ -21,19 +22,9 @@ const program = new Command('bench:validation')
     'untimed runs per case first',
     integerOption('--warmup', 0, 100),
     DEFAULT_VALIDATION_OPTIONS.warmup,
-  )
-  .exitOverride();
+  );
 
-let runs: number;
-let warmup: number;
-try {
-  program.parse();
-  ({ runs, warmup } = program.opts<{ runs: number; warmup: number }>());
-} catch (error) {
-  const code = (error as { exitCode?: number }).exitCode ?? 2;
-  process.exit(code === 0 ? 0 : 2);
-}
-
-runValidationBenchmark({ ...DEFAULT_VALIDATION_OPTIONS, runs, warmup }, (line) =>
-  process.stdout.write(`${line}\n`),
+const { runs, warmup } = parseOrExit<{ runs: number; warmup: number }>(program);
+await runAndExit('bench:validation', 'text', (log) =>
+  runValidationBenchmark({ ...DEFAULT_VALIDATION_OPTIONS, runs, warmup }, log),
 );

@@ -34,6 +34,7 @@ import { diffDocuments } from '../shared/lib/json-diff.js';
 import { targetMismatch } from './lib/target-mismatch.js';
 import { getReachability, getReachabilityTrace } from './lib/console-reachability.js';
 import { listEnvironments, listRuns } from './lib/console-reads.js';
+import { listAccessHistory } from './lib/access-history-route.js';
 import { isConsolePath, serveConsole } from './lib/console-static.js';
 
 /** What the API publishes to `environment-requests` (the provisioning workflow's argument). */
@@ -332,6 +333,12 @@ export const api = jsonHandler(
       if (method !== 'GET') throw methodNotAllowed(['GET']);
       const target = { environmentId: environmentId(match[1]!), caller, limit: req.query.limit };
       return listRuns(ctx, res, target);
+    }
+    if ((match = /^\/v1\/environments\/([^/:]+)\/access-history$/.exec(path))) {
+      if (method !== 'GET') throw methodNotAllowed(['GET']);
+      const { tenant, limit, pageToken } = req.query;
+      const target = { environmentId: environmentId(match[1]!), caller, tenant, limit, pageToken };
+      return listAccessHistory(ctx, res, target);
     }
     if ((match = /^\/v1\/environments\/([^/:]+)\/reachability$/.exec(path))) {
       if (method !== 'GET') throw methodNotAllowed(['GET']);

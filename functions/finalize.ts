@@ -7,6 +7,7 @@ import {
   parseExecution,
   parseOptionalExecution,
 } from './lib/execution-holder.js';
+import { recordTornDown } from './lib/access-history.js';
 import { documentBody, invalidRequest, jsonHandler } from './lib/http.js';
 import { parseRunId, runNotFound } from './lib/run-id.js';
 
@@ -146,12 +147,22 @@ export const finalize = jsonHandler(async (req: Request, res: Response) => {
           message: request.error?.message ?? 'the workflow reported a failure',
         }
       : undefined;
+  const status = ENVIRONMENT_STATUS_AFTER[run.kind][request.outcome];
+  // Before the run ends, so a finalize retried after a crash still records it (a second
+  // recording finds no change): every tenant lost its access, named while its record exists.
+  if (status === 'DELETED') {
+    const tenants = await ctx.stores.tenants.list(run.environment);
+    await recordTornDown(
+      ctx.stores,
+      run,
+      tenants.map((record) => record.spec),
+    );
+  }
   const finished = await ctx.stores.runs.finish(
     run.id,
     request.outcome === 'succeeded' ? 'SUCCEEDED' : 'FAILED',
     error,
   );
-  const status = ENVIRONMENT_STATUS_AFTER[run.kind][request.outcome];
   if (status) await ctx.stores.environments.update(run.environment, { status });
   // A torn-down environment's tenants go with it: none reattaches to a new one of that name.
   if (status === 'DELETED') await ctx.stores.tenants.removeAll(run.environment);

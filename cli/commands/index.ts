@@ -9,6 +9,7 @@ import { registerWorkflowsCommand } from './workflows.js';
 import { registerDeployCommand } from './deploy.js';
 import { registerDiffCommand } from './diff.js';
 import { registerDoctorCommand } from './doctor.js';
+import { registerHistoryCommand } from './history.js';
 import { registerLocalKubeCommand } from './local-kube.js';
 import { registerLocalCommand } from './local.js';
 import { registerStackClientCommands } from './stack-client.js';
@@ -34,6 +35,7 @@ export function registerCommands(program: Command): void {
   registerLocalCommand(program);
   registerStackClientCommands(program);
   registerTenantCommands(program);
+  registerHistoryCommand(program);
   registerDeployCommand(program);
   registerDoctorCommand(program);
   // Last: it adds --steps-only to the `up` registered above (or creates `up` when there is none).

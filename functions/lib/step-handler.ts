@@ -9,6 +9,7 @@ import {
   type StepCallRecords,
 } from '../../shared/steps/step-call.js';
 import { getContext } from '../context.js';
+import { recordAppliedTenants } from './access-history.js';
 import { assertExecutionHolder, parseOptionalExecution } from './execution-holder.js';
 import { HttpError, documentBody, errorResponse, invalidRequest, jsonHandler } from './http.js';
 import { parseRunId, runNotFound } from './run-id.js';
@@ -97,6 +98,7 @@ export function stepHandler(family: StepFamily): (req: Request, res: Response) =
       ctx.stores.tenants.list(env.id),
       ctx.stores.runs.listSteps(runId),
     ]);
+    let attempt = 0;
     const outcome = await callStep({
       run: {
         runId,
@@ -115,11 +117,17 @@ export function stepHandler(family: StepFamily): (req: Request, res: Response) =
           env.outputs[dep],
       ),
       records: firestoreStepRecords(ctx.stores.runs, runId),
+      onBegin: (n) => (attempt = n),
     });
 
     if (outcome.status === 'DONE') {
-      if (run.kind !== 'teardown') {
-        await ctx.stores.environments.mergeOutputs(env.id, step, outcome.result.outputs);
+      const { outputs } = outcome.result;
+      if (run.kind !== 'teardown' && step === 'tenants') {
+        // With the access history of what it changed, in the same transaction.
+        const tenants = tenantRecords.map((t) => t.spec);
+        await recordAppliedTenants(ctx.stores, { run, pass: attempt, outputs, tenants });
+      } else if (run.kind !== 'teardown') {
+        await ctx.stores.environments.mergeOutputs(env.id, step, outputs);
       }
       if (step === 'tenants') {
         // What the step was given is what it applied; a spec that changed meanwhile stays PENDING.

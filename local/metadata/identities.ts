@@ -6,11 +6,14 @@ import { LOCAL_CALLER } from '../../functions/lib/environment-admission.js';
  * manifest (deploy/manifest.ts, deploy/service-accounts.ts): the one source of the emails.
  */
 export interface StackIdentities {
+  /** The `api` function's account. */
+  api: string;
   /**
-   * The functions host. It serves every function in one process, so it has one identity: the
-   * `api` function's account. Per-function identities need per-function processes (later).
+   * The functions grouped by the account the manifest runs them as: the local stack runs one
+   * functions host process per group, with that account's credentials, as Cloud Run gives each
+   * function its own service identity.
    */
-  functionsHost: string;
+  functionGroups: FunctionGroup[];
   /** The workflows' account: the Executions API's interpreter calls functions and APIs as it. */
   workflows: string;
   /** The Eventarc trigger's account (environment-requests → provision-environment). */
@@ -31,6 +34,13 @@ export interface StackIdentities {
   localUser: string;
 }
 
+/** The functions that run as one account. */
+export interface FunctionGroup {
+  serviceAccount: string;
+  /** Entry points (functions/index.ts export names), in the manifest's order. */
+  functions: string[];
+}
+
 /** The identities of a local stack of `projectId` in `region`. */
 export function stackIdentities(projectId: string, region: string): StackIdentities {
   const plan = deploymentPlan({ project: projectId, region });
@@ -45,8 +55,18 @@ export function stackIdentities(projectId: string, region: string): StackIdentit
   if (!api || !workflow || !trigger) {
     throw new Error('the deployment manifest lacks the api function, a workflow or its trigger');
   }
+  const groups = new Map<string, string[]>();
+  for (const fn of plan.functions) {
+    const group = groups.get(fn.serviceAccount) ?? [];
+    group.push(fn.entryPoint);
+    groups.set(fn.serviceAccount, group);
+  }
   return {
-    functionsHost: api.serviceAccount,
+    api: api.serviceAccount,
+    functionGroups: [...groups].map(([serviceAccount, functions]) => ({
+      serviceAccount,
+      functions,
+    })),
     workflows: workflow.serviceAccount,
     events: byKey(trigger.serviceAccount),
     launcher: byKey('build'),

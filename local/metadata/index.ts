@@ -29,4 +29,4 @@ export {
   type IdTokenClaims,
   type Jwks,
 } from './tokens.js';
-export { stackIdentities, type StackIdentities } from './identities.js';
+export { stackIdentities, type FunctionGroup, type StackIdentities } from './identities.js';

@@ -1,15 +1,19 @@
 /**
- * The functions host of the local stack: ONE node process serving every function of
- * functions/index.ts under its own path (`/api/...`, `/step-network`, `/finalize`,
- * `/tenant-events/projects/P/topics/T`), as the workflows expect them under one STEP_BASE_URL.
+ * A functions host of the local stack: one node process serving the functions of
+ * functions/index.ts that run as one service account (`--only=...`; every function without it),
+ * each under its own path (`/api/...`, `/step-network`, `/finalize`,
+ * `/tenant-events/projects/P/topics/T`). The launcher starts one per account, with that
+ * account's credentials, behind one router (local/stack/function-hosts.ts), so the workflows
+ * still find every function under one STEP_BASE_URL.
  *
  * Why not one functions-framework main.js per function: the framework serves one target per
  * process, and eleven node processes with tsx (~100 MB each) on a two-core machine start slowly
- * and cost more than the stack's emulators. Each function here still runs inside the
+ * and cost more than the stack's emulators; the functions of one account share everything
+ * Cloud Run would let them share but the process. Each function here still runs inside the
  * framework's own request pipeline (`getTestServer` builds it with `getServer`, as main.js
  * does): body parsing, the signature type, and the Pub/Sub push → CloudEvent conversion.
  *
- * Usage: node --import tsx local/stack/functions-host.ts --source=functions/index.ts
+ * Usage: node --import tsx local/stack/functions-host.ts --source=functions/index.ts [--only=a,b]
  * Environment: PORT; EGRESS_STACK_PARENT_PID (exit when that process is gone, so a killed
  * launcher leaves nothing behind); EGRESS_SWEEP_INTERVAL_SECONDS (how often it POSTs its own
  * `/sweep-runs`, as Cloud Scheduler would; default 60, 0 never); the functions' own variables
@@ -35,10 +39,18 @@ const port = Number(process.env.PORT ?? '8080');
 const parentPid = Number(process.env.EGRESS_STACK_PARENT_PID ?? '0');
 
 const loaded = (await import(pathToFileURL(resolve(source)).href)) as FunctionsModule;
-const names = [
+const exported = [
   ...Object.keys(loaded.HTTP_FUNCTIONS ?? {}),
   ...Object.keys(loaded.CLOUD_EVENT_FUNCTIONS ?? {}),
 ];
+// `--only=a,b`: this process serves those functions (one service account's), others serve the rest.
+const only = argument('only')?.split(',').filter(Boolean);
+const unknown = (only ?? []).filter((name) => !exported.includes(name));
+if (unknown.length > 0) {
+  process.stderr.write(`${source} exports no function ${unknown.join(', ')}\n`);
+  process.exit(1);
+}
+const names = only ?? exported;
 if (names.length === 0) {
   process.stderr.write(`${source} exports no HTTP_FUNCTIONS or CLOUD_EVENT_FUNCTIONS\n`);
   process.exit(1);

@@ -42,6 +42,8 @@ export interface FunctionsProcessOptions {
   readyTimeoutMs?: number;
   /** Put on the command line (`--stack=TAG`) so `pgrep -f` finds the stack's processes. */
   tag?: string;
+  /** Serve only these functions (one account's); every function of `source` when absent. */
+  only?: readonly string[];
 }
 
 // One group-stop for every process the stack starts (the emulators' own); re-exported for the CLI.
@@ -64,6 +66,7 @@ export async function startFunctionsProcess(
       ...(COMPILED ? [] : ['--import', 'tsx']),
       HOST_ENTRY,
       `--source=${options.source ?? DEFAULT_SOURCE}`,
+      ...(options.only ? [`--only=${options.only.join(',')}`] : []),
       ...(options.tag ? [`--stack=${options.tag}`] : []),
     ],
     {

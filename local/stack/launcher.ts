@@ -29,7 +29,7 @@ import {
   type RequestedPort,
 } from '../sdk/index.js';
 import { startClusterFleet, type ClusterFleet } from './clusters.js';
-import { startFunctionsProcess, type FunctionsProcess } from './functions-process.js';
+import { startFunctionHosts, type FunctionHosts } from './function-hosts.js';
 import {
   DEFAULT_STATE_DIR,
   DEFAULT_TIME_SCALE,
@@ -325,7 +325,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.push(() => metadata.close());
     stack.metadata = metadata;
     const launcherIdentity = await metadata.endpointFor(identities.launcher, ports.metadata ?? 0);
-    const functionsIdentity = await metadata.endpointFor(identities.functionsHost);
+    // Each account that runs functions gets its own listener: its host process's credentials.
+    const functionIdentities = new Map(
+      await Promise.all(
+        identities.functionGroups.map(
+          async (group) =>
+            [group.serviceAccount, await metadata.endpointFor(group.serviceAccount)] as const,
+        ),
+      ),
+    );
     await metadata.endpointFor(identities.workflows);
     await metadata.endpointFor(identities.events);
     // The local user (the API's caller here): `egressctl local token` hands out its tokens.
@@ -417,13 +425,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const executionsPort = has('workflows')
       ? (ports.executions ?? (await findFreePort()))
       : undefined;
-    let functions: FunctionsProcess | undefined;
+    let functions: FunctionHosts | undefined;
     if (has('functions')) {
       const functionsPort = ports.functions ?? (await findFreePort());
-      functions = await startFunctionsProcess({
+      functions = await startFunctionHosts({
         port: functionsPort,
         logFile: paths.functionsLog,
         tag: paths.stateDir,
+        // One host process per account, as the manifest runs them (local/stack/function-hosts.ts).
+        groups: identities.functionGroups.map((group) => ({
+          ...group,
+          env: metadataEnv(functionIdentities.get(group.serviceAccount)!),
+        })),
         env: {
           GOOGLE_CLOUD_PROJECT: projectId,
           EGRESS_LOCATION: location,
@@ -432,8 +445,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           EGRESS_SERVED_PROJECTS: process.env.EGRESS_SERVED_PROJECTS ?? 'tutorial-project',
           FIRESTORE_EMULATOR_HOST: info.endpoints.firestoreHost!,
           PUBSUB_EMULATOR_HOST: info.endpoints.pubsubHost!,
-          // One process serves every function: it runs as the api function's account.
-          ...metadataEnv(functionsIdentity),
           EGRESS_ENVIRONMENT_REQUESTS_TOPIC: ENVIRONMENT_REQUESTS_TOPIC,
           ...(info.endpoints.gcp ? { EGRESS_GCP_ENDPOINT: info.endpoints.gcp } : {}),
           // Each environment's tenant topic pushes here (the tenants step creates it).
@@ -445,11 +456,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         },
       });
       stops.push(() => functions!.stop());
-      supervisor.watch('the functions host', functions.pgid, paths.functionsLog);
-      info.processGroups.push(functions.pgid);
+      for (const host of functions.hosts) {
+        supervisor.watch(
+          `the functions host of ${host.serviceAccount}`,
+          host.pgid,
+          paths.functionsLog,
+        );
+        info.processGroups.push(host.pgid);
+      }
       info.endpoints.functions = functions.url;
       info.endpoints.api = `${functions.url}/api`;
-      log(`functions listening on ${functions.url}/{${functions.functions.join(',')}}`);
+      log(
+        `functions listening on ${functions.url}/{${functions.functions.join(',')}}, one process per account: ${functions.hosts.map((h) => `${h.serviceAccount.split('@')[0]} (${h.functions.length})`).join(', ')}`,
+      );
       log(`api (EGRESS_API_URL) listening on ${info.endpoints.api}`);
     }
     await save();

@@ -1,4 +1,5 @@
 import type { KubeObject } from '../plan/kube-object.js';
+import { applicableAuthorizationPolicies, WorkloadAuthorization } from './authorization-policy.js';
 import type { FirewallRule } from './firewall.js';
 import { NetworkPolicyEngine, type Workload } from './network-policy.js';
 import { ObjectIndex } from './object-index.js';
@@ -61,6 +62,11 @@ export interface AnalysisContext {
   readonly netpol: NetworkPolicyEngine;
   readonly firewalls: readonly FirewallRule[];
   readonly options: ResolvedOptions;
+  /**
+   * The AuthorizationPolicies that apply to the pods labelled `labels` in `namespace` (its own
+   * and the root namespace's), found and indexed once per workload for every request.
+   */
+  authorization(namespace: string, labels: Readonly<Record<string, string>>): WorkloadAuthorization;
 }
 
 /** Indexes an object set once for every request analyzed over it. */
@@ -69,11 +75,34 @@ export function analysisContext(
   firewalls: readonly FirewallRule[],
   options: AnalyzerOptions,
 ): AnalysisContext {
+  const index = new ObjectIndex(objects);
+  const resolved: ResolvedOptions = { ...DEFAULTS, ...options, resolve: options.resolve ?? {} };
+  const workloads = new Map<string, WorkloadAuthorization>();
   return {
-    index: new ObjectIndex(objects),
+    index,
     netpol: new NetworkPolicyEngine(objects),
     firewalls,
-    options: { ...DEFAULTS, ...options, resolve: options.resolve ?? {} },
+    options: resolved,
+    authorization(namespace, labels) {
+      const key = JSON.stringify([
+        namespace,
+        Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      ]);
+      let found = workloads.get(key);
+      if (!found) {
+        const root = resolved.rootNamespace;
+        found = new WorkloadAuthorization(
+          applicableAuthorizationPolicies(
+            index.inNamespaces('AuthorizationPolicy', [root, namespace]),
+            namespace,
+            labels,
+            root,
+          ),
+        );
+        workloads.set(key, found);
+      }
+      return found;
+    },
   };
 }
 

@@ -232,6 +232,19 @@ function refOfPolicy(policy: KubeObject): Hop['object'] {
 }
 
 /**
+ * The policies of each action that may decide a request, in the order given, and what a denial
+ * names: every ALLOW policy of the workload, whether or not it may match.
+ */
+interface Candidates {
+  CUSTOM: readonly KubeObject[];
+  DENY: readonly KubeObject[];
+  ALLOW: readonly KubeObject[];
+  allowCount: number;
+  /** The ALLOW policies' names, comma-separated. */
+  allowNames: string;
+}
+
+/**
  * Istio's AuthorizationPolicy decision for one request (security_v1beta1 authorization_policy
  * proto): a matching CUSTOM denies (its external authorizer cannot be evaluated offline, so the
  * analyzer assumes the worst), then any matching DENY denies, then no ALLOW policy allows, then a
@@ -241,11 +254,27 @@ export function decideAuthorization(
   policies: readonly KubeObject[],
   request: AuthorizationRequest,
 ): AuthorizationDecision {
+  const of = (action: Action) => policies.filter((p) => actionOf(p) === action);
+  const allow = of('ALLOW');
+  return decideAmong(
+    {
+      CUSTOM: of('CUSTOM'),
+      DENY: of('DENY'),
+      ALLOW: allow,
+      allowCount: allow.length,
+      allowNames: allow.map((p) => p.metadata.name).join(', '),
+    },
+    request,
+  );
+}
+
+/** {@link decideAuthorization}, holding the request to `candidates` only. */
+function decideAmong(candidates: Candidates, request: AuthorizationRequest): AuthorizationDecision {
   const notes: string[] = [];
   const toNotes = (): Hop[] =>
     [...new Set(notes)].map((rule) => ({ stage: 'authorization-policy', decision: 'info', rule }));
   for (const action of ['CUSTOM', 'DENY'] as const) {
-    for (const policy of policies.filter((p) => actionOf(p) === action)) {
+    for (const policy of candidates[action]) {
       const index = matchingRule(policy, request, action, notes);
       if (index >= 0) {
         const rule =
@@ -265,8 +294,7 @@ export function decideAuthorization(
       }
     }
   }
-  const allowPolicies = policies.filter((p) => actionOf(p) === 'ALLOW');
-  if (!allowPolicies.length) {
+  if (!candidates.allowCount) {
     return {
       allowed: true,
       hop: {
@@ -277,7 +305,7 @@ export function decideAuthorization(
       notes: toNotes(),
     };
   }
-  for (const policy of allowPolicies) {
+  for (const policy of candidates.ALLOW) {
     const index = matchingRule(policy, request, 'ALLOW', notes);
     if (index >= 0) {
       return {
@@ -297,10 +325,110 @@ export function decideAuthorization(
     hop: {
       stage: 'authorization-policy',
       decision: 'deny',
-      rule: `no rule of the ${allowPolicies.length} ALLOW policies matches: RBAC: access denied (${allowPolicies
-        .map((p) => p.metadata.name)
-        .join(', ')})`,
+      rule: `no rule of the ${candidates.allowCount} ALLOW policies matches: RBAC: access denied (${candidates.allowNames})`,
     },
     notes: toNotes(),
   };
+}
+
+/**
+ * The source namespaces a policy can match at all: a rule whose every source lists exact
+ * `namespaces` matches only a peer of one of them (and none without mTLS), so a policy made of
+ * such rules needs no look from any other tenant. `any` when a rule has no sources or a source
+ * is not held to exact namespaces; an empty set when no rule can match.
+ */
+function admittedNamespaces(policy: KubeObject): ReadonlySet<string> | 'any' {
+  const namespaces = new Set<string>();
+  for (const rule of listOf(specOf(policy).rules)) {
+    if (rule.from === undefined) return 'any';
+    for (const from of listOf(rule.from)) {
+      const positive = listField(fieldsOf(from.source), 'namespaces');
+      if (!positive?.length || positive.some((p) => p.startsWith('*') || p.endsWith('*')))
+        return 'any';
+      for (const namespace of positive) namespaces.add(namespace);
+    }
+  }
+  return namespaces;
+}
+
+/** One action's policies by the source namespaces they admit, as positions in their order. */
+class SourceIndex {
+  readonly policies: KubeObject[] = [];
+  private readonly any: number[] = [];
+  private readonly byNamespace = new Map<string, number[]>();
+
+  add(policy: KubeObject): void {
+    const position = this.policies.push(policy) - 1;
+    const admitted = admittedNamespaces(policy);
+    if (admitted === 'any') {
+      this.any.push(position);
+      return;
+    }
+    for (const namespace of admitted) {
+      const list = this.byNamespace.get(namespace);
+      if (list) list.push(position);
+      else this.byNamespace.set(namespace, [position]);
+    }
+  }
+
+  /** The policies that may match a peer of `namespace` (none known: only `any` ones), in order. */
+  candidates(namespace: string | undefined): KubeObject[] {
+    const own = namespace === undefined ? [] : (this.byNamespace.get(namespace) ?? []);
+    const merged: number[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < this.any.length || j < own.length) {
+      const a = this.any[i] ?? Infinity;
+      const b = own[j] ?? Infinity;
+      if (a <= b) i += 1;
+      if (b <= a) j += 1;
+      merged.push(Math.min(a, b));
+    }
+    return merged.map((p) => this.policies[p] as KubeObject);
+  }
+}
+
+/**
+ * The AuthorizationPolicies of one workload (as {@link applicableAuthorizationPolicies} lists
+ * them), indexed once by the source namespaces their rules admit: with a policy per tenant and
+ * host, a request is held to its own tenant's few policies and the ones any tenant may match,
+ * not to every tenant's. Decides exactly as {@link decideAuthorization} over the whole list: the
+ * policies it skips cannot match, so they neither decide nor leave notes.
+ */
+export class WorkloadAuthorization {
+  private readonly actions = {
+    CUSTOM: new SourceIndex(),
+    DENY: new SourceIndex(),
+    ALLOW: new SourceIndex(),
+  };
+  private readonly allowNames: string;
+  private readonly bySource = new Map<string | undefined, Candidates>();
+
+  constructor(policies: readonly KubeObject[]) {
+    for (const policy of policies) {
+      const action = actionOf(policy);
+      if (action !== 'AUDIT') this.actions[action].add(policy);
+    }
+    this.allowNames = this.actions.ALLOW.policies.map((p) => p.metadata.name).join(', ');
+  }
+
+  /** The decision for `request`, as {@link decideAuthorization} makes it. */
+  decide(request: AuthorizationRequest): AuthorizationDecision {
+    return decideAmong(this.candidates(request.sourceNamespace), request);
+  }
+
+  private candidates(namespace: string | undefined): Candidates {
+    let found = this.bySource.get(namespace);
+    if (!found) {
+      found = {
+        CUSTOM: this.actions.CUSTOM.candidates(namespace),
+        DENY: this.actions.DENY.candidates(namespace),
+        ALLOW: this.actions.ALLOW.candidates(namespace),
+        allowCount: this.actions.ALLOW.policies.length,
+        allowNames: this.allowNames,
+      };
+      this.bySource.set(namespace, found);
+    }
+    return found;
+  }
 }

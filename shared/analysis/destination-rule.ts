@@ -4,7 +4,7 @@
  */
 import type { AnalysisContext } from './analysis-context.js';
 import { type GatewayService, serviceHost } from './gateway-service.js';
-import { exportedTo, hostMatches } from './istio-match.js';
+import { hostMatches } from './istio-match.js';
 import { type Fields, fieldsOf, listOf, specOf, stringOf } from './object-access.js';
 import { namespaceOf } from './object-index.js';
 import { objectRef, type Hop } from './trace.js';
@@ -66,11 +66,7 @@ export function destinationRuleTls(
         hostMatches(stringOf(specOf(dr).host) ?? '', host) ||
         hostMatches(host, stringOf(specOf(dr).host) ?? ''),
     )
-    .filter(
-      (dr) =>
-        order.includes(namespaceOf(dr)) &&
-        exportedTo(specOf(dr).exportTo, namespaceOf(dr), clientNamespace),
-    )
+    .filter((dr) => order.includes(namespaceOf(dr)) && ctx.index.exportedTo(dr, clientNamespace))
     .sort((a, b) => order.indexOf(namespaceOf(a)) - order.indexOf(namespaceOf(b)));
   const dr = candidates[0];
   if (!dr) {

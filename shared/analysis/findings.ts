@@ -1,8 +1,8 @@
 import type { KubeObject } from '../plan/kube-object.js';
 import { applicableAuthorizationPolicies } from './authorization-policy.js';
 import type { FirewallRule } from './firewall.js';
-import { exportedTo, istioValueMatches } from './istio-match.js';
-import { fieldsOf, listOf, specOf, stringOf, stringsOf } from './object-access.js';
+import { istioValueMatches } from './istio-match.js';
+import { type Fields, fieldsOf, listOf, specOf, stringOf, stringsOf } from './object-access.js';
 import type { AnalyzerOptions } from './analysis-context.js';
 import { ReachabilityAnalyzer } from './reachability.js';
 import { objectRef, type ObjectRef } from './trace.js';
@@ -74,25 +74,70 @@ interface HttpGrant {
   methods: string[];
 }
 
-/** ALLOW rules at the gateway that name `tenant` as source and `host` as HTTP host. */
-function httpGrants(policies: readonly KubeObject[], tenant: string, host: string): HttpGrant[] {
-  const grants: HttpGrant[] = [];
+/** An ALLOW rule at the gateway, with the source namespace patterns it names. */
+interface AllowRule {
+  policy: KubeObject;
+  rule: Fields;
+  namespaces: string[];
+}
+
+/**
+ * The gateway's ALLOW rules by the tenants they name as source, in policy and rule order: with a
+ * rule per tenant and host, each tenant's grants are looked up among its own few rules instead of
+ * every tenant's. A rule is listed under each exact namespace it names; one naming a pattern
+ * (`team-*`, `*-a`, `*`) is a candidate for every tenant, checked by the pattern. Each tenant's
+ * rules are looked up once, for all hosts.
+ */
+function allowRulesBySource(
+  policies: readonly KubeObject[],
+): (tenant: string) => readonly AllowRule[] {
+  const byNamespace = new Map<string, AllowRule[]>();
+  const patterned: AllowRule[] = [];
+  const order = new Map<AllowRule, number>();
   for (const policy of policies) {
     if ((stringOf(specOf(policy).action) ?? 'ALLOW') !== 'ALLOW') continue;
     for (const rule of listOf(specOf(policy).rules)) {
-      const fromOk = listOf(rule.from).some((f) =>
-        stringsOf(fieldsOf(f.source).namespaces).some((n) => istioValueMatches(n, tenant)),
-      );
-      if (!fromOk) continue;
-      for (const to of listOf(rule.to)) {
-        const operation = fieldsOf(to.operation);
-        if (!stringsOf(operation.hosts).some((h) => istioValueMatches(h, host, true))) continue;
-        grants.push({
-          policy,
-          paths: stringsOf(operation.paths),
-          methods: stringsOf(operation.methods),
-        });
+      const namespaces = listOf(rule.from).flatMap((f) => stringsOf(fieldsOf(f.source).namespaces));
+      if (!namespaces.length) continue;
+      const entry: AllowRule = { policy, rule, namespaces };
+      order.set(entry, order.size);
+      if (namespaces.some((n) => n.startsWith('*') || n.endsWith('*'))) patterned.push(entry);
+      for (const exact of new Set(namespaces)) {
+        const list = byNamespace.get(exact);
+        if (list) list.push(entry);
+        else byNamespace.set(exact, [entry]);
       }
+    }
+  }
+  const position = (entry: AllowRule) => order.get(entry) ?? 0;
+  const byTenant = new Map<string, readonly AllowRule[]>();
+  return (tenant) => {
+    let rules = byTenant.get(tenant);
+    if (!rules) {
+      const own = byNamespace.get(tenant) ?? [];
+      rules = !patterned.length
+        ? own
+        : [...new Set([...own, ...patterned])]
+            .filter((entry) => entry.namespaces.some((n) => istioValueMatches(n, tenant)))
+            .sort((a, b) => position(a) - position(b));
+      byTenant.set(tenant, rules);
+    }
+    return rules;
+  };
+}
+
+/** The ALLOW rules of `rules` (those naming `tenant` as source) that name `host` as HTTP host. */
+function httpGrants(rules: readonly AllowRule[], host: string): HttpGrant[] {
+  const grants: HttpGrant[] = [];
+  for (const { policy, rule } of rules) {
+    for (const to of listOf(rule.to)) {
+      const operation = fieldsOf(to.operation);
+      if (!stringsOf(operation.hosts).some((h) => istioValueMatches(h, host, true))) continue;
+      grants.push({
+        policy,
+        paths: stringsOf(operation.paths),
+        methods: stringsOf(operation.methods),
+      });
     }
   }
   return grants;
@@ -102,7 +147,9 @@ function httpGrants(policies: readonly KubeObject[], tenant: string, host: strin
  * Flags configurations where enforcement is weaker than the HTTP policy implies: passthrough
  * that bypasses per-tenant HTTP limits, passthrough hosts open to every tenant that can address
  * the gateway (istio/istio#13008), hosts exported to tenants not granted them, and gateways
- * without ALLOW policies or with unrestricted ALLOW rules.
+ * without ALLOW policies or with unrestricted ALLOW rules. Each tenant × host cell looks only at
+ * what can concern it (its tenant's ALLOW rules, the objects declaring its host, the analyzer's
+ * indexes), so the cost is O(tenants × hosts) plus indexing, not × objects.
  */
 export function findings(
   objects: readonly KubeObject[],
@@ -147,6 +194,7 @@ export function findings(
     });
   }
 
+  const rulesOf = allowRulesBySource(policies);
   const routed = new Map<string, ReturnType<ReachabilityAnalyzer['can']>>();
   const result = (tenant: string, url: string): ReturnType<ReachabilityAnalyzer['can']> => {
     const key = `${tenant} ${url}`;
@@ -159,10 +207,11 @@ export function findings(
 
   for (const host of hosts) {
     const directReach: string[] = [];
+    const declaring = analyzer.index.declaring(['ServiceEntry', 'VirtualService'], host);
     for (const tenant of tenants) {
       const https = result(tenant, `https://${host}/`);
       const http = result(tenant, `http://${host}/`);
-      const grants = httpGrants(policies, tenant, host);
+      const grants = httpGrants(rulesOf(tenant), host);
       const limits = grants.filter((g) => g.paths.length || g.methods.length);
       if (https.verdict === 'ALLOWED' && https.via === 'passthrough') {
         const allowedBy = https.trace.find(
@@ -207,12 +256,7 @@ export function findings(
       const direct = analyzer.canViaGatewayDirectly(tenant, host);
       if (direct.verdict === 'ALLOWED' && https.verdict !== 'ALLOWED') directReach.push(tenant);
 
-      const exportedBy = objects.filter(
-        (o) =>
-          (o.kind === 'ServiceEntry' || o.kind === 'VirtualService') &&
-          stringsOf(specOf(o).hosts).some((h) => h.toLowerCase() === host) &&
-          exportedTo(specOf(o).exportTo, o.metadata.namespace ?? 'default', tenant),
-      );
+      const exportedBy = declaring.filter((o) => analyzer.index.exportedTo(o, tenant));
       if (exportedBy.length && !grants.length) {
         out.push({
           kind: 'exported-not-granted',

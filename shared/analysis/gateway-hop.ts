@@ -4,11 +4,7 @@
  * destination, then the gateway pod's own way out (node/VPC hop).
  */
 import type { AnalysisContext, Outcome, Via } from './analysis-context.js';
-import {
-  applicableAuthorizationPolicies,
-  type AuthorizationRequest,
-  decideAuthorization,
-} from './authorization-policy.js';
+import type { AuthorizationRequest } from './authorization-policy.js';
 import { destinationRuleTls } from './destination-rule.js';
 import type { GatewayService } from './gateway-service.js';
 import {
@@ -17,7 +13,7 @@ import {
   type GatewayArrival,
   type ServerMode,
 } from './gateway-server.js';
-import { exportedTo, hostMatches } from './istio-match.js';
+import { hostMatches } from './istio-match.js';
 import { leaveGatewayPod } from './node-hop.js';
 import { specOf, stringsOf } from './object-access.js';
 import { namespaceOf } from './object-index.js';
@@ -56,7 +52,7 @@ function routeAtGateway(
     const vsNamespace = namespaceOf(vs);
     return (
       stringsOf(specOf(vs).hosts).some((h) => hostMatches(h, req.host)) &&
-      exportedTo(specOf(vs).exportTo, vsNamespace, gatewayNamespace) &&
+      ctx.index.exportedTo(vs, gatewayNamespace) &&
       serverHosts.some(
         (h) =>
           (h.ns === '*' ||
@@ -116,14 +112,7 @@ function authorized(
       rule: `passthrough wrapped in Istio mTLS: the gateway sees principal ${request.sourcePrincipal} (namespace ${source.namespace}) and SNI ${wrappedSni ?? '-'}`,
     });
   }
-  const rootNamespace = ctx.options.rootNamespace;
-  const policies = applicableAuthorizationPolicies(
-    ctx.index.inNamespaces('AuthorizationPolicy', [rootNamespace, gateway.namespace]),
-    gateway.namespace,
-    gatewayPod.labels,
-    rootNamespace,
-  );
-  const decision = decideAuthorization(policies, request);
+  const decision = ctx.authorization(gateway.namespace, gatewayPod.labels).decide(request);
   trace.push(decision.hop, ...decision.notes);
   return decision.allowed;
 }

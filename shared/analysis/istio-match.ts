@@ -21,12 +21,22 @@ export function hostMatches(pattern: string, host: string, bareDomainToo = false
  * `namespace`. An empty list falls back to the mesh default `*`.
  */
 export function exportedTo(exportTo: unknown, ownNamespace: string, namespace: string): boolean {
-  const list = stringsOf(exportTo);
-  if (!list.length) return true;
-  return list.some(
-    (entry) =>
-      entry === '*' || entry === namespace || (entry === '.' && ownNamespace === namespace),
-  );
+  return exportListAdmits(exportList(exportTo), ownNamespace, namespace);
+}
+
+/** An `exportTo` value read as the set of its entries. */
+export function exportList(exportTo: unknown): ReadonlySet<string> {
+  return new Set(stringsOf(exportTo));
+}
+
+/** {@link exportedTo} of an `exportTo` list read once by {@link exportList}. */
+export function exportListAdmits(
+  list: ReadonlySet<string>,
+  ownNamespace: string,
+  namespace: string,
+): boolean {
+  if (!list.size) return true;
+  return list.has('*') || list.has(namespace) || (list.has('.') && ownNamespace === namespace);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { KubeObject } from '../plan/kube-object.js';
+import { exportList, exportListAdmits } from './istio-match.js';
 import { specOf, stringOf, stringsOf } from './object-access.js';
 
 /** The kinds whose objects are looked up by the host they declare. */
@@ -47,6 +48,8 @@ export class ObjectIndex {
   private readonly byNamespace = new Map<string, number[]>();
   private readonly byName = new Map<string, number>();
   private readonly byHost = new Map<HostedKind, HostTable>();
+  /** `spec.exportTo` of the objects asked about, read once each: a shared host's lists every tenant. */
+  private readonly exportLists = new Map<KubeObject, ReadonlySet<string>>();
 
   constructor(readonly objects: readonly KubeObject[]) {
     for (const kind of HOSTED_KINDS)
@@ -93,6 +96,26 @@ export class ObjectIndex {
   named(kind: string, namespace: string, name: string): KubeObject | undefined {
     const position = this.byName.get(`${kind}\n${namespace}\n${name}`);
     return position === undefined ? undefined : this.objects[position];
+  }
+
+  /**
+   * The objects of any of `kinds` that declare `host` itself (`spec.hosts` or `spec.host` equal
+   * to it, case aside; not through a wildcard), in object order. `host` is not a wildcard.
+   */
+  declaring(kinds: readonly HostedKind[], host: string): KubeObject[] {
+    const wanted = host.toLowerCase();
+    const positions = kinds.flatMap((kind) => this.byHost.get(kind)?.exact.get(wanted) ?? []);
+    return this.at(kinds.length > 1 ? positions.sort((a, b) => a - b) : positions);
+  }
+
+  /** Whether `obj` (a ServiceEntry, VirtualService or DestinationRule) is exported to `namespace`. */
+  exportedTo(obj: KubeObject, namespace: string): boolean {
+    let list = this.exportLists.get(obj);
+    if (!list) {
+      list = exportList(specOf(obj).exportTo);
+      this.exportLists.set(obj, list);
+    }
+    return exportListAdmits(list, namespaceOf(obj), namespace);
   }
 
   /**

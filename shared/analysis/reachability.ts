@@ -11,6 +11,7 @@ import type { FirewallRule } from './firewall.js';
 import { gatewayEntrances, type GatewayEntrance, gatewayPodLabels } from './gateway-service.js';
 import { viaGatewayDirectly } from './gateway-entrance.js';
 import { leavePod } from './node-hop.js';
+import type { ObjectIndex } from './object-index.js';
 import { type AnalyzedRequest, normalizeRequest, type ReachabilityRequest } from './request.js';
 import { throughSidecar } from './sidecar-hop.js';
 import type { Hop } from './trace.js';
@@ -32,6 +33,11 @@ export class ReachabilityAnalyzer {
     options: AnalyzerOptions = {},
   ) {
     this.context = analysisContext(objects, firewalls, options);
+  }
+
+  /** The analyzed objects, indexed (by kind, namespace, name and host). */
+  get index(): ObjectIndex {
+    return this.context.index;
   }
 
   /** Parses and completes a request; throws an Error naming the field for bad input. */

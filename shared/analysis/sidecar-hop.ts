@@ -8,7 +8,7 @@ import type { AnalysisContext, Outcome, Verdict } from './analysis-context.js';
 import { sidecarUpstream } from './destination-rule.js';
 import { atGateway } from './gateway-hop.js';
 import { gatewayPodOf, type GatewayService, gatewayService } from './gateway-service.js';
-import { exportedTo, hostMatches, splitNamespacedHost } from './istio-match.js';
+import { hostMatches, splitNamespacedHost } from './istio-match.js';
 import { mapSelectorMatches } from './label-selector.js';
 import type { Workload } from './network-policy.js';
 import { gatewayPodsPolicyHop, leavePod, resolveHost } from './node-hop.js';
@@ -67,13 +67,14 @@ function selectSidecar(
 
 /** Whether a config object (SE, VS, DR) is visible to a proxy in `namespace` under its Sidecar. */
 function visible(
+  ctx: AnalysisContext,
   config: KubeObject,
   hosts: string[],
   namespace: string,
   sidecar: KubeObject | undefined,
   port: number,
 ): boolean {
-  if (!exportedTo(specOf(config).exportTo, namespaceOf(config), namespace)) return false;
+  if (!ctx.index.exportedTo(config, namespace)) return false;
   if (!sidecar) return true;
   const egress = listOf(specOf(sidecar).egress);
   if (!egress.length) return true;
@@ -114,7 +115,7 @@ function registryHop(
     );
   });
   const visibleEntry = entries.find((se) =>
-    visible(se, stringsOf(specOf(se).hosts), source.namespace, sidecar, req.port),
+    visible(ctx, se, stringsOf(specOf(se).hosts), source.namespace, sidecar, req.port),
   );
   const sidecarRef = sidecar ? objectRef(sidecar) : undefined;
   if (visibleEntry) {
@@ -165,7 +166,7 @@ function meshRouteHop(
       (v) =>
         stringsOf(specOf(v).hosts).some((h) => hostMatches(h, req.host)) &&
         gatewaysOf(v).includes('mesh') &&
-        visible(v, stringsOf(specOf(v).hosts), source.namespace, sidecar, req.port),
+        visible(ctx, v, stringsOf(specOf(v).hosts), source.namespace, sidecar, req.port),
     );
   if (!vs) {
     routing.push({

@@ -21,7 +21,11 @@ export interface DocumentTransaction {
 /** A simple query over one collection. */
 export interface ListQuery {
   where?: { field: string; equals: string | number | boolean };
+  /** Documents whose array `field` holds `value`. */
+  whereContains?: { field: string; value: string };
   orderBy?: { field: string; direction: 'asc' | 'desc' };
+  /** With `orderBy`: the first document is the first whose ordered field is at `startAt` or past it. */
+  startAt?: string;
   limit?: number;
 }
 

@@ -1,5 +1,5 @@
 /**
- * What the three stores share about their documents: the ids they accept, where each record
+ * What the stores share about their documents: the ids they accept, where each record
  * lives (docs/architecture.md "Run state"), time-limited claims and field clearing.
  */
 import { PermanentError } from '../errors.js';
@@ -38,6 +38,9 @@ export const tenantPath = (env: string, tenant: string) =>
 export const runPath = (id: string) => `runs/${assertDocumentId(id, 'runId')}`;
 export const stepsPath = (run: string) => `${runPath(run)}/steps`;
 export const stepPath = (run: string, step: StepName) => `${stepsPath(run)}/${step}`;
+export const accessHistoryPath = (env: string) => `${envPath(env)}/accessHistory`;
+export const accessHistoryDocPath = (env: string, doc: string) =>
+  `${accessHistoryPath(env)}/${assertDocumentId(doc, 'accessHistory')}`;
 export const messagePath = (id: string) => `messages/${assertDocumentId(id, 'messageId')}`;
 
 /** Whether a time-limited claim (a lease, an execution start) still holds at `now`. */

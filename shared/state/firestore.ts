@@ -77,7 +77,11 @@ export class FirestoreDocumentBackend implements DocumentBackend {
     return classified('list', async () => {
       let q: FirebaseFirestore.Query = this.db.collection(collectionPath);
       if (query.where) q = q.where(query.where.field, '==', query.where.equals);
+      if (query.whereContains) {
+        q = q.where(query.whereContains.field, 'array-contains', query.whereContains.value);
+      }
       if (query.orderBy) q = q.orderBy(query.orderBy.field, query.orderBy.direction);
+      if (query.startAt !== undefined) q = q.startAt(query.startAt);
       if (query.limit !== undefined) q = q.limit(query.limit);
       const snap = await q.get();
       return snap.docs.map((doc) => fromFirestore(doc.data()) as T);
@@ -136,7 +140,7 @@ export class FirestoreDocumentBackend implements DocumentBackend {
   }
 }
 
-/** The three stores on Firestore. */
+/** The stores on Firestore. */
 export function createFirestoreStores(
   db: Firestore,
   clock: Clock = systemClock,

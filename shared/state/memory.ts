@@ -38,14 +38,22 @@ export class MemoryDocumentBackend implements DocumentBackend {
       let rows = this.children(collectionPath);
       const where = query.where;
       if (where) rows = rows.filter((row) => row[where.field] === where.equals);
+      const contains = query.whereContains;
+      if (contains) {
+        rows = rows.filter((row) => {
+          const values = row[contains.field];
+          return Array.isArray(values) && values.includes(contains.value);
+        });
+      }
       const orderBy = query.orderBy;
       if (orderBy) {
         const sign = orderBy.direction === 'asc' ? 1 : -1;
-        rows.sort((a, b) => {
-          const x = String(a[orderBy.field] ?? '');
-          const y = String(b[orderBy.field] ?? '');
-          return x < y ? -sign : x > y ? sign : 0;
-        });
+        const key = (row: Record<string, unknown>) => String(row[orderBy.field] ?? '');
+        rows.sort((a, b) => (key(a) < key(b) ? -sign : key(a) > key(b) ? sign : 0));
+        const startAt = query.startAt;
+        if (startAt !== undefined) {
+          rows = rows.filter((row) => (sign > 0 ? key(row) >= startAt : key(row) <= startAt));
+        }
       }
       return (query.limit === undefined ? rows : rows.slice(0, query.limit)) as T[];
     });
@@ -117,7 +125,7 @@ function setPath(target: Record<string, unknown>, segments: readonly string[], v
   });
 }
 
-/** The three stores over a fresh in-memory backend (also returned, for dumps in tests). */
+/** The stores over a fresh in-memory backend (also returned, for dumps in tests). */
 export function createMemoryStores(
   clock: Clock = systemClock,
   options: StoreOptions = {},

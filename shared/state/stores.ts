@@ -6,6 +6,7 @@ import {
   type StateStores,
   type StoreOptions,
 } from './types.js';
+import { DocumentAccessHistoryStore } from './access-history-store.js';
 import { DocumentEnvironmentStore } from './environment-store.js';
 import { DocumentRunStore } from './run-store.js';
 import { DocumentTenantStore } from './tenant-store.js';
@@ -13,7 +14,7 @@ import { DocumentTenantStore } from './tenant-store.js';
 export { assertDocumentId } from './documents.js';
 export { sameExecution } from './run-store.js';
 
-/** The three stores over any {@link DocumentBackend}; the semantics live here, once. */
+/** The stores over any {@link DocumentBackend}; the semantics live here, once. */
 export function createStores(
   backend: DocumentBackend,
   clock: Clock,
@@ -32,5 +33,6 @@ export function createStores(
     environments: new DocumentEnvironmentStore(backend, clock),
     tenants: new DocumentTenantStore(backend, clock),
     runs: new DocumentRunStore(backend, clock, messageRetentionSeconds),
+    accessHistory: new DocumentAccessHistoryStore(backend, clock),
   };
 }

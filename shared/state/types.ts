@@ -488,9 +488,113 @@ export interface RunStore {
   getMessage(id: string): Promise<MessageRecord | undefined>;
 }
 
-/** The three stores, as the composition root hands them to functions. */
+/** The stores, as the composition root hands them to functions. */
 export interface StateStores {
   environments: EnvironmentStore;
   tenants: TenantStore;
   runs: RunStore;
+  accessHistory: AccessHistoryStore;
+}
+
+/** A cell's verdict as a reachability row names it: `ALLOWED` with its way, or a denial. */
+export interface CellVerdict {
+  verdict: string;
+  via?: string;
+}
+
+/**
+ * One request whose access a run changed (the cells of the tenants step's `reachability` rows):
+ * `gained` (denied or not in the matrix → allowed), `lost` (allowed → denied or gone), `changed`
+ * (allowed another way), as shared/analysis accessDiff classifies them.
+ */
+export interface AccessHistoryCell {
+  /** The tenant's name (what tenant managers' patterns cover). */
+  tenant: string;
+  /** The tenant's namespace, the rows' source, when it differs from the name. */
+  namespace?: string;
+  method: string;
+  /** The request's URL: scheme, host, the port when not the scheme's, path. */
+  url: string;
+  change: 'gained' | 'lost' | 'changed';
+  /** Before the run; absent when the cell was not in the matrix (a new tenant or request). */
+  from?: CellVerdict;
+  /** After the run; absent when the cell left the matrix (an offboarded tenant or request). */
+  to?: CellVerdict;
+  /** The object that decided the cell, when the recorded rows name it. */
+  decidedBy?: string;
+}
+
+/** Who asked for the change: the run's kind and trigger. */
+export interface AccessHistoryRun {
+  id: string;
+  kind: RunKind;
+  trigger: RunTrigger;
+}
+
+/** One entry of the history: a changed cell, when and by which run. */
+export interface AccessHistoryEntry extends AccessHistoryCell {
+  /** When the run's tenants step result became the environment's (ISO-8601). */
+  appliedAt: string;
+  run: AccessHistoryRun;
+}
+
+/** What {@link AccessHistoryStore.recordTenantsOutputs} stores. */
+export interface TenantsOutputsRecord {
+  environmentId: string;
+  /** The tenants step's outputs, which become the environment's (`outputs.tenants`). */
+  outputs: StepOutputs;
+  run: AccessHistoryRun;
+  /** The step call's attempt number: one run may apply tenants more than once (`again`). */
+  pass: number;
+  /**
+   * The changed cells between the outputs last applied (undefined: none yet) and the new ones
+   * (pure; it may run more than once).
+   */
+  changes: (previous: StepOutputs | undefined) => AccessHistoryCell[];
+}
+
+/** Where a page of {@link AccessHistoryStore.list} resumes: a document and an entry in it. */
+export interface AccessHistoryCursor {
+  sortKey: string;
+  index: number;
+}
+
+/** A read of {@link AccessHistoryStore.list}. */
+export interface AccessHistoryQuery {
+  /** Only this tenant's cells (by name). */
+  tenant?: string;
+  /** Only cells of tenants this accepts (a tenant manager's patterns); pure. */
+  visible?: (tenant: string) => boolean;
+  /** The most entries in the page (at least 1). */
+  limit: number;
+  /** Where the previous page stopped. */
+  after?: AccessHistoryCursor;
+  /**
+   * The most documents one page reads (default 100): a caller who may see few of the cells gets
+   * a shorter page, with `next`, rather than a read of the whole history.
+   */
+  scanDocuments?: number;
+}
+
+/** A page of the history; `next` when there may be more. */
+export interface AccessHistoryPage {
+  entries: AccessHistoryEntry[];
+  next?: AccessHistoryCursor;
+}
+
+/**
+ * `environments/{env}/accessHistory/{doc}`: who gained or lost which request, by which run
+ * (docs/architecture.md "Run state"). Written with the environment's tenants outputs, read
+ * newest first.
+ */
+export interface AccessHistoryStore {
+  /**
+   * In ONE transaction: reads the environment's tenants outputs as last applied, stores
+   * `record.outputs` in their place, and records the access changes `record.changes` finds
+   * between the two (nothing when it finds none). A repeated call with the same outputs finds
+   * no change, so a retried step call records nothing twice. Unknown environment: `not-found`.
+   */
+  recordTenantsOutputs(record: TenantsOutputsRecord): Promise<{ changeId?: string; cells: number }>;
+  /** Entries newest first (the cells of one change in tenant and request order), a page at a time. */
+  list(environmentId: string, query: AccessHistoryQuery): Promise<AccessHistoryPage>;
 }

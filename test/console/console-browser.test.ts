@@ -201,6 +201,12 @@ describe.skipIf(skip)(
       expect(await egress.first().textContent()).toContain('/status/418');
       // Both tenants are applied by the provision run's last pass (their PUTs marked it dirty).
       await page.locator('h1 .badge', { hasText: 'APPLIED' }).waitFor({ timeout: 60_000 });
+      // Its access history: the cell it gained when its spec was applied (read every 5 s).
+      const gained = page.locator('[data-testid="access-history"] tr[data-change="gained"]');
+      await gained.first().waitFor({ timeout: 30_000 });
+      expect(await gained.allTextContents()).toContainEqual(
+        expect.stringMatching(/GET http:\/\/httpbin\.org\/status\/418.*ALLOWED plain-http/),
+      );
       await screenshot('tenant');
     });
 

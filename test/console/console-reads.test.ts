@@ -13,14 +13,9 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import { getTestServer } from '../../functions/testing.js';
-import { bearer, useIdTokenApi } from '../support/id-tokens.js';
+import { ADMIN, bearer, MANAGER, STRANGER, useIdTokenApi, VIEWER } from '../support/id-tokens.js';
 
 vi.setConfig({ testTimeout: 90_000, hookTimeout: 120_000 });
-
-const ADMIN = 'alice@example.com';
-const MANAGER = 'bob@example.com';
-const VIEWER = 'vera@example.com';
-const STRANGER = 'mallory@example.com';
 
 const api = useIdTokenApi();
 const server = () => getTestServer('api');

@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { deploymentPlan } from '../../deploy/manifest.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readStackInfo, startLocalStack, StackStartError } from '../../local/stack/index.js';
 import { parseTimeScale } from '../../cli/options.js';
@@ -117,10 +118,16 @@ describe('egressctl local up / env / down', { timeout: 300_000 }, () => {
     const info = readStackInfo(stateDir)!;
     expect(info.parts).toEqual(['emulators', 'functions']);
     const firestorePort = info.endpoints.firestoreHost!.split(':')[1]!;
-    expect(await pgrep(`--stack=${stateDir}`)).toHaveLength(1);
+    // One functions host per account the manifest runs functions as.
+    const accounts = new Set(
+      deploymentPlan({ project: info.projectId, region: 'us-central1' }).functions.map(
+        (f) => f.serviceAccount,
+      ),
+    );
+    expect(await pgrep(`--stack=${stateDir}`)).toHaveLength(accounts.size);
     up.kill('SIGKILL');
     await exitOf(up);
-    // The functions host watches its parent, the emulators' group leader too: both go.
+    // The functions hosts watch their parent, the emulators' group leader too: all go.
     const leftovers = await eventually(
       async () => {
         const left = [...(await pgrep(stateDir)), ...(await pgrep(`--port=${firestorePort}`))];

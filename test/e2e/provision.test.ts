@@ -424,6 +424,19 @@ describe('provisioning the tutorial environment on the local stack', { timeout: 
     await executionsSettled();
   });
 
+  it('egressctl history lists the cells both tenants gained, by the runs that applied them', async () => {
+    expect(firstRun).toBeDefined();
+    await executionsSettled();
+    const shown = await runCli(['history', 'tutorial', '--state-dir', stateDir]);
+    expect(shown.code, shown.stdout + shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(
+      /^\S+Z {2}gained +team-x +GET http:\/\/example\.com\/? +- → ALLOWED tls-origination +run-/m,
+    );
+    expect(shown.stdout).toMatch(
+      /^\S+Z {2}gained +team-y +GET http:\/\/httpbin\.org\/status\/418 +- → ALLOWED plain-http +run-/m,
+    );
+  });
+
   it('egressctl down tears the environment down: the simulators hold nothing of it, the seeded bucket stays', async () => {
     expect(firstRun).toBeDefined();
     await executionsSettled();

@@ -15,15 +15,18 @@ import { describe, expect, it, vi } from 'vitest';
 import { getTestServer } from '../../functions/testing.js';
 import { dumpFirestore } from '../support/firestore-dump.js';
 import { environmentRequest, pullAll } from '../support/functions-env.js';
-import { bearer, useIdTokenApi } from '../support/id-tokens.js';
+import {
+  ADMIN,
+  bearer,
+  MANAGER,
+  postTutorialWithRoles,
+  STRANGER,
+  useIdTokenApi,
+  VIEWER,
+} from '../support/id-tokens.js';
 
 // The emulators run on two cores shared by many suites: contention makes them slow, not wrong.
 vi.setConfig({ testTimeout: 90_000, hookTimeout: 120_000 });
-
-const ADMIN = 'alice@example.com';
-const MANAGER = 'bob@example.com';
-const VIEWER = 'vera@example.com';
-const STRANGER = 'mallory@example.com';
 
 const api = useIdTokenApi();
 const server = () => getTestServer('api');
@@ -43,15 +46,7 @@ const get = (email: string, path: string) =>
 
 /** Environment tutorial created by ADMIN, MANAGER managing `team-*`, VERA viewing; settled. */
 async function createEnvironment(): Promise<void> {
-  const created = await request(server())
-    .post('/v1/environments')
-    .set('Authorization', bearer(ADMIN))
-    .send(
-      environmentRequest('tutorial', {
-        tenantManagers: [{ principal: `user:${MANAGER}`, tenants: ['team-*'] }],
-        viewers: [`user:${VIEWER}`],
-      }),
-    );
+  const created = await postTutorialWithRoles();
   expect(created.status).toBe(202);
   const holder = (await api.ctx.stores.environments.get('tutorial'))?.lease?.holder;
   if (!holder) throw new Error('environment tutorial holds no lease');

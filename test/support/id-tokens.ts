@@ -6,11 +6,18 @@
 import { createSign, generateKeyPairSync } from 'node:crypto';
 import { OAuth2Client } from 'google-auth-library';
 import {
+  getTestServer,
   googleIdTokenVerifier,
   overrideContext,
   type FunctionsContext,
 } from '../../functions/testing.js';
-import { pullAll, useFunctionsTestEnv, type FunctionsTestEnv } from './functions-env.js';
+import request from 'supertest';
+import {
+  environmentRequest,
+  pullAll,
+  useFunctionsTestEnv,
+  type FunctionsTestEnv,
+} from './functions-env.js';
 
 export const ID_TOKEN_AUDIENCE = 'https://api.example';
 
@@ -95,4 +102,26 @@ export function useIdTokenApi(): {
       return started().ctx;
     },
   };
+}
+
+/** The callers of the authorization tests: an admin, a manager of `team-*`, a viewer, nobody. */
+export const ADMIN = 'alice@example.com';
+export const MANAGER = 'bob@example.com';
+export const VIEWER = 'vera@example.com';
+export const STRANGER = 'mallory@example.com';
+
+/**
+ * POSTs environment tutorial to the in-process api as {@link ADMIN}, with {@link MANAGER}
+ * managing `team-*` and {@link VIEWER} viewing.
+ */
+export function postTutorialWithRoles(): request.Test {
+  return request(getTestServer('api'))
+    .post('/v1/environments')
+    .set('Authorization', bearer(ADMIN))
+    .send(
+      environmentRequest('tutorial', {
+        tenantManagers: [{ principal: `user:${MANAGER}`, tenants: ['team-*'] }],
+        viewers: [`user:${VIEWER}`],
+      }),
+    );
 }

@@ -49,7 +49,7 @@ describe('Google auth libraries against the local metadata server', { timeout: 6
   let functionsHost: MetadataEndpoint;
   beforeAll(async () => {
     server = startMetadataServer({ projectId: 'egress-local', region: 'us-central1' });
-    functionsHost = await server.endpointFor(identities.functionsHost);
+    functionsHost = await server.endpointFor(identities.api);
   });
   afterAll(async () => {
     await server.close();
@@ -88,9 +88,9 @@ describe('Google auth libraries against the local metadata server', { timeout: 6
     expect(result.warnings).toEqual([]);
     expect(result.isAvailable).toBe(true);
     expect(result.projectId).toBe('egress-local');
-    expect(result.email).toBe(identities.functionsHost);
+    expect(result.email).toBe(identities.api);
     const claims = verifyAccessToken(result.accessToken!, server.issuer.jwks());
-    expect(claims?.email).toBe(identities.functionsHost);
+    expect(claims?.email).toBe(identities.api);
     const certs = (await (await fetch(`${functionsHost.url}${PEM_CERTS_PATH}`)).json()) as Record<
       string,
       string
@@ -101,7 +101,7 @@ describe('Google auth libraries against the local metadata server', { timeout: 6
       AUDIENCE,
       [ID_TOKEN_ISSUER],
     );
-    expect(ticket.getPayload()?.email).toBe(identities.functionsHost);
+    expect(ticket.getPayload()?.email).toBe(identities.api);
   });
 
   it('without GCE_METADATA_HOST the same libraries probe off-machine (the hook sees it)', async () => {

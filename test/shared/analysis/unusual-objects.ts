@@ -87,6 +87,10 @@ export function unusualObjects(): KubeObject[] {
         },
       ],
     }),
+    policy('istio-egress', 'allow-any-on-9999', {
+      selector: GATEWAY_SELECTOR,
+      rules: [{ to: [{ operation: { ports: ['9999'] } }] }],
+    }),
     policy('istio-egress', 'allow-other-workload', {
       selector: { matchLabels: { app: 'not-the-gateway' } },
       rules: [{}],
@@ -97,7 +101,8 @@ export function unusualObjects(): KubeObject[] {
       rules: [
         {
           from: [{ source: { notNamespaces: ['team-0', 'team-1', 'team-2', 'team-3', 'team-4'] } }],
-          to: [{ operation: { hosts: [poolHost(16)], paths: ['/private*'] } }],
+          // On its port only: on any other, HTTP fields make a DENY rule deny all TCP there.
+          to: [{ operation: { hosts: [poolHost(16)], paths: ['/private*'], ports: ['8080'] } }],
         },
       ],
     }),

@@ -11,6 +11,7 @@ import {
   type StoreOptions,
 } from '../../../shared/state/types.js';
 import type { ManualClock } from '../../support/clock.js';
+import { describeAccessHistoryContract } from './access-history-contract.js';
 
 /** What each implementation's test file provides: fresh, empty stores per test (with options). */
 export interface ContractSubject {
@@ -57,6 +58,8 @@ export function describeStoreContract(
   name: string,
   subject: (options?: StoreOptions) => Promise<ContractSubject>,
 ) {
+  describeAccessHistoryContract(name, subject);
+
   describe(`${name}: runs and idempotency`, () => {
     it('creates a run, stores the spec and leases the environment to the run', async () => {
       const { stores, clock } = await subject();
