@@ -44,7 +44,7 @@ export function benchRule(tenant: number, index: number): Record<string, unknown
     case 2:
       return { host, mode: 'passthrough', port: 8443 };
     default:
-      return { host, mode: 'http', port: 8080, targetPort: 8080 };
+      return { host, mode: 'http', port: 8080 };
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Request, Response } from '@google-cloud/functions-framework';
 import type { StepName } from '../../shared/core/step-contract.js';
 import { STEP_FAMILIES, type StepFamily } from '../../shared/plan/graph.js';
-import type { RunStore } from '../../shared/state/types.js';
+import type { RunStore, TenantRecord, TenantStatus } from '../../shared/state/types.js';
 import {
   callStep,
   directionOf,
@@ -131,15 +131,17 @@ export function stepHandler(family: StepFamily): (req: Request, res: Response) =
       }
       if (step === 'tenants') {
         // What the step was given is what it applied; a spec that changed meanwhile stays PENDING.
+        // Only records whose status changes are written: a pass costs writes per change, not
+        // per tenant of the environment.
         await Promise.all(
-          tenantRecords.map((t) =>
-            ctx.stores.tenants.setStatus(
-              env.id,
-              t.id,
-              t.spec.spec.state === 'absent' ? 'REMOVED' : 'APPLIED',
-              { lastAppliedHash: t.specHash, ifSpecHash: t.specHash },
+          tenantRecords
+            .filter((t) => !alreadyRecorded(t, appliedStatus(t)))
+            .map((t) =>
+              ctx.stores.tenants.setStatus(env.id, t.id, appliedStatus(t), {
+                lastAppliedHash: t.specHash,
+                ifSpecHash: t.specHash,
+              }),
             ),
-          ),
         );
       }
     } else if (outcome.status === 'FAILED' && step === 'tenants') {
@@ -154,6 +156,16 @@ export function stepHandler(family: StepFamily): (req: Request, res: Response) =
     if ('error' in outcome) throw outcome.error;
     res.status(200).json(outcome.result);
   });
+}
+
+/** What a tenant's record says once the tenants step applied its spec. */
+function appliedStatus(tenant: TenantRecord): 'APPLIED' | 'REMOVED' {
+  return tenant.spec.spec.state === 'absent' ? 'REMOVED' : 'APPLIED';
+}
+
+/** Whether the record already says `status` for its current spec, with no error left. */
+function alreadyRecorded(tenant: TenantRecord, status: TenantStatus): boolean {
+  return tenant.status === status && tenant.lastAppliedHash === tenant.specHash && !tenant.error;
 }
 
 /** The protocol's record writes as the run store's transactions; errors kept as the HTTP body. */

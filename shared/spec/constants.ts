@@ -38,6 +38,13 @@ export const NODE_SERVICE_ACCOUNT_ROLES = [
 ] as const;
 
 /** private.googleapis.com's addresses (the tutorial's A records and firewall range). */
+/**
+ * The external ports the egress gateway's nodes may reach: the tutorial's firewall rule
+ * `gateway-allow-egress-web` (tcp:80,443). A tenant rule whose targetPort is another port could
+ * never be reached, so validation refuses it (the firewalls step opens exactly these).
+ */
+export const GATEWAY_EGRESS_PORTS: readonly number[] = [80, 443];
+
 export const PRIVATE_GOOGLE_APIS_CIDR = '199.36.153.8/30';
 export const PRIVATE_GOOGLE_APIS_ADDRESSES = [
   '199.36.153.8',

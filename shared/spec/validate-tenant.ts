@@ -3,7 +3,7 @@
  * rules that contradict each other, workload identity bindings; with its Environment, also the
  * checks that need it.
  */
-import { OWNER_LABELS } from './constants.js';
+import { GATEWAY_EGRESS_PORTS, OWNER_LABELS } from './constants.js';
 import { egressRulePorts, ISTIO_RESERVED_PORT_RANGE, tenantNamespace } from './egress.js';
 import type { Environment } from './environment.js';
 import { unknownRoleErrors } from './roles.js';
@@ -226,6 +226,16 @@ function checkEgressRules(tenant: Tenant): SpecError[] {
           [...rulePath, 'port'],
           'reserved-port',
           `port ${rule.port} is in ${ISTIO_RESERVED_PORT_RANGE.first}-${ISTIO_RESERVED_PORT_RANGE.last}, which the Istio sidecar reserves`,
+        ),
+      );
+    }
+
+    if (rule.targetPort !== undefined && !GATEWAY_EGRESS_PORTS.includes(rule.targetPort)) {
+      errors.push(
+        specError(
+          [...rulePath, 'targetPort'],
+          'target-port-blocked',
+          `targetPort ${rule.targetPort} is closed: the environment's egress firewall (gateway-allow-egress-web) lets the gateway reach ports ${GATEWAY_EGRESS_PORTS.join(' and ')} only`,
         ),
       );
     }

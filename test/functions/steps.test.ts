@@ -214,6 +214,23 @@ describe('step functions', () => {
       ['team-y', 'APPLIED', true],
     ]);
 
+    // Another pass over the same specs writes no tenant record; a changed spec's record only.
+    await base.stores.tenants.put('tutorial', tenantDoc('team-y', ['example.org']));
+    const pending = await base.stores.tenants.list('tutorial');
+    const second = await call('step-tenants', { runId, step: 'tenants' });
+    expect(second.status).toBe(200);
+    const after = await base.stores.tenants.list('tutorial');
+    const updated = (list: typeof after) =>
+      Object.fromEntries(list.map((t) => [t.id, t.updatedAt]));
+    expect(updated(after)['team-x']).toBe(updated(pending)['team-x']);
+    expect(after.map((t) => [t.id, t.status])).toEqual([
+      ['team-x', 'APPLIED'],
+      ['team-y', 'APPLIED'],
+    ]);
+    expect(after.find((t) => t.id === 'team-y')?.lastAppliedHash).toBe(
+      after.find((t) => t.id === 'team-y')?.specHash,
+    );
+
     // A tenant event while the run works: coalesced into it.
     await base.stores.environments.acquireLeaseOrMarkDirty('tutorial', 'run-event', 60);
     const again = await call('finalize', { runId, outcome: 'succeeded' });

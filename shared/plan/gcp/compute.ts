@@ -1,4 +1,8 @@
-import { GOOGLE_HEALTH_CHECK_RANGES, PRIVATE_GOOGLE_APIS_CIDR } from '../../spec/constants.js';
+import {
+  GATEWAY_EGRESS_PORTS,
+  GOOGLE_HEALTH_CHECK_RANGES,
+  PRIVATE_GOOGLE_APIS_CIDR,
+} from '../../spec/constants.js';
 import type { Environment } from '../../spec/environment.js';
 import { gatewayNodesEmail, networkPath } from './names.js';
 import { ownershipDescription } from './ownership.js';
@@ -162,7 +166,7 @@ export function desiredFirewalls(env: Environment): FirewallBody[] {
       name: 'gateway-allow-egress-web',
       description: 'Allow the nodes running the egress gateways to connect to the web',
       direction: 'EGRESS',
-      allowed: tcp(80, 443),
+      allowed: tcp(...GATEWAY_EGRESS_PORTS),
       targetServiceAccounts: [gatewayNodesEmail(env)],
     }),
     rule({

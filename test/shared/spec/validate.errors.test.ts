@@ -25,6 +25,10 @@ const messages: Array<[fixture: string, message: string]> = [
     'egress-duplicate-rule',
     'example.com with mode tls-origination is already granted by spec.egress[0]; merge the two rules',
   ],
+  [
+    'egress-target-port-closed',
+    "targetPort 8080 is closed: the environment's egress firewall (gateway-allow-egress-web) lets the gateway reach ports 80 and 443 only",
+  ],
   ['egress-host-ip', 'must be a DNS name, not an IP address: egress is granted to host names'],
   ['egress-host-too-long', 'a host name has at most 253 characters, not 259'],
   ['egress-host-uppercase', 'must be lowercase: example.com'],
