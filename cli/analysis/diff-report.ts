@@ -6,7 +6,7 @@ import {
 } from '#shared/analysis/index.js';
 import { objectDiff, type ObjectChange } from '#shared/plan/object-diff.js';
 import { CliError, ExitCode } from '../errors.js';
-import { loadAnalysisInput } from './files-input.js';
+import { compiledInput, loadAnalysisInput, type AnalysisInput } from './files-input.js';
 import {
   loadLiveAnalysisInput,
   type LiveAnalysisInput,
@@ -55,21 +55,41 @@ async function liveSide(options: DiffOptions, env: string): Promise<LiveAnalysis
  * request whose access would change, with the deciding object on each side.
  */
 export async function diffReport(options: DiffOptions): Promise<DiffReport> {
-  const proposed = await loadAnalysisInput({
-    file: options.file,
-    ...((options.env ?? options.environment)
-      ? { environment: options.env ?? options.environment }
-      : {}),
-  });
-  if (!proposed.specs) {
-    throw new CliError(
-      'diff compares specs: give Environment and Tenant files with -f',
-      ExitCode.usage,
-    );
+  let proposed: AnalysisInput;
+  let live: LiveAnalysisInput;
+  if (options.file.length === 0) {
+    // No files: the stored specs against the live environment, what an apply of them would
+    // change now; anything changed out of band shows as drift.
+    if (!options.env) {
+      throw new CliError(
+        'diff needs an environment (egressctl diff ENV) or -f FILES',
+        ExitCode.usage,
+      );
+    }
+    live = await loadLiveAnalysisInput({ ...options, env: options.env, file: [] });
+    proposed = {
+      ...compiledInput(live.environment, live.tenants),
+      notes: [
+        `the stored specs of environment ${options.env} and its ${live.tenants.length} tenants, compiled: what its next apply would do (drift shows here)`,
+      ],
+    };
+  } else {
+    proposed = await loadAnalysisInput({
+      file: options.file,
+      ...((options.env ?? options.environment)
+        ? { environment: options.env ?? options.environment }
+        : {}),
+    });
+    if (!proposed.specs) {
+      throw new CliError(
+        'diff compares specs: give Environment and Tenant files with -f',
+        ExitCode.usage,
+      );
+    }
+    live = await liveSide(options, proposed.specs.environment.metadata.name);
   }
-  const { environment: proposedEnv, tenants: proposedTenants } = proposed.specs;
+  const { environment: proposedEnv, tenants: proposedTenants } = proposed.specs!;
   const name = proposedEnv.metadata.name;
-  const live = await liveSide(options, name);
   // The cluster is read for the kinds the analyzer reads: only those are compared.
   const read = new Set<string>(ANALYZED_KINDS.map((k) => k.kind));
   const compared = proposed.objects.filter((o) => read.has(o.kind));

@@ -33,6 +33,32 @@ export interface AnalysisSourceOptions {
 }
 
 /**
+ * An environment and its tenants as the compiler and the firewalls step make them: the objects,
+ * the firewall rules and the node accounts the analyzer needs.
+ */
+export function compiledInput(
+  environment: Environment,
+  tenants: Tenant[],
+): Required<Pick<AnalysisInput, 'objects' | 'firewalls' | 'options' | 'specs'>> {
+  let objects: KubeObject[];
+  try {
+    objects = desiredObjects(environment, tenants);
+  } catch (err) {
+    if (err instanceof PermanentError) throw new CliError(`cannot compile: ${err.message}`);
+    throw err;
+  }
+  return {
+    objects,
+    firewalls: desiredFirewalls(environment),
+    options: {
+      gatewayNodeServiceAccount: gatewayNodesEmail(environment),
+      applicationNodeServiceAccount: applicationNodesEmail(environment),
+    },
+    specs: { environment, tenants },
+  };
+}
+
+/**
  * Reads `-f` paths: rendered Kubernetes/Istio YAML is analyzed as it is; Environment/Tenant specs
  * are compiled with the mesh compiler (and give the firewall rules and node service accounts
  * too, unless `--firewalls` names a file).
@@ -54,17 +80,14 @@ export async function loadAnalysisInput(source: AnalysisSourceOptions): Promise<
     if (!result.ok) throw invalidInput(result.errors.map(formatSpecError));
     const { environments, tenants } = result.specs;
     const env = chooseEnvironment(environments, source.environment);
-    const own = tenants.filter((t) => t.spec.environment === env.metadata.name);
-    specs = { environment: env, tenants: own };
-    try {
-      objects.push(...desiredObjects(env, own));
-    } catch (err) {
-      if (err instanceof PermanentError) throw new CliError(`cannot compile: ${err.message}`);
-      throw err;
-    }
-    firewalls = desiredFirewalls(env);
-    options.gatewayNodeServiceAccount = gatewayNodesEmail(env);
-    options.applicationNodeServiceAccount = applicationNodesEmail(env);
+    const compiled = compiledInput(
+      env,
+      tenants.filter((t) => t.spec.environment === env.metadata.name),
+    );
+    specs = compiled.specs;
+    objects.push(...compiled.objects);
+    firewalls = compiled.firewalls;
+    Object.assign(options, compiled.options);
     notes.push(`objects compiled from Environment ${env.metadata.name} and its tenants`);
   }
   if (source.firewalls !== undefined) {

@@ -376,6 +376,34 @@ describe('provisioning the tutorial environment on the local stack', { timeout: 
     }
     expect(await gcpWrites()).toBe(gcpBefore);
     expect(kubeWrites()).toBe(kubeBefore);
+
+    // Drift: the stored specs against the live cluster. None yet; then a change made out of band
+    // (team-y's gateway authorization deleted, as `kubectl delete` would) shows as the object to
+    // recreate and the access team-y lost, exit 2; nothing is written by the diff.
+    const clean = await runCli(['diff', 'tutorial', '--state-dir', stateDir]);
+    expect(clean.code, clean.stdout + clean.stderr).toBe(0);
+    expect(clean.stdout).toContain(
+      'note: the stored specs of environment tutorial and its 2 tenants',
+    );
+    const kube = stack.fleet!.clusters().get('cluster1')!;
+    type Named = { kind?: string; metadata?: { name?: string; namespace?: string } };
+    const policy = (kube.objects() as Named[]).find(
+      (o) => o.kind === 'AuthorizationPolicy' && /team-y/.test(o.metadata?.name ?? ''),
+    );
+    expect(policy).toBeDefined();
+    const deleted = await fetch(
+      `${kube.url}/apis/security.istio.io/v1/namespaces/${policy!.metadata!.namespace}/authorizationpolicies/${policy!.metadata!.name}`,
+      { method: 'DELETE', headers: { authorization: 'Bearer e2e' } },
+    );
+    expect(deleted.status).toBe(200);
+    const drifted = await runCli(['diff', 'tutorial', '--state-dir', stateDir]);
+    expect(drifted.code, drifted.stdout + drifted.stderr).toBe(2);
+    expect(drifted.stdout).toContain(
+      `+ AuthorizationPolicy/${policy!.metadata!.namespace}/${policy!.metadata!.name}`,
+    );
+    expect(drifted.stdout).toMatch(
+      /^ {2}gained {2}team-y GET http:\/\/httpbin\.org\/status\/418: DENIED_\w+ → ALLOWED plain-http/m,
+    );
   });
 
   it('takes a tenant published on tenants-tutorial by its creator, and refuses another identity’s publish', async () => {
