@@ -1,5 +1,5 @@
 import { FieldPath, Timestamp, type Firestore } from 'firebase-admin/firestore';
-import { RetryableError } from '../errors.js';
+import { PermanentError, RetryableError } from '../errors.js';
 import type { DocumentBackend, DocumentTransaction, FieldUpdate, ListQuery } from './backend.js';
 import { plainWithTimestamps } from './hash.js';
 import { createStores } from './stores.js';
@@ -15,12 +15,34 @@ function codeOf(error: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
-/** Firestore outages become RetryableError so functions answer 503, which Workflows retries. */
+const INVALID_ARGUMENT = 3;
+
+/**
+ * Firestore's words for a document over its size limits (1 MiB a document): "... exceeds the
+ * maximum allowed size ...", and the emulator's per-property "... is longer than N bytes" and
+ * "Property P contains an invalid nested entity" (what it says of an oversized nested value).
+ */
+const TOO_LARGE = /exceeds the maximum allowed size|is longer than \d+ bytes|invalid nested entity/;
+
+/**
+ * Firestore outages become RetryableError so functions answer 503, which Workflows retries. A
+ * document Firestore refuses (INVALID_ARGUMENT: over its size limit, or otherwise malformed)
+ * becomes a PermanentError naming why, since writing it again can never succeed.
+ */
 async function classified<R>(operation: string, body: () => Promise<R>): Promise<R> {
   try {
     return await body();
   } catch (error) {
     const code = codeOf(error);
+    const message = error instanceof Error ? error.message : String(error);
+    if (code === INVALID_ARGUMENT) {
+      const tooLarge = TOO_LARGE.test(message);
+      throw new PermanentError(
+        tooLarge ? 'document-too-large' : 'invalid-document',
+        `Firestore ${operation} refused ${tooLarge ? 'a document over its size limit (1 MiB)' : 'a document'}: ${message.replace(/^\d+ INVALID_ARGUMENT: /, '')}`,
+        { cause: error },
+      );
+    }
     if (code !== undefined && TRANSIENT_CODES.has(code)) {
       throw new RetryableError(
         'store-unavailable',

@@ -1,5 +1,6 @@
 import { Timestamp } from 'firebase-admin/firestore';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { PermanentError } from '../../../shared/errors.js';
 import {
   FirestoreDocumentBackend,
   createFirestoreStores,
@@ -59,5 +60,20 @@ describe('Firestore store (emulator): message records for the TTL policy', () =>
       receivedAt: '2026-01-01T00:00:00.000Z',
       expireAt: raw?.expireAt,
     });
+  });
+});
+
+describe('Firestore store (emulator): a document over the size limit', () => {
+  it('is a named permanent error, not a transient one to retry', async () => {
+    const db = emulators.firestore(emulators.newProjectId('demo-too-large'));
+    const { environments } = createFirestoreStores(db, new ManualClock());
+    const error = await environments
+      .mergeOutputs('tutorial', 'tenants', { reachability: ['x'.repeat(1_100_000)] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PermanentError);
+    expect(error).toMatchObject({ reason: 'document-too-large' });
+    expect((error as Error).message).toMatch(
+      /^Firestore \w+ refused a document over its size limit/,
+    );
   });
 });
