@@ -1,9 +1,4 @@
-import {
-  findings,
-  formatDifferences,
-  matrix,
-  verifyReachability,
-} from '../../shared/analysis/index.js';
+import { findings, formatDifferences, matrix, verifyReachability } from '#shared/analysis/index.js';
 import { formatMatrix } from '../format/matrix.js';
 import { loadCommandInput, type AnalysisCommandSource } from './command-input.js';
 

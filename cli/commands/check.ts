@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ReachabilityAnalyzer, type ReachabilityResult } from '../../shared/analysis/index.js';
+import { ReachabilityAnalyzer, type ReachabilityResult } from '#shared/analysis/index.js';
 import {
   addLiveOptions,
   loadCommandInput,

@@ -12,7 +12,7 @@ import {
   type GcloudRunner,
 } from '../../deploy/execute.js';
 import { deploymentPlan, type DeploymentPlan } from '../../deploy/manifest.js';
-import { formatSpecError, specHash, validateSourcedDocuments } from '../../shared/spec/index.js';
+import { formatSpecError, specHash, validateSourcedDocuments } from '#shared/spec/index.js';
 import { CliError, ExitCode } from '../errors.js';
 import { loadSpecFiles } from '../load-specs.js';
 

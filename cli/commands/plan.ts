@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { planEnvironment, type EnvironmentPlan } from '../../shared/plan/index.js';
-import type { Environment } from '../../shared/spec/index.js';
+import { planEnvironment, type EnvironmentPlan } from '#shared/plan/index.js';
+import type { Environment } from '#shared/spec/index.js';
 import { invalidInput } from '../errors.js';
 import { outputFormatOption } from '../options.js';
 import { loadValidSpecs } from '../load-specs.js';

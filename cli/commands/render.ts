@@ -1,7 +1,7 @@
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { PermanentError } from '../../shared/errors.js';
+import { PermanentError } from '#shared/errors.js';
 import {
   RENDERED_FILE_PATTERN,
   desiredObjects,
@@ -9,7 +9,7 @@ import {
   renderText,
   type RenderFormat,
   type RenderLayout,
-} from '../../shared/plan/mesh/index.js';
+} from '#shared/plan/mesh/index.js';
 import { CliError } from '../errors.js';
 import { outputFormatOption } from '../options.js';
 import { chooseEnvironment, loadValidSpecs } from '../load-specs.js';

@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { renderJsonSchema, specJsonSchemas } from '../../shared/spec/index.js';
+import { renderJsonSchema, specJsonSchemas } from '#shared/spec/index.js';
 import { CliError } from '../errors.js';
 
 /**

@@ -1,13 +1,13 @@
 import { Option, type Command } from 'commander';
-import type { Environment, Tenant } from '../../shared/spec/index.js';
-import type { TenantRecord, EnvironmentRecord } from '../../shared/state/types.js';
+import type { Environment, Tenant } from '#shared/spec/index.js';
+import type { TenantRecord, EnvironmentRecord } from '#shared/state/types.js';
 import {
   DEFAULT_TIME_SCALE,
   runningStack,
   stackPaths,
   type StackInfo,
 } from '../../local/stack/state-files.js';
-import { formatSpecError } from '../../shared/spec/index.js';
+import { formatSpecError } from '#shared/spec/index.js';
 import { runMatrix } from '../analysis/matrix-report.js';
 import {
   addTargetOptions,

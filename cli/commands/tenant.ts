@@ -4,7 +4,7 @@ import {
   SpecValidationError,
   formatSpecError,
   type Tenant,
-} from '../../shared/spec/index.js';
+} from '#shared/spec/index.js';
 import { addTargetOptions, resolveApiUrl, type TargetOptions } from '../api-client.js';
 import { ExitCode, invalidInput } from '../errors.js';
 import {

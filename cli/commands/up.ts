@@ -1,11 +1,11 @@
 import { Option, type Command } from 'commander';
-import { environmentSteps } from '../../shared/steps/index.js';
+import { environmentSteps } from '#shared/steps/index.js';
 import {
   MemoryStepRecords,
   runSteps,
   type ProgressEvent,
   type RunReport,
-} from '../../shared/steps/runner.js';
+} from '#shared/steps/runner.js';
 import { CliError, ExitCode } from '../errors.js';
 import { chooseEnvironment, loadValidSpecs } from '../load-specs.js';
 

@@ -6,8 +6,8 @@ import {
   validateSourcedDocuments,
   type ParsedDocument,
   type SpecError,
-} from '../../shared/spec/index.js';
-import { compilationProblems } from '../../shared/plan/mesh/index.js';
+} from '#shared/spec/index.js';
+import { compilationProblems } from '#shared/plan/mesh/index.js';
 import { CliError, ExitCode } from '../errors.js';
 import { outputFormatOption } from '../options.js';
 import { loadSpecFiles, seedProblems } from '../load-specs.js';

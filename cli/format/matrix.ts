@@ -1,4 +1,4 @@
-import { parseReachabilityRow, type ReachabilityMatrix } from '../../shared/analysis/index.js';
+import { parseReachabilityRow, type ReachabilityMatrix } from '#shared/analysis/index.js';
 
 /** A reachability matrix as a table: one row per URL, one column per tenant. */
 export function formatMatrix(table: ReachabilityMatrix): string {

@@ -1,4 +1,4 @@
-import { formatHop, type ReachabilityResult } from '../../shared/analysis/index.js';
+import { formatHop, type ReachabilityResult } from '#shared/analysis/index.js';
 
 /** Formats one result as text: verdict line, then the trace. */
 export function formatResult(result: ReachabilityResult): string {

@@ -1,4 +1,4 @@
-import type { TenantRecord, TenantStatus } from '../../shared/state/types.js';
+import type { TenantRecord, TenantStatus } from '#shared/state/types.js';
 
 /** Problems first: what needs a person comes before what is done. */
 const STATUS_ORDER: readonly TenantStatus[] = ['FAILED', 'PENDING', 'APPLIED', 'REMOVED'];
