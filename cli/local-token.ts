@@ -5,11 +5,10 @@ import {
   stackPaths,
   type StackInfo,
 } from '../local/stack/state-files.js';
-import { LOCAL_CALLER } from '../functions/lib/environment-admission.js';
+import { LOCAL_USER_EMAIL } from '../functions/lib/environment-admission.js';
 import { CliError } from './errors.js';
 
 /** The local user the API's callers are in the local stack (its tokens publish tenants). */
-const LOCAL_USER = LOCAL_CALLER.slice('user:'.length);
 
 /**
  * An OAuth access token of one identity of a running local stack, from the metadata server's
@@ -46,12 +45,12 @@ export function registerLocalTokenCommand(local: Command): void {
   local
     .command('token')
     .description(
-      `Print an OAuth access token of an identity of the local stack (default the local user, ${LOCAL_USER}, the creator and admin of what egressctl up makes): for gcloud's CLOUDSDK_AUTH_ACCESS_TOKEN_FILE, e.g. to publish on an environment's tenants-<environment> topic`,
+      `Print an OAuth access token of an identity of the local stack (default the local user, ${LOCAL_USER_EMAIL}, the creator and admin of what egressctl up makes): for gcloud's CLOUDSDK_AUTH_ACCESS_TOKEN_FILE, e.g. to publish on an environment's tenants-<environment> topic`,
     )
     .option(
       '--as <email>',
       'the identity (the local user or one of the service accounts)',
-      LOCAL_USER,
+      LOCAL_USER_EMAIL,
     )
     .option('--state-dir <dir>', 'state directory', DEFAULT_STATE_DIR)
     .action(async (options: { as: string; stateDir: string }) => {

@@ -31,6 +31,7 @@ import {
   buildContainerApi,
   buildDnsApi,
   buildGkeHubApi,
+  buildPubsubApi,
   buildIamClient,
   buildProjectIam,
   buildServiceUsageApi,
@@ -258,10 +259,12 @@ export async function createGcpClients(target: GcpTarget): Promise<GcpClients> {
       },
     });
   });
-  const pubsub = deferred(async () => {
-    const [loaded, shared] = await Promise.all([adapters(), settings()]);
-    return new loaded.PubsubAdapter(shared.requester, shared.options.pubsubRoot);
-  });
+  const pubsub = deferred(
+    api(
+      async () => undefined,
+      (_, loaded, shared) => buildPubsubApi({ adapters: loaded }, shared),
+    ),
+  );
   return {
     apis,
     workloadIdentity,

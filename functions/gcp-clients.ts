@@ -18,6 +18,7 @@ import type * as GcpAdapters from '../shared/gcp/index.js';
 import type {
   AuthorizedRequester,
   GcpApis,
+  PubsubApi,
   ResolvedClientOptions,
   GcpTarget,
   ProjectIamAdapter,
@@ -184,6 +185,14 @@ export function buildGkeHubApi(
   { requester, options }: GcpClientSettings,
 ): GcpApis['gkeHub'] {
   return new libs.adapters.GkeHubAdapter(requester, options.gkeHubRoot);
+}
+
+/** The Pub/Sub adapter of the tenant topics (plain REST through the authorized requester). */
+export function buildPubsubApi(
+  libs: Pick<GcpLibraries, 'adapters'>,
+  { requester, options }: GcpClientSettings,
+): PubsubApi {
+  return new libs.adapters.PubsubAdapter(requester, options.pubsubRoot);
 }
 
 /** Builds every client for `target` from already loaded libraries; synchronous, no I/O. */

@@ -10,7 +10,8 @@ import type { EnvironmentRecord } from '../../shared/state/types.js';
  * The caller of the API when authentication is `disabled-local`: the local stack has no
  * identities, so every local request is this one principal (docs/security.md).
  */
-export const LOCAL_CALLER = 'user:local@egress-provisioner.local';
+export const LOCAL_USER_EMAIL = 'local@egress-provisioner.local';
+export const LOCAL_CALLER = `user:${LOCAL_USER_EMAIL}`;
 
 /**
  * The principal of a verified ID token's email: `serviceAccount:EMAIL` for a Google service

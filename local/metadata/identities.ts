@@ -1,5 +1,5 @@
 import { deploymentPlan } from '../../deploy/manifest.js';
-import { LOCAL_CALLER } from '../../functions/lib/environment-admission.js';
+import { LOCAL_USER_EMAIL } from '../../functions/lib/environment-admission.js';
 
 /**
  * Which service account each process of the local stack runs as, taken from the deployment
@@ -71,6 +71,6 @@ export function stackIdentities(projectId: string, region: string): StackIdentit
     events: byKey(trigger.serviceAccount),
     launcher: byKey('build'),
     all: plan.serviceAccounts.map((sa) => sa.email),
-    localUser: LOCAL_CALLER.slice('user:'.length),
+    localUser: LOCAL_USER_EMAIL,
   };
 }
